@@ -1,0 +1,61 @@
+import path from 'node:path';
+
+/** Everything the CLI resolves once (defaults < environment < flags) and then freezes. */
+export interface Config {
+  /** DAGCTL_HOME: SQLite database, task logs, run outputs. Default `./runs`. */
+  readonly home: string;
+  /** DAGCTL_DAGS_FOLDER / --dags-folder: where DAG files are loaded from. Default `src/dags`. */
+  readonly dagsFolder: string;
+  /** DAGCTL_LOAD_EXAMPLES: load `src/dags/examples`. Default true. */
+  readonly loadExamples: boolean;
+  /** DAGCTL_PARALLELISM: worker processes. Default 4. */
+  readonly parallelism: number;
+  /** DAGCTL_LOG_LEVEL: pino level for the structured log on stderr. Default `warn` (`debug` with --verbose). */
+  readonly logLevel: string;
+  /** --verbose: stack traces on errors, debug logs. */
+  readonly verbose: boolean;
+}
+
+export interface GlobalFlags {
+  dagsFolder?: string;
+  home?: string;
+  verbose?: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config';
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseBool(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}=${raw} is not a boolean`, `set ${name} to true or false`);
+}
+
+function parsePositiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name}=${raw} is not a positive integer`, `set ${name} to a whole number such as 4`);
+  return n;
+}
+
+export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: string): Config {
+  const verbose = flags.verbose ?? false;
+  return Object.freeze({
+    home: path.resolve(cwd, flags.home ?? env.DAGCTL_HOME ?? 'runs'),
+    dagsFolder: path.resolve(cwd, flags.dagsFolder ?? env.DAGCTL_DAGS_FOLDER ?? 'src/dags'),
+    loadExamples: parseBool('DAGCTL_LOAD_EXAMPLES', env.DAGCTL_LOAD_EXAMPLES, true),
+    parallelism: parsePositiveInt('DAGCTL_PARALLELISM', env.DAGCTL_PARALLELISM, 4),
+    logLevel: verbose ? 'debug' : (env.DAGCTL_LOG_LEVEL ?? 'warn'),
+    verbose,
+  });
+}

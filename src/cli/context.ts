@@ -1,0 +1,50 @@
+import { pino, type Logger } from 'pino';
+import type { Command } from 'commander';
+import { resolveConfig, type Config, type GlobalFlags } from './config.js';
+import { streamPrinter, type Printer } from './output.js';
+
+/** What every command action receives: resolved config, the root logger, and where to print. */
+export interface CliContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly out: Printer;
+  /** Human-facing messages that are not the command's result (progress, warnings). */
+  readonly err: Printer;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** True when stdout is a terminal (progress bars, colours). */
+  readonly interactive: boolean;
+}
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  interactive: boolean;
+}
+
+export function processIo(): CliIo {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    interactive: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Built lazily from the root command's global options, once per invocation. */
+export function contextFrom(root: Command, io: CliIo): CliContext {
+  const config = resolveConfig(io.env, root.opts<GlobalFlags>(), io.cwd);
+  const logger = pino({ level: config.logLevel, base: undefined }, pino.destination({ fd: 2, sync: true }));
+  return {
+    config,
+    logger,
+    out: streamPrinter(io.stdout),
+    err: streamPrinter(io.stderr),
+    env: io.env,
+    cwd: io.cwd,
+    interactive: io.interactive,
+  };
+}

@@ -1,0 +1,35 @@
+import { Command, Option } from 'commander';
+import { contextFrom, type CliContext, type CliIo } from './context.js';
+import { OUTPUT_FORMATS } from './output.js';
+
+/**
+ * A command module: one file in ./commands that builds its commander commands.
+ * `ctx()` resolves config and logger on first use, after global flags are parsed.
+ */
+export type CommandModule = (ctx: () => CliContext) => Command | Command[];
+
+/** `-o/--output` as Airflow spells it; every listing command adds it. */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table');
+}
+
+// One line per command module; keep this list sorted by file name.
+const MODULES: CommandModule[] = [];
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('dagctl')
+    .description('An Airflow-compatible DAG engine, and the continuous retraining pipeline that runs on it')
+    .option('--dags-folder <dir>', 'folder to load DAG files from (env DAGCTL_DAGS_FOLDER, default src/dags)')
+    .option('--home <dir>', 'state folder: database, logs, outputs (env DAGCTL_HOME, default ./runs)')
+    .option('-v, --verbose', 'debug logs and stack traces on errors')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  let cached: CliContext | undefined;
+  const ctx = (): CliContext => (cached ??= contextFrom(program, io));
+  for (const module of MODULES) {
+    const made = module(ctx);
+    for (const cmd of Array.isArray(made) ? made : [made]) program.addCommand(cmd);
+  }
+  return program;
+}

@@ -18,6 +18,7 @@ const FORBIDDEN = {
   registry: ['engine', 'operators', 'dags', 'cli', 'serve'],
   notify: ['engine', 'operators', 'dags', 'cli', 'training', 'serve'],
   serve: ['engine', 'operators', 'dags', 'cli'],
+  promotion: ['engine', 'operators', 'dags', 'cli', 'serve'],
 };
 const SQL_ONLY_IN = path.join(src, 'engine', 'store');
 

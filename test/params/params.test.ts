@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadParams, ParamsError } from '../../src/params/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'params-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(text: string): Promise<string> {
+  const file = path.join(dir, 'params.yaml');
+  await writeFile(file, text);
+  return file;
+}
+
+async function failure(p: Promise<unknown>): Promise<ParamsError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ParamsError);
+  return err as ParamsError;
+}
+
+describe('loadParams', () => {
+  it('reads the repository params.yaml with the seed recipe', async () => {
+    const p = await loadParams(path.resolve('params.yaml'));
+    expect(p.train.learning_rate).toBe(0.001);
+    expect(p.train.batch_size).toBe(64);
+    expect(p.model.input_size).toBe(224);
+    expect(p.model.width).toBe(64);
+    expect(p.train.class_weight).toBe('balanced');
+  });
+
+  it('fills defaults for missing sections and keys', async () => {
+    const p = await loadParams(await write('train:\n  epochs: 5\n'));
+    expect(p.train.epochs).toBe(5);
+    expect(p.train.micro_batch).toBe('auto');
+    expect(p.evaluate.threshold).toBe(0.5);
+    expect(p.data.dir).toBe('data/chest_xray');
+  });
+
+  it('applies --set overrides with YAML typing', async () => {
+    const p = await loadParams(await write('train:\n  epochs: 5\n'), ['train.epochs=2', 'train.augment.enabled=true', 'model.pretrained=/w']);
+    expect(p.train.epochs).toBe(2);
+    expect(p.train.augment.enabled).toBe(true);
+    expect(p.model.pretrained).toBe('/w');
+  });
+
+  it('names the key and the value in a type error', async () => {
+    const err = await failure(loadParams(await write('train:\n  batch_size: abc\n')));
+    expect(err.message).toBe('params.yaml: train.batch_size must be a positive integer (got "abc")');
+    expect(err.code).toBe('params_invalid');
+    expect(err.hint).toMatch(/docs\/training.md/);
+  });
+
+  it('rejects an unknown key inside a known section', async () => {
+    const err = await failure(loadParams(await write('train:\n  epoch: 2\n')));
+    expect(err.message).toContain('train.epoch is not a known key');
+  });
+
+  it('lets unknown top-level sections through for their owners', async () => {
+    const p = await loadParams(await write('gate:\n  min_auc: 0.9\n'));
+    expect((p as Record<string, unknown>).gate).toEqual({ min_auc: 0.9 });
+  });
+
+  it('reports every invalid key at once', async () => {
+    const err = await failure(loadParams(await write('train:\n  learning_rate: -1\n  backend: gpu\nevaluate:\n  threshold: 2\n')));
+    expect(err.message).toContain('train.learning_rate must be a positive number (got -1)');
+    expect(err.message).toContain('train.backend must be one of');
+    expect(err.message).toContain('evaluate.threshold must be between 0 and 1 (got 2)');
+  });
+
+  it('reports broken YAML and a missing file with their own codes', async () => {
+    expect((await failure(loadParams(await write('train: [1, 2\n')))).code).toBe('params_syntax');
+    expect((await failure(loadParams(path.join(dir, 'nope.yaml')))).code).toBe('params_missing');
+    expect((await failure(loadParams(await write('- 1\n- 2\n')))).code).toBe('params_invalid');
+  });
+
+  it('rejects a malformed override', async () => {
+    expect((await failure(loadParams(null, ['epochs']))).code).toBe('params_override');
+    const err = await failure(loadParams(null, ['train.micro_batch=0']));
+    expect(err.message).toContain('train.micro_batch must be "auto" or a positive integer (got 0)');
+  });
+});

@@ -1,0 +1,33 @@
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+
+export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
+export { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+
+const OURS: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+
+/** What the wasm package shipped before we replaced it, kept for bench/kernels.ts comparisons. */
+const shipped = new Map<string, KernelConfig>();
+
+/**
+ * Installs the kernels the wasm backend needs to train conv nets. Idempotent. Our kernels only
+ * compose kernels that need no per-backend setup, so registering after the backend initialised
+ * is fine.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const config of OURS) {
+    const current = getKernel(config.kernelName, 'wasm');
+    if (current === config) continue;
+    if (current !== undefined) {
+      if (!shipped.has(config.kernelName)) shipped.set(config.kernelName, current);
+      unregisterKernel(config.kernelName, 'wasm');
+    }
+    registerKernel(config);
+  }
+}
+
+export function shippedWasmKernel(kernelName: string): KernelConfig | undefined {
+  return shipped.get(kernelName);
+}

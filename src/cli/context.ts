@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type GlobalFlags } from './config.js';
 import { streamPrinter, type Printer } from './output.js';
@@ -14,6 +15,10 @@ export interface CliContext {
   readonly cwd: string;
   /** True when stdout is a terminal (progress bars, colours). */
   readonly interactive: boolean;
+  /** True when stderr, where live progress goes, is a terminal (redrawn tables instead of lines). */
+  readonly errInteractive: boolean;
+  /** Asks a yes/no question (tasks clear without -y); undefined when nobody can answer (no TTY on stdin). */
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
 }
 
 export interface CliIo {
@@ -22,6 +27,19 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   interactive: boolean;
+  /** stderr is a terminal; defaults to `interactive`. */
+  errInteractive?: boolean;
+  /** A yes/no prompt; leave it out where nobody can answer. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export function processIo(): CliIo {
@@ -31,6 +49,8 @@ export function processIo(): CliIo {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     interactive: Boolean(process.stdout.isTTY),
+    errInteractive: Boolean(process.stderr.isTTY),
+    confirm: process.stdin.isTTY ? askOnTerminal : undefined,
   };
 }
 
@@ -46,5 +66,7 @@ export function contextFrom(root: Command, io: CliIo): CliContext {
     env: io.env,
     cwd: io.cwd,
     interactive: io.interactive,
+    errInteractive: io.errInteractive ?? io.interactive,
+    confirm: io.confirm,
   };
 }

@@ -47,3 +47,24 @@ export function formatError(err: unknown, verbose: boolean): string {
   }
   return lines.join('\n');
 }
+
+/** A failure the CLI itself detects (not found, refused); exit code 1 unless said otherwise. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly code = 'cli',
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** A followed run (trigger --wait, dags test, backfill) ended failed: the command exits 1 after its summary. */
+export class RunFailedError extends CliError {
+  constructor(dagId: string, runId: string) {
+    super(`run ${runId} of ${dagId} failed`, `read a failed task's log: dagctl tasks logs ${dagId} ${runId} <task_id>`, 'run_failed', 1);
+    this.name = 'RunFailedError';
+  }
+}

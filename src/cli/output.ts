@@ -9,6 +9,8 @@ export type Row = Record<string, unknown>;
 
 /** Where command output goes; tests pass their own sink. */
 export interface Printer {
+  /** Raw text, no newline added (a redrawn progress frame). */
+  write(text: string): void;
   /** One line for people (progress, summaries). */
   line(text: string): void;
   /** A listing, in the format the user chose. `columns` fixes the order for table/plain. */
@@ -64,6 +66,7 @@ export function renderObject(value: Row, format: OutputFormat): string {
 
 export function streamPrinter(write: (text: string) => void): Printer {
   return {
+    write,
     line: (text) => write(`${text}\n`),
     rows: (rows, format, columns) => write(`${renderRows(rows, format, columns)}\n`),
     object: (value, format) => write(`${renderObject(value, format)}\n`),

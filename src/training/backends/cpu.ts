@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Activator } from './activator.js';
+
+/** Pure JavaScript, always available, very slow for conv nets: the last resort. */
+export const cpu: Activator = {
+  name: 'cpu',
+  package: '@tensorflow/tfjs-backend-cpu',
+  hint: 'the cpu backend ships with this project; reinstall dependencies (npm ci)',
+  async activate() {
+    await import('@tensorflow/tfjs-backend-cpu');
+    if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+    return 1;
+  },
+};

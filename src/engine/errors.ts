@@ -1,0 +1,147 @@
+/**
+ * The engine's typed errors. Each has a stable `code`, an optional `hint` (what to do next) and an
+ * optional `exitCode`; the CLI prints `error: <message>` and `hint: <hint>` from these fields.
+ */
+export interface EngineErrorOptions {
+  hint?: string;
+  exitCode?: number;
+  cause?: unknown;
+}
+
+export class EngineError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+  constructor(code: string, message: string, opts: EngineErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? 1;
+  }
+}
+
+function known(ids: readonly string[]): string {
+  if (ids.length === 0) return 'none are loaded';
+  const shown = ids.slice(0, 20).join(', ');
+  return ids.length > 20 ? `${shown}, … (${ids.length} in all)` : shown;
+}
+
+export class DagNotFoundError extends EngineError {
+  constructor(readonly dagId: string, knownIds: readonly string[] = []) {
+    super('dag_not_found', `DAG '${dagId}' not found`, {
+      hint: `known DAG ids: ${known(knownIds)}; see \`dagctl dags list\` and \`dagctl dags list-import-errors\``,
+    });
+  }
+}
+
+export class DagRunNotFoundError extends EngineError {
+  constructor(readonly dagId: string, readonly runId: string) {
+    super('dag_run_not_found', `DAG run '${runId}' of DAG '${dagId}' not found`, {
+      hint: `list the runs with \`dagctl runs list -d ${dagId}\``,
+    });
+  }
+}
+
+export class TaskNotFoundError extends EngineError {
+  constructor(readonly dagId: string, readonly taskId: string, knownIds: readonly string[] = []) {
+    super('task_not_found', `task '${taskId}' not found in DAG '${dagId}'`, {
+      hint: `tasks of ${dagId}: ${known(knownIds)}`,
+    });
+  }
+}
+
+export class DagRunAlreadyExistsError extends EngineError {
+  constructor(readonly dagId: string, what: string) {
+    super('dag_run_exists', `a DAG run of '${dagId}' with ${what} already exists`, {
+      hint: 'pass another --run-id or --exec-date (logical date)',
+    });
+  }
+}
+
+export class InvalidConfError extends EngineError {
+  constructor(message: string, opts: EngineErrorOptions = {}) {
+    super('invalid_conf', message, { hint: 'conf must be a JSON object, e.g. -c \'{"key": "value"}\'', exitCode: 2, ...opts });
+  }
+}
+
+export class IllegalTransitionError extends EngineError {
+  constructor(readonly what: string, readonly from: string, readonly to: string) {
+    super('illegal_transition', `${what}: illegal transition from '${from}' to '${to}'`, {
+      hint: 'the state changed underneath this operation (another process?); re-read it and retry',
+    });
+  }
+}
+
+export class SchedulerBusyError extends EngineError {
+  constructor(readonly holder: { pid: number; hostname: string; kind: string; heartbeat: string }) {
+    super(
+      'scheduler_busy',
+      `another ${holder.kind} (pid ${holder.pid} on ${holder.hostname}, last heartbeat ${holder.heartbeat}) owns this database`,
+      { hint: 'only one scheduler may own a SQLite database; stop the other one or use another DAGCTL_HOME' },
+    );
+  }
+}
+
+export class DagDefinitionError extends EngineError {
+  constructor(message: string, opts: EngineErrorOptions = {}) {
+    super('dag_definition', message, opts);
+  }
+}
+
+export class DagPausedError extends EngineError {
+  constructor(readonly dagId: string) {
+    super('dag_paused', `DAG '${dagId}' is paused, so its queued run will not start`, {
+      hint: `unpause it with \`dagctl dags unpause ${dagId}\` (or set isPausedUponCreation: false in the DAG)`,
+    });
+  }
+}
+
+/** Thrown by an operator to fail without retrying (Airflow's AirflowFailException). */
+export class NonRetryableError extends EngineError {
+  constructor(message: string, opts: EngineErrorOptions = {}) {
+    super('non_retryable', message, opts);
+  }
+}
+
+/** Thrown by an operator to end its task instance as `skipped` (Airflow's AirflowSkipException). */
+export class SkipTaskError extends EngineError {
+  constructor(message = 'task skipped') {
+    super('task_skipped', message);
+  }
+}
+
+/** The attempt ran longer than its executionTimeout (Airflow's AirflowTaskTimeout). */
+export class TaskTimeoutError extends EngineError {
+  constructor(seconds: number) {
+    super('task_timeout', `task timed out after ${seconds} s (executionTimeout)`);
+  }
+}
+
+export class XComSerializationError extends EngineError {
+  constructor(what: string, cause?: unknown) {
+    super('xcom_not_json', `${what} is not JSON-serialisable`, {
+      hint: 'XCom values (including return values) must be plain JSON: objects, arrays, strings, finite numbers, booleans, null',
+      cause,
+    });
+  }
+}
+
+export class DatabaseTooNewError extends EngineError {
+  constructor(dbVersion: number, codeVersion: number, file: string) {
+    super('database_too_new', `database ${file} is at schema version ${dbVersion}, newer than this dagctl (${codeVersion})`, {
+      hint: 'upgrade dagctl, or point DAGCTL_HOME at another folder',
+    });
+  }
+}
+
+/** Normalises anything thrown into an Error (thrown strings, objects) without losing it. */
+export function coerceError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  if (typeof e === 'string') return new Error(e);
+  try {
+    return new Error(`non-error thrown: ${JSON.stringify(e)}`, { cause: e });
+  } catch {
+    return new Error(`non-error thrown: ${String(e)}`, { cause: e });
+  }
+}

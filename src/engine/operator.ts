@@ -1,0 +1,193 @@
+/**
+ * The operator base class and what an attempt receives. A task is an operator instance added to a DAG;
+ * dependencies are set by object (`a.then(b)`), so a typo does not compile and XCom outputs are typed.
+ */
+import type { Logger } from 'pino';
+import type { DAG } from './dag.js';
+import { DagDefinitionError } from './errors.js';
+import type { Json } from './json.js';
+import { validateRetryPolicy, type RetryPolicy } from './retry.js';
+import type { TaskState, DagRunState } from './states.js';
+import { isTriggerRule, type TriggerRule } from './trigger-rules.js';
+
+export type RunType = 'scheduled' | 'manual' | 'backfill';
+
+/** What a task or DAG callback receives. A callback that throws is logged; it never changes a state. */
+export interface CallbackContext {
+  dag: DAG;
+  dagId: string;
+  runId: string;
+  logicalDate: Date;
+  taskId?: string;
+  tryNumber?: number;
+  state: TaskState | DagRunState;
+  error?: Error;
+  /** Why, for DAG run callbacks: 'success', 'task_failure', 'timed_out'. */
+  reason?: string;
+  logger: Logger;
+}
+export type Callback = (ctx: CallbackContext) => void | Promise<void>;
+
+/** Options every operator accepts; unset ones come from the DAG's defaultArgs, then Airflow's defaults. */
+export interface TaskOptions {
+  taskId: string;
+  owner?: string;
+  retries?: number;
+  /** Seconds (default 300). */
+  retryDelay?: number;
+  retryExponentialBackoff?: boolean;
+  /** Seconds. */
+  maxRetryDelay?: number;
+  /** Seconds; the attempt is aborted, then killed, and fails (retry applies). */
+  executionTimeout?: number;
+  triggerRule?: TriggerRule;
+  pool?: string;
+  priorityWeight?: number;
+  onSuccess?: Callback;
+  onFailure?: Callback;
+  onRetry?: Callback;
+  doc?: string;
+}
+export type DefaultArgs = Omit<TaskOptions, 'taskId'>;
+
+/** What one attempt of a task receives. */
+export interface TaskContext {
+  dagId: string;
+  taskId: string;
+  runId: string;
+  logicalDate: Date;
+  dataIntervalStart: Date;
+  dataIntervalEnd: Date;
+  /** The DAG's params with the run's conf merged over them. */
+  params: Record<string, Json>;
+  conf: Json;
+  tryNumber: number;
+  maxTries: number;
+  runType: RunType;
+  /** DAGCTL_HOME. */
+  home: string;
+  /** Bound to dagId/runId/taskId/tryNumber; writes to this attempt's log file. */
+  logger: Logger;
+  log: Logger;
+  /** Aborted on executionTimeout or cancellation; pass it on (execa's cancelSignal, fetch's signal). */
+  signal: AbortSignal;
+  dag: DAG;
+  task: BaseOperator;
+  xcomPull<T extends Json>(task: BaseOperator<T>): T | undefined;
+  xcomPull(task: BaseOperator | string, key?: string): Json | undefined;
+  xcomPush(key: string, value: Json): void;
+  /** Sets these tasks of this run to `skipped` when this attempt succeeds (Airflow's SkipMixin). */
+  skip(tasks: ReadonlyArray<BaseOperator | string>): void;
+}
+
+const ID_RE = /^[A-Za-z0-9_.-]+$/;
+export function validateId(kind: string, id: unknown): asserts id is string {
+  if (typeof id !== 'string' || !ID_RE.test(id) || id.length > 250) {
+    throw new DagDefinitionError(`${kind} ${JSON.stringify(id)} is invalid: use letters, digits, '_', '.', '-' (at most 250)`);
+  }
+}
+
+/** Marks operator instances across module copies (DAG files may resolve their own copy of the engine). */
+export const OPERATOR_MARK = Symbol.for('dagctl.operator');
+
+export abstract class BaseOperator<TOut extends Json = Json> {
+  readonly [OPERATOR_MARK] = true;
+  readonly taskId: string;
+  /** Set when added to a DAG. */
+  dag: DAG | undefined;
+  owner = 'airflow';
+  retries = 0;
+  retryDelay = 300;
+  retryExponentialBackoff = false;
+  maxRetryDelay: number | undefined;
+  executionTimeout: number | undefined;
+  triggerRule: TriggerRule = 'all_success';
+  pool = 'default_pool';
+  priorityWeight = 1;
+  onSuccess: Callback | undefined;
+  onFailure: Callback | undefined;
+  onRetry: Callback | undefined;
+  doc: string | undefined;
+  readonly upstream = new Set<BaseOperator>();
+  readonly downstream = new Set<BaseOperator>();
+  /** Phantom field carrying the output type for xcomPull; never set. */
+  declare readonly __out?: TOut;
+  readonly #options: TaskOptions;
+
+  constructor(options: TaskOptions) {
+    validateId('taskId', options.taskId);
+    this.taskId = options.taskId;
+    this.#options = options;
+  }
+
+  abstract execute(ctx: TaskContext): Promise<TOut> | TOut;
+
+  /** The operator's class name, as Airflow's `operator` field shows it. */
+  get operatorName(): string {
+    return this.constructor.name;
+  }
+
+  /** Merges DAG defaultArgs under the task's own options and validates them (called by dag.add). */
+  applyDefaults(defaults: DefaultArgs, where: string): void {
+    const o = { ...stripUndefined(defaults), ...stripUndefined(this.#options) } as TaskOptions;
+    this.owner = o.owner ?? this.owner;
+    this.retries = o.retries ?? this.retries;
+    this.retryDelay = o.retryDelay ?? this.retryDelay;
+    this.retryExponentialBackoff = o.retryExponentialBackoff ?? this.retryExponentialBackoff;
+    this.maxRetryDelay = o.maxRetryDelay;
+    this.executionTimeout = o.executionTimeout;
+    this.pool = o.pool ?? this.pool;
+    this.priorityWeight = o.priorityWeight ?? this.priorityWeight;
+    this.onSuccess = o.onSuccess;
+    this.onFailure = o.onFailure;
+    this.onRetry = o.onRetry;
+    this.doc = o.doc;
+    if (o.triggerRule !== undefined) {
+      if (!isTriggerRule(o.triggerRule)) throw new DagDefinitionError(`${where}: triggerRule '${String(o.triggerRule)}' is unknown`);
+      this.triggerRule = o.triggerRule;
+    }
+    validateRetryPolicy(this.retryPolicy, where);
+    if (this.executionTimeout !== undefined && !(this.executionTimeout > 0)) {
+      throw new DagDefinitionError(`${where}: executionTimeout must be seconds > 0, got ${this.executionTimeout}`);
+    }
+    if (!Number.isFinite(this.priorityWeight)) throw new DagDefinitionError(`${where}: priorityWeight must be a number`);
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return {
+      retries: this.retries,
+      retryDelay: this.retryDelay,
+      retryExponentialBackoff: this.retryExponentialBackoff,
+      maxRetryDelay: this.maxRetryDelay,
+    };
+  }
+
+  // any: the downstream tasks' output types do not matter for wiring.
+  /** `a.then(b)` / `a.then([b, c])`: b (and c) run after a. Returns the argument, for chaining. */
+  then<T extends BaseOperator<any> | ReadonlyArray<BaseOperator<any>>>(next: T): T {
+    for (const n of (Array.isArray(next) ? next : [next]) as BaseOperator[]) {
+      if (n === this) throw new DagDefinitionError(`task '${this.taskId}' cannot depend on itself`);
+      this.downstream.add(n);
+      n.upstream.add(this);
+    }
+    return next;
+  }
+
+  get upstreamTaskIds(): string[] {
+    return [...this.upstream].map((t) => t.taskId);
+  }
+  get downstreamTaskIds(): string[] {
+    return [...this.downstream].map((t) => t.taskId);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A task as DAG code sees it: the operator, typed by its output. */
+export type Task<TOut extends Json = Json> = BaseOperator<TOut>;
+
+export function isOperator(v: unknown): v is BaseOperator {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[OPERATOR_MARK] === true;
+}

@@ -1,0 +1,98 @@
+/**
+ * Row types as the store returns them, named as Airflow's REST schemas (DAG, DAGRun, TaskInstance):
+ * snake_case, dates as ISO-8601 strings or null, JSON columns decoded.
+ */
+import type { Json } from '../json.js';
+import type { RunType } from '../operator.js';
+import type { DagRunState, TiState } from '../states.js';
+
+export interface DagRow {
+  dag_id: string;
+  fileloc: string;
+  owners: string[];
+  is_paused: boolean;
+  is_active: boolean;
+  schedule_interval: string | null;
+  tags: string[];
+  description: string | null;
+  max_active_runs: number;
+  max_active_tasks: number;
+  last_parsed_time: string | null;
+  next_dagrun: string | null;
+  next_dagrun_data_interval_start: string | null;
+  next_dagrun_data_interval_end: string | null;
+  next_dagrun_create_after: string | null;
+}
+
+export interface DagRunRow {
+  dag_id: string;
+  dag_run_id: string;
+  run_id: string;
+  state: DagRunState;
+  run_type: RunType;
+  logical_date: string;
+  execution_date: string;
+  data_interval_start: string | null;
+  data_interval_end: string | null;
+  queued_at: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  external_trigger: boolean;
+  conf: Json;
+  last_scheduling_decision: string | null;
+}
+
+export interface TaskInstanceRow {
+  dag_id: string;
+  dag_run_id: string;
+  run_id: string;
+  task_id: string;
+  state: TiState;
+  try_number: number;
+  max_tries: number;
+  start_date: string | null;
+  end_date: string | null;
+  /** Seconds. */
+  duration: number | null;
+  operator: string | null;
+  pool: string;
+  priority_weight: number;
+  queued_when: string | null;
+  pid: number | null;
+  hostname: string | null;
+  /** When an up_for_retry TI may be scheduled again (not in Airflow's API; Airflow computes it). */
+  next_retry_at: string | null;
+  heartbeat_at: string | null;
+}
+
+export interface ImportErrorRow {
+  filename: string;
+  stack_trace: string;
+  timestamp: string;
+}
+
+export interface XComRow {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  key: string;
+  value: Json;
+  timestamp: string;
+}
+
+export interface LockHolder {
+  token: string;
+  kind: string;
+  pid: number;
+  hostname: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+export interface RunKey {
+  dagId: string;
+  runId: string;
+}
+export interface TiKey extends RunKey {
+  taskId: string;
+}

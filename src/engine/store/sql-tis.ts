@@ -1,0 +1,224 @@
+/** Task instances and XCom: the attempt lifecycle, each step a guarded transition. */
+import { IllegalTransitionError } from '../errors.js';
+import type { Json } from '../json.js';
+import { assertTransition, type TiState } from '../states.js';
+import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
+import { parseJson, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
+import type { AttemptEnd, ClearSpec, QueueCandidate, Store, TiDecision } from './store.js';
+
+type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
+const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
+const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
+const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86400.0';
+
+export type TiOps = Pick<
+  Store,
+  | 'getTi' | 'listTis' | 'tiStates' | 'hasUnfinishedTis' | 'applyDecisions' | 'queueCandidates' | 'activeTiCounts' | 'queueTis'
+  | 'startAttempt' | 'endAttempts' | 'heartbeatTis' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'runningTis'
+  | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom'
+>;
+
+export function tiOps(sql: Sql): TiOps {
+  const getTi = (k: TiKey): TaskInstanceRow | undefined => {
+    const r = sql.get<TiDb>(`SELECT * FROM task_instance WHERE ${KEY}`, k);
+    return r && toTi(r);
+  };
+  const what = (k: TiKey): string => `task instance ${k.dagId}/${k.runId}/${k.taskId}`;
+  /** After a guarded UPDATE changed nothing: name the state actually found. */
+  const illegal = (k: TiKey, to: TiState): IllegalTransitionError =>
+    new IllegalTransitionError(what(k), getTi(k)?.state ?? (getTi(k) ? 'none' : 'missing'), to ?? 'none');
+  const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
+    sql.run(
+      'INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
+      k.dagId, k.runId, k.taskId, key, JSON.stringify(value), now,
+    );
+  };
+  const deleteXcoms = (k: TiKey): void => {
+    sql.run('DELETE FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ?', k.dagId, k.runId, k.taskId);
+  };
+
+  return {
+    getTi,
+    listTis(k: RunKey) {
+      return sql.all<TiDb>('SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ?', k.dagId, k.runId).map(toTi);
+    },
+    tiStates(k, taskIds) {
+      const out = new Map<string, TiState>();
+      if (taskIds === undefined || taskIds.length > 200) {
+        const want = taskIds && new Set(taskIds);
+        for (const r of sql.all<{ task_id: string; state: TiState }>('SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?', k.dagId, k.runId)) {
+          if (!want || want.has(r.task_id)) out.set(r.task_id, r.state);
+        }
+        return out;
+      }
+      const one = sql.stmt('SELECT state FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?');
+      for (const t of taskIds) {
+        const r = one.get(k.dagId, k.runId, t) as { state: TiState } | undefined;
+        if (r) out.set(t, r.state);
+      }
+      return out;
+    },
+    hasUnfinishedTis(k) {
+      return !!sql.get(
+        `SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ?
+           AND (state IS NULL OR state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule')) LIMIT 1`,
+        k.dagId, k.runId,
+      );
+    },
+    applyDecisions(k, decisions: TiDecision[], now) {
+      if (decisions.length === 0) return;
+      sql.tx(() => {
+        for (const d of decisions) {
+          const key = { ...k, taskId: d.taskId };
+          assertTransition(d.from, d.to, what(key));
+          const n = sql.run(
+            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${KEY} AND state IS @from`,
+            { ...key, to: d.to, from: d.from, now },
+          );
+          if (n !== 1) throw illegal(key, d.to);
+        }
+      });
+    },
+    queueCandidates(limit, scope: Scope) {
+      const runs = scope.runs ? `AND ${scopeWhere(scope)}` : scope.excludeBackfill ? "AND r.run_type != 'backfill'" : '';
+      return sql.all<QueueCandidate & { run_id: string }>(
+        `SELECT ti.*, r.logical_date FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+         WHERE ti.state = 'scheduled' AND r.state = 'running' ${runs} ORDER BY ti.priority_weight DESC LIMIT ?`,
+        ...scopeParams(scope), limit,
+      ).map((r) => ({ ...r, dag_run_id: r.run_id }));
+    },
+    activeTiCounts() {
+      const out = new Map<string, number>();
+      for (const r of sql.all<{ dag_id: string; n: number }>("SELECT dag_id, COUNT(*) AS n FROM task_instance WHERE state IN ('queued', 'running') GROUP BY dag_id")) {
+        out.set(r.dag_id, r.n);
+      }
+      return out;
+    },
+    queueTis(keys, now) {
+      return sql.tx(() =>
+        keys.map((k) => {
+          const r = sql.get<{ try_number: number }>(
+            `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = @now, pid = NULL, hostname = NULL
+             WHERE ${KEY} AND state = 'scheduled' RETURNING try_number`,
+            { ...k, now },
+          );
+          if (!r) throw illegal(k, 'queued');
+          if (r.try_number > 1) deleteXcoms(k); // XCom is cleared when a task instance reruns
+          return r.try_number;
+        }),
+      );
+    },
+    startAttempt(k, tryNumber, o, now) {
+      const n = sql.run(
+        `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
+           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber`,
+        { ...k, tryNumber, pid: o.pid, hostname: o.hostname, now },
+      );
+      if (n !== 1) throw illegal(k, 'running');
+    },
+    endAttempts(ends: readonly AttemptEnd[], now) {
+      const rejected: IllegalTransitionError[] = [];
+      sql.tx(() => {
+        for (const e of ends) {
+          const n = sql.run(
+            `UPDATE task_instance SET state = @state, end_date = @now, duration = ${DURATION}, next_retry_at = @nextRetryAt,
+               start_date = COALESCE(start_date, @now)
+             WHERE ${KEY} AND try_number = @tryNumber AND (state = 'running' OR (@fromQueued = 1 AND state = 'queued'))`,
+            { ...e.key, state: e.state, now, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, fromQueued: e.fromQueued ? 1 : 0 },
+          );
+          if (n !== 1) {
+            rejected.push(illegal(e.key, e.state));
+            continue;
+          }
+          for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
+          for (const taskId of e.skip) {
+            sql.run(
+              `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${KEY} AND (state IS NULL OR state = 'scheduled')`,
+              { dagId: e.key.dagId, runId: e.key.runId, taskId, now },
+            );
+          }
+        }
+      });
+      return rejected;
+    },
+    heartbeatTis(keys, now) {
+      if (keys.length === 0) return;
+      sql.tx(() => {
+        for (const k of keys) sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running'`, { ...k, now });
+      });
+    },
+    scheduleDueRetries(now, scope) {
+      return sql
+        .all<{ dag_id: string; run_id: string; task_id: string }>(
+          `UPDATE task_instance AS ti SET state = 'scheduled' WHERE ti.state = 'up_for_retry' AND ti.next_retry_at <= ? AND ${scopeWhere(scope)}
+           RETURNING dag_id, run_id, task_id`,
+          now, ...scopeParams(scope),
+        )
+        .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id }));
+    },
+    nextRetryDue(scope) {
+      return sql.get<{ t: string | null }>(
+        `SELECT MIN(ti.next_retry_at) AS t FROM task_instance ti WHERE ti.state = 'up_for_retry' AND ${scopeWhere(scope)}`,
+        ...scopeParams(scope),
+      )?.t ?? undefined;
+    },
+    resetQueued(scope) {
+      return sql
+        .all<{ dag_id: string; run_id: string; task_id: string }>(
+          `UPDATE task_instance AS ti SET state = 'scheduled', try_number = try_number - 1, queued_when = NULL
+           WHERE ti.state = 'queued' AND ${scopeWhere(scope)} RETURNING dag_id, run_id, task_id`,
+          ...scopeParams(scope),
+        )
+        .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id }));
+    },
+    runningTis(scope) {
+      return sql.all<TiDb>(`SELECT * FROM task_instance ti WHERE ti.state = 'running' AND ${scopeWhere(scope)}`, ...scopeParams(scope)).map(toTi);
+    },
+    clearTis(specs: readonly ClearSpec[], now) {
+      return sql.tx(() => {
+        const cleared: TaskInstanceRow[] = [];
+        const runs = new Map<string, RunKey>();
+        for (const s of specs) {
+          const cur = getTi(s.key);
+          if (!cur || cur.state === 'queued' || cur.state === 'running') continue; // an attempt in flight is left to finish
+          assertTransition(cur.state, null, what(s.key));
+          const n = sql.run(
+            `UPDATE task_instance SET state = NULL, max_tries = try_number + @retries, next_retry_at = NULL WHERE ${KEY} AND state IS @from`,
+            { ...s.key, retries: s.retries, from: cur.state },
+          );
+          if (n !== 1) throw illegal(s.key, null);
+          deleteXcoms(s.key);
+          cleared.push(getTi(s.key)!);
+          runs.set(`${s.key.dagId}\u0000${s.key.runId}`, { dagId: s.key.dagId, runId: s.key.runId });
+        }
+        for (const r of runs.values()) {
+          sql.run(
+            `UPDATE dag_run SET state = 'queued', start_date = NULL, end_date = NULL, last_scheduling_decision = NULL, queued_at = ?
+             WHERE dag_id = ? AND run_id = ?`,
+            now, r.dagId, r.runId,
+          );
+        }
+        return cleared;
+      });
+    },
+    markTi(k, state, now) {
+      return sql.tx(() => {
+        const cur = getTi(k);
+        if (!cur) throw new IllegalTransitionError(what(k), 'missing', state);
+        assertTransition(cur.state, state, what(k));
+        const n = sql.run(
+          `UPDATE task_instance SET state = @state, start_date = COALESCE(start_date, @now), end_date = @now, duration = ${DURATION}
+           WHERE ${KEY} AND state IS @from`,
+          { ...k, state, from: cur.state, now },
+        );
+        if (n !== 1) throw illegal(k, state);
+        return getTi(k)!;
+      });
+    },
+    getXcom(k, key) {
+      const r = sql.get<{ value: string }>('SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND key = ?', k.dagId, k.runId, k.taskId, key);
+      return r ? parseJson(r.value, null) : undefined;
+    },
+    putXcom,
+  };
+}

@@ -1,0 +1,42 @@
+/** The SQLite Store: WAL mode (readers never block the writer), busy_timeout, migrations on open. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.js';
+import { dagOps } from './sql-dags.js';
+import { runOps } from './sql-runs.js';
+import { tiOps } from './sql-tis.js';
+import { Sql } from './sql.js';
+import type { Store } from './store.js';
+
+export interface SqliteOptions {
+  /** Open read-only (worker processes reading XCom); no migrations. */
+  readonly?: boolean;
+  /** Milliseconds to wait for another writer (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}): Store {
+  if (!o.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: o.readonly ?? false, fileMustExist: o.readonly ?? false });
+  try {
+    db.pragma(`busy_timeout = ${o.busyTimeoutMs ?? 5000}`);
+    if (!o.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across process crashes in WAL mode (only an OS crash may lose the last commits).
+      db.pragma('synchronous = NORMAL');
+      migrate(db, file, now);
+    }
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const sql = new Sql(db);
+  return {
+    file,
+    close: () => db.close(),
+    ...dagOps(sql),
+    ...runOps(sql),
+    ...tiOps(sql),
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The Store: every read and every state change the engine makes, as named operations.
+ * Each transition runs in one transaction guarded by the expected current state; when the guard does not
+ * match, the operation throws IllegalTransitionError naming both states. One implementation for now
+ * (SQLite, ./sqlite.ts); the interface is what a PostgreSQL store will implement.
+ */
+import type { IllegalTransitionError } from '../errors.js';
+import type { Json } from '../json.js';
+import type { RunType } from '../operator.js';
+import type { DagRunState, TaskState, TiState } from '../states.js';
+import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, RunKey, TaskInstanceRow, TiKey } from './rows.js';
+
+export interface DagSync {
+  dag_id: string;
+  fileloc: string;
+  owners: string[];
+  schedule_interval: string | null;
+  tags: string[];
+  description: string | null;
+  max_active_runs: number;
+  max_active_tasks: number;
+  is_paused_upon_creation: boolean;
+}
+
+export interface NextDagRun {
+  next_dagrun: string | null;
+  next_dagrun_data_interval_start: string | null;
+  next_dagrun_data_interval_end: string | null;
+  next_dagrun_create_after: string | null;
+}
+
+export interface NewDagRun {
+  dag_id: string;
+  run_id: string;
+  run_type: RunType;
+  logical_date: string;
+  data_interval_start: string | null;
+  data_interval_end: string | null;
+  external_trigger: boolean;
+  conf: Json;
+  /** queued, or running for runs started at once (backfill, dags test). */
+  state: 'queued' | 'running';
+}
+
+export interface NewTi {
+  task_id: string;
+  operator: string;
+  pool: string;
+  priority_weight: number;
+  max_tries: number;
+}
+
+export interface DagRunQuery {
+  dagId?: string;
+  state?: DagRunState;
+  runType?: RunType;
+  limit?: number;
+  /** Newest first (default) or oldest first. */
+  order?: 'desc' | 'asc';
+}
+
+/** A settled decision from none: trigger rules (scheduled/skipped/upstream_failed) or SkipMixin. */
+export interface TiDecision {
+  taskId: string;
+  from: TiState;
+  to: 'scheduled' | 'skipped' | 'upstream_failed';
+}
+
+export interface AttemptEnd {
+  key: TiKey;
+  tryNumber: number;
+  state: 'success' | 'failed' | 'up_for_retry' | 'skipped';
+  /** Accept the end from `queued` too (the attempt never reported that it started). */
+  fromQueued?: boolean;
+  nextRetryAt: string | null;
+  xcoms: Array<{ key: string; value: Json }>;
+  /** Tasks of the same run to set skipped (branch / short-circuit), from none or scheduled. */
+  skip: string[];
+}
+
+export interface QueueCandidate extends TaskInstanceRow {
+  logical_date: string;
+}
+
+export interface ClearSpec {
+  key: TiKey;
+  /** max_tries becomes try_number + retries. */
+  retries: number;
+}
+
+export interface Store {
+  readonly file: string;
+  close(): void;
+
+  // DAGs
+  syncDags(dags: DagSync[], now: string): void;
+  listDags(o?: { includeInactive?: boolean }): DagRow[];
+  getDag(dagId: string): DagRow | undefined;
+  setPaused(dagId: string, paused: boolean): DagRow | undefined;
+  setNextDagRun(dagId: string, next: NextDagRun): void;
+  replaceImportErrors(errors: Array<{ filename: string; stack_trace: string }>, now: string): void;
+  listImportErrors(): ImportErrorRow[];
+
+  // DAG runs
+  /** Inserts the run and its task instances (state none) in one transaction; DagRunAlreadyExistsError on a clash. */
+  createDagRun(run: NewDagRun, tis: NewTi[], now: string): DagRunRow;
+  getDagRun(key: RunKey): DagRunRow | undefined;
+  getDagRunByLogicalDate(dagId: string, logicalDate: string): DagRunRow | undefined;
+  listDagRuns(q?: DagRunQuery): DagRunRow[];
+  /** Data interval start of the latest run of type scheduled (for the next one). */
+  latestScheduledRun(dagId: string): DagRunRow | undefined;
+  countRuns(dagId: string, state: DagRunState): number;
+  /** queued -> running. */
+  startDagRun(key: RunKey, now: string): DagRunRow;
+  /** running -> success | failed; also sets unfinished TIs (optional) to skipped, as dagrun_timeout does. */
+  finishDagRun(key: RunKey, state: 'success' | 'failed', now: string, o?: { skipUnfinished?: boolean }): DagRunRow;
+  touchDagRun(key: RunKey, now: string): void;
+
+  // task instances
+  getTi(key: TiKey): TaskInstanceRow | undefined;
+  listTis(key: RunKey): TaskInstanceRow[];
+  /** task_id -> state for the given tasks of a run (all tasks when taskIds is undefined). */
+  tiStates(key: RunKey, taskIds?: readonly string[]): Map<string, TiState>;
+  /** Is any TI of the run unfinished (none, scheduled, queued, running, up_for_retry, up_for_reschedule)? */
+  hasUnfinishedTis(key: RunKey): boolean;
+  /** Leaf states decide the run's state. */
+  applyDecisions(key: RunKey, decisions: TiDecision[], now: string): void;
+  /** scheduled TIs of running runs, by priority then logical date. */
+  queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): QueueCandidate[];
+  /** queued + running TIs per dag_id. */
+  activeTiCounts(): Map<string, number>;
+  /** scheduled -> queued, try_number + 1; returns the new try numbers in order. */
+  queueTis(keys: readonly TiKey[], now: string): number[];
+  /** queued -> running for this try. */
+  startAttempt(key: TiKey, tryNumber: number, o: { pid: number; hostname: string }, now: string): void;
+  /** running -> success | failed | up_for_retry | skipped, with XComs and skips, in one transaction. */
+  /** Ends it could not apply (the TI was cleared, marked or timed out meanwhile) are returned, not thrown. */
+  endAttempts(ends: readonly AttemptEnd[], now: string): IllegalTransitionError[];
+  heartbeatTis(keys: readonly TiKey[], now: string): void;
+  /** up_for_retry whose next_retry_at <= now -> scheduled; returns them. */
+  scheduleDueRetries(now: string, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TiKey[];
+  /** Earliest next_retry_at of up_for_retry TIs in scope. */
+  nextRetryDue(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): string | undefined;
+  /** queued -> scheduled (try_number - 1) for attempts no executor holds any more; returns them. */
+  resetQueued(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TiKey[];
+  runningTis(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TaskInstanceRow[];
+  /** Clears TIs to none (max_tries bumped, XComs deleted) and sets their runs back to queued. */
+  clearTis(specs: readonly ClearSpec[], now: string): TaskInstanceRow[];
+  /** Sets a TI's state by hand (mark success/failed/skipped). */
+  markTi(key: TiKey, state: Extract<TaskState, 'success' | 'failed' | 'skipped'>, now: string): TaskInstanceRow;
+
+  // XCom
+  getXcom(key: TiKey, xcomKey: string): Json | undefined;
+  putXcom(key: TiKey, xcomKey: string, value: Json, now: string): void;
+
+  // the scheduler lock
+  acquireLock(
+    me: Omit<LockHolder, 'started_at' | 'heartbeat_at'>,
+    now: string,
+    isHolderAlive: (h: LockHolder) => boolean,
+  ): { ok: true; previous: LockHolder | undefined } | { ok: false; holder: LockHolder };
+  heartbeatLock(token: string, now: string): boolean;
+  releaseLock(token: string): void;
+  lockHolder(): LockHolder | undefined;
+}

@@ -1,0 +1,38 @@
+// Test helpers: run one kernel on a named backend from plain arrays, and compare results.
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedAttrMap } from '@tensorflow/tfjs-core';
+
+export interface KernelCall {
+  kernel: string;
+  inputs: Record<string, { data: Float32Array; shape: number[] }>;
+  attrs: object;
+}
+
+/** Tensors are built from arrays on `backend` itself: moving tensors between backends is not exact in tfjs 4.22. */
+export async function runOn(backend: string, call: KernelCall): Promise<{ data: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const inputs: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(call.inputs)) inputs[name] = tf.tensor(t.data, t.shape);
+    const out = tf.engine().runKernel(call.kernel, inputs, call.attrs as NamedAttrMap) as tf.Tensor;
+    return { data: out.dataSync() as Float32Array, shape: out.shape };
+  });
+}
+
+/** Largest |a - b| relative to the largest |a| (so it reads as a float tolerance). */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(a[i] as number));
+  }
+  return diff / scale;
+}
+
+/** Deterministic values in [-1, 1): reproducible failures without a seeded RNG. */
+export function values(shape: number[], seed: number): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 12.9898 + seed * 78.233) % 1);
+}

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { contextFrom, type CliContext, type CliIo } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
+import dvc from './commands/dvc.js';
+import models from './commands/models.js';
 
 /**
  * A command module: one file in ./commands that builds its commander commands.
@@ -14,7 +16,10 @@ export function outputOption(): Option {
 }
 
 // One line per command module; keep this list sorted by file name.
-const MODULES: CommandModule[] = [];
+const MODULES: CommandModule[] = [
+  dvc,
+  models,
+];
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('dagctl')

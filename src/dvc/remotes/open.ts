@@ -1,0 +1,29 @@
+import { isLocalUrl, type RemoteConfig } from '../config.js';
+import { DvcConfigError } from '../errors.js';
+import { defaultJobs } from '../pool.js';
+import { HttpRemote } from './http.js';
+import { LocalRemote } from './local.js';
+import type { Remote } from './types.js';
+
+export interface OpenedRemote {
+  remote: Remote;
+  jobs: number;
+}
+
+/** Builds the client for a configured remote. `create`: make a missing local remote folder (push). */
+export async function openRemote(config: RemoteConfig, opts: { jobs?: number; create: boolean }): Promise<OpenedRemote> {
+  const jobs = opts.jobs ?? config.jobs ?? defaultJobs();
+  if (isLocalUrl(config.url)) {
+    const remote = new LocalRemote(config.name, config.url);
+    await remote.ensureRoot(opts.create);
+    return { remote, jobs };
+  }
+  if (/^https?:\/\//i.test(config.url)) {
+    const user = config.options.get('user');
+    const password = config.options.get('password');
+    const basicAuth = config.options.get('auth') === 'basic' && user !== undefined ? { user, password: password ?? '' } : undefined;
+    return { remote: new HttpRemote(config.name, config.url, { method: config.method, maxSockets: jobs, ...(basicAuth ? { basicAuth } : {}) }), jobs };
+  }
+  const scheme = config.url.split(':')[0];
+  throw new DvcConfigError(`remote '${config.name}': ${scheme}:// remotes are not supported by the built-in DVC client`, 'install DVC (`pip install dvc`) for cloud remotes, or use a local folder or an http(s) remote');
+}

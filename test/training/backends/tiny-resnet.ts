@@ -47,7 +47,7 @@ export function trainingStep(model: tfl.LayersModel, x: tf.Tensor4D, labels: tf.
   // Variable names get a _N suffix per model built in the process; compare by layer/weight name.
   for (const [name, g] of Object.entries(grads)) out[name.replace(/_\d+$/, '')] = g.dataSync() as Float32Array;
   const loss = value.dataSync()[0] as number;
-  optimizer.applyGradients(grads);
+  optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
   tf.dispose([value, ...Object.values(grads)]);
   const after = tf.tidy(lossFn);
   const lossAfter = after.dataSync()[0] as number;

@@ -1,0 +1,46 @@
+// The 'native-cpu' backend: TF.js's cpu backend (same storage, same kernels) with the hot kernels
+// replaced by native ones. Kernels we do not override are the cpu backend's own functions.
+import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { convKernels } from './conv.js';
+import { elementwiseKernels } from './elementwise.js';
+import { installGradients } from './gradients.js';
+import { matmulKernels } from './matmul.js';
+import { normKernels } from './norm.js';
+
+export const BACKEND_NAME = 'native-cpu';
+// Above cpu (1) and wasm (2) so that, once registered, it is TF.js's default when nothing is set.
+const PRIORITY = 3;
+
+class NativeCPUBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // The cpu backend's "install tfjs-node" banner does not apply: this is the native path.
+    this.firstUse = false;
+  }
+}
+
+export function registerNativeBackend(addon) {
+  if (tf.findBackendFactory(BACKEND_NAME)) return;
+  const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
+  const native = [
+    ...convKernels(addon, cpuKernels),
+    ...elementwiseKernels(addon, cpuKernels),
+    ...normKernels(addon, cpuKernels),
+    ...matmulKernels(addon, cpuKernels),
+  ];
+  const overridden = new Set(native.map((k) => k.kernelName));
+  for (const k of cpuKernels.values()) {
+    if (!overridden.has(k.kernelName)) tf.registerKernel({ ...k, backendName: BACKEND_NAME });
+  }
+  for (const k of native) tf.registerKernel({ ...k, backendName: BACKEND_NAME });
+  installGradients(tf, BACKEND_NAME);
+  tf.registerBackend(BACKEND_NAME, () => new NativeCPUBackend(), PRIORITY);
+}
+
+/** Kernel names this backend runs natively (the rest are the cpu backend's). */
+export function nativeKernelNames(addon) {
+  const none = new Map();
+  return [...convKernels(addon, none), ...elementwiseKernels(addon, none), ...normKernels(addon, none), ...matmulKernels(addon, none)]
+    .map((k) => k.kernelName);
+}

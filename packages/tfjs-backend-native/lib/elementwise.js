@@ -1,0 +1,120 @@
+// Unary and binary elementwise kernels, Sum/Mean over leading or trailing axes, and 4-D Pad/Slice
+// (ZeroPadding2D and its gradient). Broadcasting is handled for the cases ResNet training uses
+// (same shape, per-channel vector, scalar); everything else goes to the cpu kernel.
+import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
+import { knownZero, provenance } from './tracking.js';
+import { alloc, f32, fallback, output, passthrough } from './util.js';
+
+const UNARY = { Relu: 0, Step: 1, Square: 2, Sqrt: 3, Neg: 4, Rsqrt: 5, Exp: 6, Abs: 7 };
+const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, SquaredDifference: 4, Maximum: 5, Minimum: 6 };
+
+/** Shape without leading 1s: [1,1,1,C] -> [C]. */
+function squeezeLeading(shape) {
+  let i = 0;
+  while (i < shape.length - 1 && shape[i] === 1) i++;
+  return shape.slice(i);
+}
+
+/** How b broadcasts against a (see elementwise.cc), or -1 when we do not handle it. */
+function broadcastMode(aShape, bShape, outShape) {
+  const na = util.sizeFromShape(aShape), nb = util.sizeFromShape(bShape), no = util.sizeFromShape(outShape);
+  if (na === no && nb === no) return util.arraysEqual(squeezeLeading(aShape), squeezeLeading(bShape)) ? 0 : -1;
+  if (nb === 1 && na === no) return 3;
+  if (na === 1 && nb === no) return 4;
+  const c = outShape[outShape.length - 1];
+  const bs = squeezeLeading(bShape), as = squeezeLeading(aShape);
+  if (na === no && bs.length === 1 && bs[0] === c) return 1;
+  if (nb === no && as.length === 1 && as[0] === c) return 2;
+  return -1;
+}
+
+export function elementwiseKernels(addon, cpu) {
+  const unary = Object.entries(UNARY).map(([name, op]) => ({
+    kernelName: name,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x } = inputs;
+      const xv = f32(backend, x);
+      if (!xv) return fallback(cpu, name, { inputs, backend, attrs });
+      const out = alloc(x.shape);
+      addon.unary(op, xv, out, name === 'Step' ? (attrs.alpha ?? 0) : 0);
+      const info = output(backend, x.shape, out);
+      if (name === 'Square') provenance.square(info.dataId, x.dataId);
+      return info;
+    },
+  }));
+
+  const binary = Object.entries(BINARY).map(([name, op]) => ({
+    kernelName: name,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { a, b } = inputs;
+      const av = f32(backend, a), bv = f32(backend, b);
+      if (!av || !bv) return fallback(cpu, name, { inputs, backend, attrs });
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const mode = broadcastMode(a.shape, b.shape, outShape);
+      const size = util.sizeFromShape(outShape);
+      if (mode < 0 || size === 0) return fallback(cpu, name, { inputs, backend, attrs });
+      // x + 0: gradients sent down unused paths (see tracking.js) cost nothing.
+      if (name === 'Add' && knownZero.has(b.dataId) && av.length === size) return passthrough(backend, a, outShape);
+      if (name === 'Add' && knownZero.has(a.dataId) && bv.length === size) return passthrough(backend, b, outShape);
+      const out = alloc(outShape);
+      addon.binary(op, av, bv, out, mode, outShape[outShape.length - 1] ?? 1);
+      const info = output(backend, outShape, out);
+      if (name === 'Sub') provenance.sub(info.dataId, a.dataId, b.dataId);
+      return info;
+    },
+  }));
+
+  function reduce(name, { inputs, backend, attrs }) {
+    const { x } = inputs;
+    const xv = f32(backend, x);
+    const axes = xv ? util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q) : [];
+    const r = x.shape.length;
+    const k = axes.length;
+    const leading = k > 0 && axes.every((ax, i) => ax === i);
+    const trailing = k > 0 && axes.every((ax, i) => ax === r - k + i);
+    if (!xv || (!leading && !trailing) || k === r || xv.length === 0) return fallback(cpu, name, { inputs, backend, attrs });
+    const reduced = leading ? x.shape.slice(0, k) : x.shape.slice(r - k);
+    const kept = leading ? x.shape.slice(k) : x.shape.slice(0, r - k);
+    const n = util.sizeFromShape(reduced), m = util.sizeFromShape(kept);
+    const out = new Float32Array(m);
+    const scale = name === 'Mean' ? 1 / n : 1;
+    if (leading) addon.reduceRows(xv, n, m, out, scale);
+    else addon.reduceCols(xv, m, n, out, scale);
+    const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+    const info = output(backend, outShape, out);
+    if (name === 'Mean' && leading && k === r - 1) provenance.mean(info.dataId, x.dataId);
+    return info;
+  }
+
+  const reductions = ['Sum', 'Mean'].map((name) => ({ kernelName: name, kernelFunc: (a) => reduce(name, a) }));
+
+  const shape = [
+    {
+      kernelName: 'PadV2',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x } = inputs;
+        const xv = f32(backend, x);
+        if (!xv || x.shape.length !== 4 || xv.length === 0) return fallback(cpu, 'PadV2', { inputs, backend, attrs });
+        const before = attrs.paddings.map((p) => p[0]), after = attrs.paddings.map((p) => p[1]);
+        const outShape = x.shape.map((d, i) => d + before[i] + after[i]);
+        const out = alloc(outShape);
+        addon.pad4d(xv, x.shape, out, before, after, attrs.constantValue ?? 0);
+        return output(backend, outShape, out);
+      },
+    },
+    {
+      kernelName: 'Slice',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x } = inputs;
+        const xv = f32(backend, x);
+        if (!xv || x.shape.length !== 4) return fallback(cpu, 'Slice', { inputs, backend, attrs });
+        const [begin, size] = slice_util.parseSliceParams(x, attrs.begin, attrs.size);
+        const out = alloc(size);
+        addon.slice4d(xv, x.shape, out, begin, size);
+        return output(backend, size, out);
+      },
+    },
+  ];
+
+  return [...unary, ...binary, ...reductions, ...shape];
+}

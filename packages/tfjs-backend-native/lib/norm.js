@@ -1,0 +1,56 @@
+// FusedBatchNorm forward, plus two kernels only our gradients call: the closed-form batch-norm
+// backward and ReLU's backward in one pass. They are registered for 'native-cpu' only; the
+// gradient wrappers in gradients.js decide when to use them.
+import { knownZero } from './tracking.js';
+import { alloc, f32, fallback, output } from './util.js';
+
+export const BATCH_NORM_GRAD = 'NativeBatchNormGrad';
+export const RELU_GRAD = 'NativeReluGrad';
+
+export function normKernels(addon, cpu) {
+  return [
+    {
+      kernelName: 'FusedBatchNorm',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, mean, variance, scale, offset } = inputs;
+        const c = x.shape[x.shape.length - 1];
+        const xv = f32(backend, x), mv = f32(backend, mean), vv = f32(backend, variance);
+        const sv = scale ? f32(backend, scale) : null, ov = offset ? f32(backend, offset) : null;
+        const perChannel = (v) => v && v.length === c;
+        const ok = xv && xv.length > 0 && perChannel(mv) && perChannel(vv) && (!scale || perChannel(sv)) && (!offset || perChannel(ov));
+        if (!ok) return fallback(cpu, 'FusedBatchNorm', { inputs, backend, attrs });
+        const out = alloc(x.shape);
+        addon.batchNorm(xv, xv.length / c, c, mv, vv, sv, ov, attrs.varianceEpsilon ?? 0.001, out);
+        return output(backend, x.shape, out);
+      },
+    },
+    {
+      // inputs x, dy, mean, variance, scale?; outputs [dx, dScale, dOffset] (dScale/dOffset per channel).
+      kernelName: BATCH_NORM_GRAD,
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, dy, mean, variance, scale } = inputs;
+        const c = x.shape[x.shape.length - 1];
+        const dx = alloc(x.shape), ds = new Float32Array(c), doff = new Float32Array(c);
+        addon.batchNormGrad(f32(backend, x), f32(backend, dy), dx.length / c, c, f32(backend, mean), f32(backend, variance),
+          scale ? f32(backend, scale) : null, attrs.varianceEpsilon, dx, ds, doff);
+        return [output(backend, x.shape, dx), output(backend, [c], ds), output(backend, [c], doff)];
+      },
+    },
+    {
+      kernelName: RELU_GRAD,
+      kernelFunc: ({ inputs, backend }) => {
+        const { dy, x } = inputs;
+        const out = alloc(x.shape);
+        addon.reluGrad(f32(backend, dy), f32(backend, x), out);
+        return output(backend, x.shape, out);
+      },
+    },
+  ];
+}
+
+/** Zeros that the Add kernel and the wrapped gradients recognise (storage is lazily-mapped calloc memory). */
+export function markedZeros(tf, shape) {
+  const z = tf.zeros(shape);
+  knownZero.mark(z.dataId);
+  return z;
+}

@@ -88,16 +88,40 @@ export const webgpu: Activator = {
       const device = await requestDevice(adapter);
       // WebGPUBackend's types name the DOM's GPUDevice/GPUAdapterInfo, which tsconfig does not include.
       const Backend = WebGPUBackend as unknown as new (device: unknown, info?: unknown) => tf.KernelBackend;
-      return new Backend(device, adapter.info);
+      return withClearReadSyncError(new Backend(device, adapter.info));
     });
     if (!(await tf.setBackend('webgpu'))) throw new Error(`WebGPU adapter found (${label}) but the backend did not initialise`);
+    const info = adapter.info ?? {};
+    adapterDescription = [info.vendor, info.architecture, info.device, info.description, `(${label})`].filter(Boolean).join(' ');
     return 1;
   },
 };
 
+let adapterDescription: string | undefined;
+
 /** Describes the adapter in use, for logs. */
 export function describeWebgpuAdapter(): string | undefined {
-  const backend = tf.findBackend('webgpu') as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } } | null;
-  const info = backend?.adapterInfo;
-  return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : undefined;
+  return adapterDescription;
+}
+
+/**
+ * tfjs-backend-webgpu reads GPU buffers synchronously through an OffscreenCanvas, which Node does
+ * not have; say so instead of "OffscreenCanvas is not defined". Async reads (`await t.data()`) work.
+ */
+function withClearReadSyncError(backend: tf.KernelBackend): tf.KernelBackend {
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId: object) => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (err instanceof ReferenceError && err.message.includes('OffscreenCanvas')) {
+        throw new Error(
+          'the webgpu backend cannot read tensors synchronously in Node (dataSync/arraySync); use `await tensor.data()`',
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  };
+  return backend;
 }

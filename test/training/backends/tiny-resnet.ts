@@ -38,19 +38,22 @@ export interface StepResult {
   grads: Record<string, Float32Array>;
 }
 
-/** One Adam step with softmax cross-entropy, in training mode (batch statistics in BN). */
-export function trainingStep(model: tfl.LayersModel, x: tf.Tensor4D, labels: tf.Tensor2D): StepResult {
+/**
+ * One Adam step with softmax cross-entropy, in training mode (batch statistics in BN). Reads
+ * results asynchronously: webgpu in Node cannot read GPU buffers synchronously.
+ */
+export async function trainingStep(model: tfl.LayersModel, x: tf.Tensor4D, labels: tf.Tensor2D): Promise<StepResult> {
   const optimizer = tf.train.adam(0.01);
   const lossFn = () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
   const { value, grads } = tf.variableGrads(lossFn);
   const out: Record<string, Float32Array> = {};
   // Variable names get a _N suffix per model built in the process; compare by layer/weight name.
-  for (const [name, g] of Object.entries(grads)) out[name.replace(/_\d+$/, '')] = g.dataSync() as Float32Array;
-  const loss = value.dataSync()[0] as number;
+  for (const [name, g] of Object.entries(grads)) out[name.replace(/_\d+$/, '')] = (await g.data()) as Float32Array;
+  const loss = (await value.data())[0] as number;
   optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
   tf.dispose([value, ...Object.values(grads)]);
   const after = tf.tidy(lossFn);
-  const lossAfter = after.dataSync()[0] as number;
+  const lossAfter = (await after.data())[0] as number;
   after.dispose();
   optimizer.dispose();
   return { loss, lossAfter, grads: out };

@@ -19,7 +19,7 @@ async function stepOn(backend: 'cpu' | 'wasm', weights: { data: Float32Array; sh
   const x = tf.tensor4d(pixels, [BATCH, SIZE, SIZE, 3]);
   const y = tf.tensor2d(labels, [BATCH, 2]);
   try {
-    return trainingStep(model, x, y);
+    return await trainingStep(model, x, y);
   } finally {
     tf.dispose([x, y]);
     model.dispose();

@@ -65,10 +65,16 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe(before);
   });
 
-  it.runIf(!installed('@dagctl/tfjs-backend-native'))('fails with a hint when native-cpu is asked for and absent', async () => {
-    const err = await initBackend('native-cpu', capture().logger).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'backend_unavailable', message: expect.stringContaining('native-cpu') });
-    expect((err as BackendError).hint).toMatch(/native/);
+  it('starts native-cpu when asked, or fails with a hint (never another backend)', async () => {
+    // Helper N's addon may or may not have built on this machine: both outcomes are checked.
+    const outcome = await initBackend('native-cpu', capture().logger).catch((e: unknown) => e);
+    if (outcome instanceof BackendError) {
+      expect(outcome).toMatchObject({ code: 'backend_unavailable', message: expect.stringContaining('native-cpu') });
+      expect(outcome.hint).toMatch(/native/);
+    } else {
+      expect(outcome).toMatchObject({ name: 'native-cpu', package: '@dagctl/tfjs-backend-native' });
+      expect(tf.getBackend()).toBe('native-cpu');
+    }
   });
 
   it('rejects a name that is not a backend', async () => {

@@ -1,0 +1,102 @@
+import type { Metrics, RocPoint } from './metrics.js';
+
+/**
+ * Tiny SVG charts for the model folder, written without a browser or a plotting dependency (none of the
+ * Node plotting libraries renders headless without a canvas/browser; these four charts need ~100 lines).
+ */
+const W = 480;
+const H = 360;
+const M = { l: 56, r: 16, t: 36, b: 44 };
+const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function frame(title: string, xLabel: string, yLabel: string, body: string): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
+    `<text x="${W / 2}" y="${H - 8}" text-anchor="middle">${esc(xLabel)}</text>`,
+    `<text x="14" y="${H / 2}" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(yLabel)}</text>`,
+    body,
+    '</svg>\n',
+  ].join('\n');
+}
+
+interface Scale {
+  x: (v: number) => number;
+  y: (v: number) => number;
+}
+
+function axes(x0: number, x1: number, y0: number, y1: number): { scale: Scale; svg: string } {
+  const pw = W - M.l - M.r;
+  const ph = H - M.t - M.b;
+  const dx = x1 - x0 || 1;
+  const dy = y1 - y0 || 1;
+  const scale = { x: (v: number) => M.l + ((v - x0) / dx) * pw, y: (v: number) => M.t + ph - ((v - y0) / dy) * ph };
+  const ticks: string[] = [`<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`];
+  for (let i = 0; i <= 4; i++) {
+    const xv = x0 + (dx * i) / 4;
+    const yv = y0 + (dy * i) / 4;
+    ticks.push(`<text x="${scale.x(xv)}" y="${M.t + ph + 16}" text-anchor="middle">${fmt(xv)}</text>`);
+    ticks.push(`<text x="${M.l - 6}" y="${scale.y(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`);
+    ticks.push(`<line x1="${M.l}" x2="${M.l + pw}" y1="${scale.y(yv)}" y2="${scale.y(yv)}" stroke="#eee"/>`);
+  }
+  return { scale, svg: ticks.join('\n') };
+}
+
+export interface Series {
+  name: string;
+  points: { x: number; y: number }[];
+}
+
+export function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[]): string {
+  const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
+  const xs = all.map((p) => p.x);
+  const ys = all.map((p) => p.y);
+  const yMin = Math.min(0, ...ys);
+  const { scale, svg } = axes(Math.min(...xs, 1), Math.max(...xs, 1), yMin, Math.max(...ys, yMin + 1e-6));
+  const lines = series.map((s, i) => {
+    const c = COLOURS[i % COLOURS.length] as string;
+    const pts = s.points.filter((p) => Number.isFinite(p.y));
+    const path = pts.map((p) => `${scale.x(p.x).toFixed(1)},${scale.y(p.y).toFixed(1)}`).join(' ');
+    const dots = pts.map((p) => `<circle cx="${scale.x(p.x).toFixed(1)}" cy="${scale.y(p.y).toFixed(1)}" r="3" fill="${c}"/>`).join('');
+    const legend = `<text x="${W - M.r - 110}" y="${M.t + 16 + i * 16}" fill="${c}">${esc(s.name)}</text>`;
+    return `<polyline points="${path}" fill="none" stroke="${c}" stroke-width="2"/>${dots}${legend}`;
+  });
+  return frame(title, xLabel, yLabel, `${svg}\n${lines.join('\n')}`);
+}
+
+export function rocChart(roc: readonly RocPoint[], auc: number | null): string {
+  const { scale, svg } = axes(0, 1, 0, 1);
+  const path = roc.map((p) => `${scale.x(p.fpr).toFixed(1)},${scale.y(p.tpr).toFixed(1)}`).join(' ');
+  const diag = `<line x1="${scale.x(0)}" y1="${scale.y(0)}" x2="${scale.x(1)}" y2="${scale.y(1)}" stroke="#aaa" stroke-dasharray="4 4"/>`;
+  const label = `AUC = ${auc === null ? 'undefined (one class)' : auc.toFixed(3)}`;
+  const body = `${svg}\n${diag}\n<polyline points="${path}" fill="none" stroke="${COLOURS[0]}" stroke-width="2"/>\n<text x="${scale.x(0.55)}" y="${scale.y(0.1)}">${label}</text>`;
+  return frame('ROC curve (positive = PNEUMONIA)', 'false positive rate (1 - specificity)', 'true positive rate (recall)', body);
+}
+
+export function confusionChart(m: Pick<Metrics, 'confusion_matrix' | 'threshold'>): string {
+  const names = ['NORMAL', 'PNEUMONIA'];
+  const cells = m.confusion_matrix.flat();
+  const max = Math.max(1, ...cells);
+  const size = 120;
+  const x0 = (W - 2 * size) / 2 + 20;
+  const y0 = 70;
+  const parts: string[] = [];
+  m.confusion_matrix.forEach((row, r) =>
+    row.forEach((v, c) => {
+      const shade = Math.round(255 - (v / max) * 180);
+      const x = x0 + c * size;
+      const y = y0 + r * size;
+      parts.push(`<rect x="${x}" y="${y}" width="${size}" height="${size}" fill="rgb(${shade},${shade},255)" stroke="#444"/>`);
+      parts.push(`<text x="${x + size / 2}" y="${y + size / 2 + 6}" text-anchor="middle" font-size="20">${v}</text>`);
+    }),
+  );
+  names.forEach((n, i) => {
+    parts.push(`<text x="${x0 + i * size + size / 2}" y="${y0 - 8}" text-anchor="middle">${n}</text>`);
+    parts.push(`<text x="${x0 - 8}" y="${y0 + i * size + size / 2}" text-anchor="end">${n}</text>`);
+  });
+  return frame(`Confusion matrix (threshold ${m.threshold})`, 'predicted', 'true', parts.join('\n'));
+}

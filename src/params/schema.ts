@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gateSchema, pipelineSchema } from './pipeline.js';
 
 /**
  * The schema of params.yaml: sections data/model/train/evaluate belong to training; other top-level
@@ -72,6 +73,8 @@ export const paramsSchema = z.looseObject({
   model: modelSchema.prefault({}),
   train: trainSchema.prefault({}),
   evaluate: evaluateSchema.prefault({}),
+  gate: gateSchema.prefault({}),
+  pipeline: pipelineSchema.prefault({}),
 });
 
 export type Params = z.output<typeof paramsSchema>;

@@ -8,7 +8,7 @@
 export const GATE_METRICS = ['auc', 'accuracy', 'f1', 'recall', 'specificity', 'precision'] as const;
 export type GateMetric = (typeof GATE_METRICS)[number];
 
-export interface GateConfig {
+export type GateConfig = {
   primary_metric: GateMetric;
   /** The candidate's primary metric must beat the champion's by at least this much. */
   min_improvement: number;
@@ -19,19 +19,19 @@ export interface GateConfig {
   min_specificity: number;
 }
 
-export interface EvaluatedModel {
+export type EvaluatedModel = {
   version?: number | null;
   metrics: Record<GateMetric, number>;
   test_set_hash: string;
 }
 
-export interface GateCheck {
+export type GateCheck = {
   name: string;
   passed: boolean;
   detail: string;
 }
 
-export interface GateDecision {
+export type GateDecision = {
   promote: boolean;
   reason: string;
   checks: GateCheck[];

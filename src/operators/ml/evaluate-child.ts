@@ -1,0 +1,31 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { runDagctl } from './child.js';
+
+export type ChildEvaluation = {
+  metrics: { accuracy: number; precision: number; recall: number; specificity: number; f1: number; auc: number; n: number; confusion_matrix: number[][] };
+  predictions: { path: string; label: 0 | 1; probability: number }[];
+  test_set_hash: string;
+};
+
+/** `dagctl evaluate` in a child process: metrics plus per-image predictions (for paired tests such as McNemar's). */
+export async function evaluateInChild(
+  modelDir: string,
+  o: { dataDir: string; split: string; workDir: string; name: string; cwd: string; logger: Logger; signal: AbortSignal },
+): Promise<ChildEvaluation> {
+  await mkdir(o.workDir, { recursive: true });
+  const predictionsFile = path.join(o.workDir, `${o.name}-predictions.json`);
+  const { stdout } = await runDagctl(
+    ['evaluate', '--model', modelDir, '--data', o.dataDir, '--split', o.split, '-o', 'json', '--predictions', predictionsFile],
+    { cwd: o.cwd, logger: o.logger.child({ model: o.name }), signal: o.signal, env: process.env },
+  );
+  const metrics = JSON.parse(stdout) as ChildEvaluation['metrics'] & { test_set_hash?: string };
+  const written = JSON.parse(await readFile(predictionsFile, 'utf8')) as
+    | ChildEvaluation['predictions']
+    | { predictions: ChildEvaluation['predictions']; test_set_hash: string };
+  const predictions = Array.isArray(written) ? written : written.predictions;
+  const hash = Array.isArray(written) ? metrics.test_set_hash : written.test_set_hash;
+  if (!hash) throw new Error(`dagctl evaluate reported no test_set_hash for ${modelDir}`);
+  return { metrics, predictions, test_set_hash: hash };
+}

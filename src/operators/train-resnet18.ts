@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BaseOperator, type Json, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { runDagctl } from './ml/child.js';
+import { confOverrides, outputDir, type Project } from './ml/project.js';
+
+export type TrainResult = {
+  model_dir: string;
+  data_version: string | null;
+  backend: string;
+  threads: number;
+  trained_from_scratch: boolean;
+  training_time_s: number;
+  train_images_per_s: number;
+  metrics: { [key: string]: Json };
+};
+
+/**
+ * Trains ResNet18 in a child process (`dagctl train`, the same entry point people and `dvc repro` use), so the
+ * heavy work never blocks a worker's bookkeeping and killing the task kills the training.
+ */
+export class TrainResNet18Operator extends BaseOperator<TrainResult> {
+  readonly #project: Project;
+
+  constructor(o: TaskOptions & { project: Project }) {
+    super(o);
+    this.#project = o.project;
+  }
+
+  async execute(ctx: TaskContext): Promise<TrainResult> {
+    const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), `attempt=${ctx.tryNumber}`, 'model');
+    const sets = confOverrides(ctx.params).flatMap((s) => ['--set', s]);
+    await runDagctl(['train', '--params', this.#project.paramsFile, '--out', out, ...sets], {
+      cwd: this.#project.root,
+      logger: ctx.logger,
+      signal: ctx.signal,
+      env: process.env,
+    });
+    const meta = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8')) as {
+      data_version: string | null;
+      backend: { name: string; threads: number };
+      trained_from_scratch: boolean;
+      training_time_s: number;
+      train_images_per_s: number;
+      metrics: { [key: string]: Json } | null;
+    };
+    const { roc: _roc, ...metrics } = meta.metrics ?? {};
+    ctx.logger.info({ out, metrics, backend: meta.backend.name }, `trained a candidate on ${meta.backend.name}`);
+    return {
+      model_dir: out,
+      data_version: meta.data_version,
+      backend: meta.backend.name,
+      threads: meta.backend.threads,
+      trained_from_scratch: meta.trained_from_scratch,
+      training_time_s: meta.training_time_s,
+      train_images_per_s: meta.train_images_per_s,
+      metrics,
+    };
+  }
+}

@@ -65,8 +65,8 @@ describe('loadParams', () => {
   });
 
   it('lets unknown top-level sections through for their owners', async () => {
-    const p = await loadParams(await write('gate:\n  min_auc: 0.9\n'));
-    expect((p as Record<string, unknown>).gate).toEqual({ min_auc: 0.9 });
+    const p = await loadParams(await write('serving:\n  port: 8000\n'));
+    expect((p as Record<string, unknown>).serving).toEqual({ port: 8000 });
   });
 
   it('reports every invalid key at once', async () => {
@@ -86,5 +86,19 @@ describe('loadParams', () => {
     expect((await failure(loadParams(null, ['epochs']))).code).toBe('params_override');
     const err = await failure(loadParams(null, ['train.micro_batch=0']));
     expect(err.message).toContain('train.micro_batch must be "auto" or a positive integer (got 0)');
+  });
+});
+
+describe('pipeline sections', () => {
+  it('validates the gate and names the key of a bad value', async () => {
+    const file = path.join(dir, 'params.yaml');
+    await writeFile(file, 'gate:\n  min_recall: 1.5\npipeline:\n  on_mlflow_unreachable: ignore\n');
+    await expect(loadParams(file)).rejects.toThrow(/gate\.min_recall must be between 0 and 1[\s\S]*pipeline\.on_mlflow_unreachable must be "fallback" or "fail"/);
+  });
+
+  it('fills the gate and pipeline defaults', async () => {
+    const p = await loadParams(null);
+    expect(p.gate).toEqual({ primary_metric: 'auc', min_improvement: 0.005, recall_tolerance: 0.01, min_recall: 0.8, min_specificity: 0.5 });
+    expect(p.pipeline.schedule).toBe('@daily');
   });
 });

@@ -56,7 +56,7 @@ export async function fetchOuts(repo: Repo, outs: readonly TrackedOut[], opts: O
     const children = await partition(repo, await childrenOf());
     if (children.missing.length === 0) return { remote: config.name, fetched: 0, cached: rootsMissing.cached + children.cached };
   }
-  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, create: false });
+  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'read' });
   try {
     await downloadAll(repo.cache, remote, rootsMissing.missing, jobs, log);
     const children = await partition(repo, await childrenOf());

@@ -55,7 +55,7 @@ export async function push(opts: Omit<FetchOptions, 'jobs'> & { jobs?: number })
   if (notCached.length > 0) throw new MissingCacheError(notCached);
   const seen = new Set<string>();
   const unique = objects.filter((w) => !seen.has(objectKey(w.object)) && seen.add(objectKey(w.object)));
-  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, create: true });
+  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'write' });
   const stopOn = (err: unknown): boolean => err instanceof RemoteUnreachableError;
   try {
     const present = settledOrThrow(await mapPool(unique, jobs, (w) => remote.exists(objectKey(w.object)), stopOn));

@@ -86,7 +86,7 @@ async function cloudStatus(repo: Repo, outs: TrackedOut[], opts: StatusOptions):
     objects.push({ object: t.root, rel: t.rel });
     if (await repo.cache.has(t.root)) for (const c of await readChildren(repo, t)) objects.push({ object: c.object, rel: c.rel });
   }
-  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, create: false });
+  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'query' });
   try {
     const settled = await mapPool(
       objects,

@@ -10,12 +10,16 @@ export interface OpenedRemote {
   jobs: number;
 }
 
-/** Builds the client for a configured remote. `create`: make a missing local remote folder (push). */
-export async function openRemote(config: RemoteConfig, opts: { jobs?: number; create: boolean }): Promise<OpenedRemote> {
+/**
+ * Builds the client for a configured remote. A local remote folder is created for `write` (push),
+ * must exist for `read` (pull: a missing folder is a wrong url or an unmounted share), and is
+ * merely empty for `query` (status -c).
+ */
+export async function openRemote(config: RemoteConfig, opts: { jobs?: number | undefined; mode: 'read' | 'write' | 'query' }): Promise<OpenedRemote> {
   const jobs = opts.jobs ?? config.jobs ?? defaultJobs();
   if (isLocalUrl(config.url)) {
     const remote = new LocalRemote(config.name, config.url);
-    await remote.ensureRoot(opts.create);
+    if (opts.mode !== 'query') await remote.ensureRoot(opts.mode === 'write');
     return { remote, jobs };
   }
   if (/^https?:\/\//i.test(config.url)) {

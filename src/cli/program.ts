@@ -1,8 +1,17 @@
 import { Command, Option } from 'commander';
 import { contextFrom, type CliContext, type CliIo } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
+import dags from './commands/dags.js';
+import db from './commands/db.js';
 import dvc from './commands/dvc.js';
+import evaluate from './commands/evaluate.js';
 import models from './commands/models.js';
+import predict from './commands/predict.js';
+import runs from './commands/runs.js';
+import scheduler from './commands/scheduler.js';
+import tasks from './commands/tasks.js';
+import train from './commands/train.js';
+import trigger from './commands/trigger.js';
 
 /**
  * A command module: one file in ./commands that builds its commander commands.
@@ -17,8 +26,18 @@ export function outputOption(): Option {
 
 // One line per command module; keep this list sorted by file name.
 const MODULES: CommandModule[] = [
+  ] = [,
+  dags,
+  db,
   dvc,
+  evaluate,
   models,
+  predict,
+  runs,
+  scheduler,
+  tasks,
+  train,
+  trigger,
 ];
 
 export function buildProgram(io: CliIo): Command {

@@ -41,7 +41,7 @@ export async function evaluateSamples(model: tfl.LayersModel, samples: readonly 
   const batches = streamBatches(samples, { size: o.size, batchSize: o.batchSize, prefetch: 2, ...(o.onSkip ? { onSkip: o.onSkip } : {}) });
   for await (const batch of batches) {
     o.signal?.throwIfAborted();
-    const probs = predictProbabilities(model, batch.x, batch.n, o.batchSize);
+    const probs = await predictProbabilities(model, batch.x, batch.n, o.batchSize);
     batch.paths.forEach((p, i) => predictions.push({ path: path.relative(o.root, p), label: batch.labels[i] as Label, probability: probs[i] as number }));
   }
   const metrics = computeMetrics(predictions.map((p) => p.label), predictions.map((p) => p.probability), o.threshold);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Params } from '../params/index.js';
-import type { BackendInfo } from './backend-shim.js';
+import type { BackendInfo } from './backends/index.js';
 import type { ClassCounts, SkippedFile } from './dataset.js';
 import { ModelError } from './errors.js';
 import type { Metrics } from './metrics.js';

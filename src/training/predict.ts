@@ -23,12 +23,12 @@ const thresholdOf = (loaded: LoadedModel) => loaded.metadata.params?.evaluate?.t
  * For input already preprocessed (HWC float32, ImageNet-normalised, batch * size * size * 3), e.g. a KServe
  * FP32 tensor. Throws RangeError when the length does not match.
  */
-export function predictTensor(loaded: LoadedModel, input: Float32Array, batch: number): Prediction[] {
+export async function predictTensor(loaded: LoadedModel, input: Float32Array, batch: number): Promise<Prediction[]> {
   const size = loaded.metadata.input_size;
   if (input.length !== batch * size * size * 3) {
     throw new RangeError(`expected ${batch} x ${size} x ${size} x 3 = ${batch * size * size * 3} floats, got ${input.length}`);
   }
-  const probs = predictProbabilities(loaded.model, input, batch, Math.max(1, Math.min(batch, 16)));
+  const probs = await predictProbabilities(loaded.model, input, batch, Math.max(1, Math.min(batch, 16)));
   return Array.from(probs, (p) => toPrediction(p, thresholdOf(loaded)));
 }
 

@@ -32,7 +32,7 @@ function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
  * rounding, for layers without batch statistics; BatchNorm normalises per micro-batch, as in any accumulation).
  * `logits` must output logits (see resnet.logitsModel). Memory is bounded by one micro-batch plus one gradient set.
  */
-export function accumulatedStep(logits: tfl.LayersModel, optimizer: tf.Optimizer, batch: StepBatch, o: StepOptions): StepResult {
+export async function accumulatedStep(logits: tfl.LayersModel, optimizer: tf.Optimizer, batch: StepBatch, o: StepOptions): Promise<StepResult> {
   const vars = trainableVariables(logits);
   const inShape = logits.inputs[0]?.shape.slice(1) as number[];
   const per = inShape.reduce((a, d) => a * d, 1);
@@ -53,8 +53,9 @@ export function accumulatedStep(logits: tfl.LayersModel, optimizer: tf.Optimizer
       const ce = tf.losses.softmaxCrossEntropy(ys, out, undefined, undefined, tf.Reduction.NONE);
       return tf.div(tf.sum(tf.mul(ce, ws)), batch.n) as tf.Scalar;
     }, vars);
-    loss += (value.dataSync()[0] as number);
-    const pred = predicted?.dataSync() ?? new Int32Array(0);
+    // Async reads: webgpu in Node cannot read synchronously.
+    loss += (await value.data())[0] as number;
+    const pred = (await predicted?.data()) ?? new Int32Array(0);
     pred.forEach((p, i) => (correct += p === labels[i] ? 1 : 0));
     tf.dispose([xs, ys, ws, value, predicted as tf.Tensor]);
     if (acc === null) acc = grads;
@@ -74,7 +75,7 @@ export function accumulatedStep(logits: tfl.LayersModel, optimizer: tf.Optimizer
 }
 
 /** P(PNEUMONIA) for preprocessed images, in chunks of `batchSize` (inference mode). */
-export function predictProbabilities(model: tfl.LayersModel, x: Float32Array, n: number, batchSize: number): Float32Array {
+export async function predictProbabilities(model: tfl.LayersModel, x: Float32Array, n: number, batchSize: number): Promise<Float32Array> {
   const inShape = model.inputs[0]?.shape.slice(1) as number[];
   const per = inShape.reduce((a, d) => a * d, 1);
   const out = new Float32Array(n);
@@ -84,7 +85,7 @@ export function predictProbabilities(model: tfl.LayersModel, x: Float32Array, n:
       const xs = tf.tensor(x.subarray(start * per, end * per), [end - start, ...inShape]);
       return tf.slice(model.predict(xs) as tf.Tensor, [0, 1], [end - start, 1]);
     });
-    out.set(probs.dataSync(), start);
+    out.set(await probs.data(), start);
     probs.dispose();
   }
   return out;

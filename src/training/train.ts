@@ -4,7 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Logger } from 'pino';
 import type { Params } from '../params/index.js';
 import { dataVersion, gitCommit, writeModelFolder, type EpochRecord } from './artifacts.js';
-import { initBackend, recommendedMicroBatch, type BackendInfo } from './backend-shim.js';
+import { initBackend, recommendedMicroBatch, type BackendInfo } from './backends/index.js';
 import { streamBatches } from './batches.js';
 import { countClasses, loadKaggleData, type ClassCounts, type Sample, type SkippedFile } from './dataset.js';
 import { TrainingAbortedError } from './errors.js';
@@ -180,7 +180,7 @@ async function runEpoch(e: EpochInput): Promise<{ loss: number; accuracy: number
   });
   for await (const batch of batches) {
     e.o.signal?.throwIfAborted();
-    const r = accumulatedStep(e.logits, e.optimizer, batch, { microBatch: e.micro, size, classWeights: e.weights });
+    const r = await accumulatedStep(e.logits, e.optimizer, batch, { microBatch: e.micro, size, classWeights: e.weights });
     step++;
     images += batch.n;
     lossSum += r.loss * batch.n;

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option } from 'commander';
+import { topCommand } from '../command.js';
+import type { OutputFormat } from '../output.js';
+import { outputOption, type CommandModule } from '../program.js';
+import { BACKEND_NAMES, initBackend, releaseBackend, type BackendName } from '../../training/backends/index.js';
+import { loadModel } from '../../training/model-io.js';
+import { predict } from '../../training/predict.js';
+import { resolveModelDir } from './evaluate.js';
+
+interface PredictFlags {
+  model: string;
+  output: OutputFormat;
+  backend: BackendName | 'auto';
+}
+
+const predictCommand: CommandModule = (ctx) =>
+  topCommand('predict', ctx)
+    .description('Classify chest X-ray images (NORMAL / PNEUMONIA) with a trained model folder')
+    .argument('<images...>', 'JPEG or PNG files')
+    .requiredOption('--model <dir>', 'model folder written by `dagctl train`')
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_NAMES]).default('auto'))
+    .addOption(outputOption())
+    .action(async (images: string[], o: PredictFlags) => {
+      const c = ctx();
+      const dir = resolveModelDir(o.model, c);
+      const buffers = await Promise.all(images.map((f) => readFile(path.resolve(c.cwd, f))));
+      await initBackend(o.backend, c.logger);
+      try {
+        const loaded = await loadModel(dir);
+        const started = performance.now();
+        const preds = await predict(loaded, buffers);
+        c.logger.info({ images: images.length, ms: performance.now() - started }, 'predict.done');
+        loaded.model.dispose();
+        const rows = preds.map((p, i) => ({
+          file: images[i],
+          label: p.label,
+          probability: Number(p.probability.toFixed(4)),
+          p_pneumonia: Number(p.probabilities.PNEUMONIA.toFixed(4)),
+        }));
+        c.out.rows(rows, o.output, ['file', 'label', 'probability', 'p_pneumonia']);
+      } finally {
+        releaseBackend();
+      }
+    });
+
+export default predictCommand;

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { Option } from 'commander';
+import { pino } from 'pino';
+import { topCommand } from '../command.js';
+import type { CliContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+import { loadParams } from '../../params/index.js';
+import { BACKEND_NAMES, initBackend, releaseBackend } from '../../training/backends/index.js';
+import { train, type TrainProgress } from '../../training/train.js';
+
+interface TrainFlags {
+  params?: string;
+  set: string[];
+  out: string;
+  backend?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** A terminal gets a cli-progress bar per epoch (on stderr); the JSON lines then go to the stderr log only. */
+function progressBar(c: CliContext): { onProgress: (p: TrainProgress) => void; stop: () => void } {
+  const bar = new cliProgress.SingleBar(
+    { format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let epoch = 0;
+  return {
+    onProgress: (p) => {
+      if (p.kind === 'step') {
+        if (p.epoch !== epoch) {
+          if (epoch !== 0) bar.stop();
+          epoch = p.epoch;
+          bar.start(p.steps, 0, { epoch: p.epoch, epochs: p.epochs, loss: '-', ips: '-' });
+        }
+        bar.update(p.step, { loss: p.loss.toFixed(4), ips: p.images_per_s.toFixed(1) });
+      } else {
+        bar.stop();
+        epoch = 0;
+        const auc = p.val_auc === null ? '-' : p.val_auc.toFixed(4);
+        c.err.line(`epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, val_loss ${p.val_loss.toFixed(4)}, val_acc ${p.val_accuracy.toFixed(4)}, val_auc ${auc}${p.best ? ' (best)' : ''}`);
+      }
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+const trainCommand: CommandModule = (ctx) =>
+  topCommand('train', ctx)
+    .description('Train the ResNet18 pneumonia classifier per params.yaml, evaluate it on the test split, write the model folder')
+    .option('--params <file>', 'params file (default: ./params.yaml when present, else built-in defaults)')
+    .option('--set <key=value>', 'override a param, e.g. --set train.epochs=2 (repeatable)', collect, [])
+    .option('--out <dir>', 'model folder to write (replaced atomically)', 'models/resnet18')
+    .addOption(new Option('--backend <name>', 'TF.js backend (overrides train.backend)').choices(['auto', ...BACKEND_NAMES]))
+    .action(async (o: TrainFlags) => {
+      const c = ctx();
+      const file = o.params ? path.resolve(c.cwd, o.params) : existsSync(path.join(c.cwd, 'params.yaml')) ? path.join(c.cwd, 'params.yaml') : null;
+      const params = await loadParams(file, [...o.set, ...(o.backend ? [`train.backend=${o.backend}`] : [])]);
+      // Not a terminal: JSON lines on stdout for a parent process (the pipeline's task log); last is train.done.
+      const logger = c.interactive ? c.logger : pino({ level: 'info', base: undefined }, { write: (s: string) => c.out.write(s) });
+      const bar = c.interactive ? progressBar(c) : null;
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const backend = await initBackend(params.train.backend, logger);
+        const result = await train(params, { outDir: path.resolve(c.cwd, o.out), logger, signal: abort.signal, cwd: c.cwd, backend, ...(bar ? { onProgress: bar.onProgress } : {}) });
+        if (c.interactive) {
+          const m = result.metrics;
+          const meta = result.metadata;
+          c.out.line(`model written to ${result.outDir} (backend ${meta.backend.name}, ${meta.backend.threads} thread(s), ${meta.training_time_s.toFixed(1)}s, best epoch ${meta.best_epoch}/${meta.epochs_run})`);
+          c.out.line(meta.trained_from_scratch ? 'trained from scratch (no pretrained weights: model.pretrained is null)' : `backbone initialised from ${meta.pretrained_from}`);
+          if (meta.skipped_files.length > 0) c.out.line(`skipped ${meta.skipped_files.length} unreadable file(s): see skipped_files in metadata.json`);
+          if (m) c.out.line(`${meta.evaluated_on}: accuracy ${m.accuracy.toFixed(4)}, auc ${m.auc?.toFixed(4) ?? '-'}, recall ${m.recall.toFixed(4)}, specificity ${m.specificity.toFixed(4)}, n ${m.n}`);
+        }
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        releaseBackend();
+      }
+    });
+
+export default trainCommand;

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { BaseOperator, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { openRegistry } from '../registry/index.js';
+import { openTrackingStore } from '../tracking/index.js';
+import type { CompareResult } from './compare-models.js';
+import type { LogMetricsResult } from './log-metrics.js';
+import { registryRoot, runParams, type Project } from './ml/project.js';
+import type { TrainResult } from './train-resnet18.js';
+
+export type DeployResult = {
+  version: number;
+  previous_version: number | null;
+  promoted_at: string;
+  mlflow_model_version: string | null;
+};
+
+/**
+ * Registers the candidate and makes it the champion. The switch is one atomic rename in the registry, so a crash
+ * at any point leaves the old champion serving; a retry reuses the version this run already registered.
+ * When tracking is available the registry is mirrored there too (registered model, version, alias `champion`).
+ */
+export class DeployOperator extends BaseOperator<DeployResult> {
+  readonly #o: { project: Project; train: Task<TrainResult>; compare: Task<CompareResult>; logMetrics: Task<LogMetricsResult>; env: NodeJS.ProcessEnv };
+
+  constructor(o: TaskOptions & { project: Project; train: Task<TrainResult>; compare: Task<CompareResult>; logMetrics: Task<LogMetricsResult>; env?: NodeJS.ProcessEnv }) {
+    super(o);
+    this.#o = { ...o, env: o.env ?? process.env };
+  }
+
+  async execute(ctx: TaskContext): Promise<DeployResult> {
+    const trained = ctx.xcomPull(this.#o.train);
+    const compared = ctx.xcomPull(this.#o.compare);
+    const logged = ctx.xcomPull(this.#o.logMetrics);
+    if (!trained || !compared) throw new Error('deploy needs the train and compare_models results of this run');
+    const params = await runParams(this.#o.project, ctx.params);
+    const registry = openRegistry({ root: registryRoot(ctx.home), name: params.pipeline.model_name, logger: ctx.logger });
+
+    const mine = (await registry.list()).find((v) => v.run_id === ctx.runId && v.source === path.resolve(trained.model_dir));
+    const version =
+      mine ??
+      (await registry.register(trained.model_dir, {
+        runId: ctx.runId,
+        dataVersion: trained.data_version,
+        ...(logged ? { mlflowRunId: logged.mlflow_run_id } : {}),
+        tags: { dag_id: ctx.dagId, backend: trained.backend },
+      }));
+
+    let mlflowVersion: string | null = null;
+    if (logged) {
+      const store = await openTrackingStore({
+        trackingUri: this.#o.env.MLFLOW_TRACKING_URI,
+        fileRoot: path.join(ctx.home, 'mlruns'),
+        onUnreachable: params.pipeline.on_mlflow_unreachable,
+        logger: ctx.logger,
+      });
+      const name = params.pipeline.model_name;
+      await store.createRegisteredModel(name);
+      mlflowVersion = await store.createModelVersion(name, `runs:/${logged.mlflow_run_id}/model`, logged.mlflow_run_id);
+      await store.setModelVersionTag(name, mlflowVersion, 'dagctl_version', String(version.version));
+      await store.setAlias(name, 'champion', mlflowVersion);
+    }
+
+    const promotion = version.is_champion
+      ? { version: version.version, previous_version: null, promoted_at: version.promoted_at ?? new Date().toISOString() }
+      : await registry.promote(version.version, { by: `dagctl ${ctx.dagId} ${ctx.runId}`, reason: compared.reason });
+    ctx.logger.info({ version: promotion.version, previous: promotion.previous_version }, `model v${promotion.version} is the champion`);
+    return { version: promotion.version, previous_version: promotion.previous_version, promoted_at: promotion.promoted_at, mlflow_model_version: mlflowVersion };
+  }
+}

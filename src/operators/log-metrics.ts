@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BaseOperator, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { openTrackingStore, type MetricPoint } from '../tracking/index.js';
+import { runParams, type Project } from './ml/project.js';
+import type { TrainResult } from './train-resnet18.js';
+
+export type LogMetricsResult = {
+  tracking: 'rest' | 'file';
+  tracking_uri: string;
+  experiment_id: string;
+  mlflow_run_id: string;
+  run_url: string;
+};
+
+type Epoch = Record<string, number | null> & { epoch: number };
+
+/** Flattens nested params to MLflow's `section.key` strings. */
+function flatten(o: unknown, prefix = ''): Record<string, string> {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return { [prefix]: JSON.stringify(o) ?? 'null' };
+  return Object.assign({}, ...Object.entries(o).map(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? flatten(v, `${prefix}${k}.`) : { [`${prefix}${k}`]: typeof v === 'string' ? v : JSON.stringify(v) })));
+}
+
+/**
+ * Records the candidate in MLflow: params, per-epoch curves, test metrics and confusion matrix, data version, git
+ * commit, backend, and the model folder (with its plots) as artifacts. A server when MLFLOW_TRACKING_URI is set,
+ * otherwise MLflow's file store in `<home>/mlruns` (`mlflow ui --backend-store-uri runs/mlruns`).
+ */
+export class LogMetricsOperator extends BaseOperator<LogMetricsResult> {
+  readonly #o: { project: Project; train: Task<TrainResult>; env: NodeJS.ProcessEnv };
+
+  constructor(o: TaskOptions & { project: Project; train: Task<TrainResult>; env?: NodeJS.ProcessEnv }) {
+    super(o);
+    this.#o = { ...o, env: o.env ?? process.env };
+  }
+
+  async execute(ctx: TaskContext): Promise<LogMetricsResult> {
+    const trained = ctx.xcomPull(this.#o.train);
+    if (!trained) throw new Error(`no candidate: task '${this.#o.train.taskId}' pushed no result`);
+    const params = await runParams(this.#o.project, ctx.params);
+    const store = await openTrackingStore({
+      trackingUri: this.#o.env.MLFLOW_TRACKING_URI,
+      fileRoot: path.join(ctx.home, 'mlruns'),
+      onUnreachable: params.pipeline.on_mlflow_unreachable,
+      logger: ctx.logger,
+    });
+    const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(path.join(trained.model_dir, f), 'utf8'));
+    const metadata = (await read('metadata.json')) as Record<string, unknown> & { params: unknown; git_commit: string | null; backend: { name: string; threads: number } };
+    const history = (await read('history.json')) as Epoch[];
+    const metrics = (await read('metrics.json')) as Record<string, number>;
+
+    const experimentId = await store.getOrCreateExperiment(params.pipeline.experiment);
+    const now = Date.now();
+    const { runId } = await store.createRun(experimentId, {
+      runName: `${ctx.dagId}__${ctx.runId}`,
+      tags: { 'mlflow.source.name': 'dagctl continuous_retraining', 'mlflow.source.type': 'JOB', 'dagctl.dag_id': ctx.dagId, 'dagctl.run_id': ctx.runId },
+    });
+    try {
+      const perEpoch: MetricPoint[] = history.flatMap((e) =>
+        Object.entries(e)
+          .filter(([k, v]) => k !== 'epoch' && typeof v === 'number' && Number.isFinite(v))
+          .map(([key, value]) => ({ key, value: value as number, timestamp: now, step: e.epoch })),
+      );
+      const finalMetrics: MetricPoint[] = Object.entries(metrics)
+        .filter(([, v]) => typeof v === 'number' && Number.isFinite(v))
+        .map(([key, value]) => ({ key: `test_${key}`, value, timestamp: now, step: 0 }));
+      await store.logBatch(runId, {
+        params: flatten(metadata.params),
+        metrics: [...perEpoch, ...finalMetrics],
+        tags: {
+          data_version: String(trained.data_version),
+          git_commit: String(metadata.git_commit),
+          backend: metadata.backend.name,
+          backend_threads: String(metadata.backend.threads),
+          trained_from_scratch: String(trained.trained_from_scratch),
+          'mlflow.source.git.commit': String(metadata.git_commit),
+        },
+      });
+      await store.logArtifacts(runId, trained.model_dir, 'model');
+      await store.setTerminated(runId, 'FINISHED');
+    } catch (err) {
+      await store.setTerminated(runId, 'FAILED').catch((e: unknown) => ctx.logger.warn({ err: e }, 'could not mark the MLflow run failed'));
+      throw err;
+    }
+    const runUrl = store.getRunUrl(experimentId, runId);
+    ctx.logger.info({ tracking: store.kind, uri: store.uri, runUrl }, `logged MLflow run ${runId}`);
+    return { tracking: store.kind, tracking_uri: store.uri, experiment_id: experimentId, mlflow_run_id: runId, run_url: runUrl };
+  }
+}

@@ -1,0 +1,78 @@
+import { BaseOperator, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { notifyAll, type RunSummary } from '../notify/index.js';
+import type { CheckNewDataResult } from './check-new-data.js';
+import type { CompareResult } from './compare-models.js';
+import type { DeployResult } from './deploy.js';
+import type { DvcPullResult } from './dvc-pull.js';
+import type { LogMetricsResult } from './log-metrics.js';
+import type { TrainResult } from './train-resnet18.js';
+
+export interface PipelineTasks {
+  check: Task<CheckNewDataResult>;
+  pull: Task<DvcPullResult>;
+  train: Task<TrainResult>;
+  logMetrics: Task<LogMetricsResult>;
+  compare: Task<CompareResult>;
+  deploy: Task<DeployResult>;
+}
+
+type Metrics = Record<string, number>;
+
+function numbers(m: { [k: string]: Json } | undefined): Metrics {
+  return Object.fromEntries(Object.entries(m ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'));
+}
+
+/** What happened in this run, from the upstream tasks' XComs (any of which may be missing when a task failed). */
+export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>, t: PipelineTasks, failedTasks: string[]): RunSummary {
+  const check = ctx.xcomPull(t.check);
+  const pulled = ctx.xcomPull(t.pull);
+  const trained = ctx.xcomPull(t.train);
+  const logged = ctx.xcomPull(t.logMetrics);
+  const compared = ctx.xcomPull(t.compare);
+  const deployed = ctx.xcomPull(t.deploy);
+  const base = {
+    dagId: ctx.dagId,
+    runId: ctx.runId,
+    dataVersion: pulled?.data_version ?? check?.data_version ?? null,
+    links: logged ? [{ label: `MLflow run (${logged.tracking})`, url: logged.run_url }] : [],
+  };
+  const candidate = compared ? { metrics: numbers(compared.candidate.metrics), ...(deployed ? { version: deployed.version } : {}) } : trained ? { metrics: numbers(trained.metrics) } : undefined;
+  const champion = compared?.champion ? { metrics: numbers(compared.champion.metrics), ...(compared.champion.version !== null ? { version: compared.champion.version } : {}) } : undefined;
+  if (failedTasks.length > 0) {
+    return { ...base, state: 'failed', decision: 'failed', reason: `failed: ${failedTasks.join(', ')}`, failedTasks, ...(candidate ? { candidate } : {}), ...(champion ? { champion } : {}) };
+  }
+  if (check && !check.proceed) return { ...base, state: 'success', decision: 'no_new_data', reason: check.reason };
+  return {
+    ...base,
+    state: 'success',
+    decision: deployed ? 'promoted' : 'kept_champion',
+    reason: compared?.reason ?? 'no comparison was made',
+    ...(candidate ? { candidate } : {}),
+    ...(champion ? { champion } : {}),
+  };
+}
+
+/**
+ * Tells people what happened: email and Slack when configured (unconfigured channels are skipped, not errors).
+ * Runs whatever happened upstream (trigger rule all_done); a failing channel fails this task so the engine retries
+ * it, but never changes the other tasks' results.
+ */
+export class NotifyOperator extends BaseOperator<{ channels: { channel: string; status: string }[] }> {
+  readonly #o: { tasks: PipelineTasks; env: NodeJS.ProcessEnv };
+
+  constructor(o: TaskOptions & { tasks: PipelineTasks; env?: NodeJS.ProcessEnv }) {
+    super({ triggerRule: 'all_done', ...o });
+    this.#o = { tasks: o.tasks, env: o.env ?? process.env };
+  }
+
+  async execute(ctx: TaskContext): Promise<{ channels: { channel: string; status: string }[] }> {
+    const failed = Object.values(this.#o.tasks)
+      .filter((t) => ctx.xcomPull(t) === undefined && t.taskId !== this.#o.tasks.deploy.taskId)
+      .map((t) => t.taskId);
+    const check = ctx.xcomPull(this.#o.tasks.check);
+    const summary = summarise(ctx, this.#o.tasks, check && !check.proceed ? [] : failed);
+    ctx.logger.info({ decision: summary.decision }, summary.reason);
+    const results = await notifyAll(summary, { env: this.#o.env, logger: ctx.logger });
+    return { channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
+  }
+}

@@ -232,11 +232,11 @@ export function isDag(v: unknown): v is DAG {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[DAG_MARK] === true;
 }
 
-/** chain(a, [b, c], d): a -> b, a -> c, b -> d, c -> d. Two adjacent lists must have equal length (paired). */
 // any: chain only wires dependencies; the tasks' output types do not matter here.
-export function chain<T extends BaseOperator<any> | ReadonlyArray<BaseOperator<any>>>(
-  ...items: [...Array<BaseOperator<any> | ReadonlyArray<BaseOperator<any>>>, T]
-): T {
+type Chainable = BaseOperator<any> | ReadonlyArray<BaseOperator<any>>;
+
+/** chain(a, [b, c], d): a -> b, a -> c, b -> d, c -> d. Two adjacent lists must have equal length (paired). Returns the last item. */
+export function chain<T extends Chainable>(...items: Chainable[]): T {
   for (let i = 0; i + 1 < items.length; i++) {
     const up = items[i]!;
     const down = items[i + 1]!;

@@ -35,6 +35,7 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
   return {
     file,
     close: () => db.close(),
+    transaction: (fn) => sql.tx(fn),
     ...dagOps(sql),
     ...runOps(sql),
     ...tiOps(sql),

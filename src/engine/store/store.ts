@@ -91,6 +91,8 @@ export interface ClearSpec {
 export interface Store {
   readonly file: string;
   close(): void;
+  /** Runs several operations in one transaction (each stays guarded); nested calls join the outer one. */
+  transaction<T>(fn: () => T): T;
 
   // DAGs
   syncDags(dags: DagSync[], now: string): void;

@@ -1,0 +1,38 @@
+/** Recording a loaded DAG bag in the store, and where the database lives. */
+import path from 'node:path';
+import type { DagBag } from './dagbag.js';
+import { describeSchedule, nextDagRunInfo } from './schedule.js';
+import type { Store } from './store/store.js';
+
+export function dbFile(home: string): string {
+  return path.join(home, 'dagctl.db');
+}
+
+/** Records the bag's DAGs (new ones paused unless isPausedUponCreation is false), import errors, next runs. */
+export function syncBag(store: Store, bag: DagBag, now: Date): void {
+  store.syncDags(
+    [...bag.dags.values()].map((d) => ({
+      dag_id: d.dagId,
+      fileloc: d.fileloc,
+      owners: [...new Set(d.tasks.map((t) => t.owner))],
+      schedule_interval: describeSchedule(d.schedule),
+      tags: d.tags,
+      description: d.description ?? null,
+      max_active_runs: d.maxActiveRuns,
+      max_active_tasks: d.maxActiveTasks,
+      is_paused_upon_creation: d.isPausedUponCreation,
+    })),
+    now.toISOString(),
+  );
+  store.replaceImportErrors([...bag.errors], now.toISOString());
+  for (const d of bag.dags.values()) {
+    const last = store.latestScheduledRun(d.dagId);
+    const info = nextDagRunInfo(d.scheduleInput, last?.data_interval_start ? new Date(last.data_interval_start) : undefined, now);
+    store.setNextDagRun(d.dagId, {
+      next_dagrun: info?.logicalDate.toISOString() ?? null,
+      next_dagrun_data_interval_start: info?.start.toISOString() ?? null,
+      next_dagrun_data_interval_end: info?.end.toISOString() ?? null,
+      next_dagrun_create_after: info?.runAfter.toISOString() ?? null,
+    });
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Runs one attempt of a task: builds its TaskContext, calls execute with an AbortSignal, stores the return
+ * value as XCom `return_value`, runs the task's callbacks, and reports the outcome. Used by worker processes
+ * and by the in-process executor alike.
+ */
+import type { DAG } from '../dag.js';
+import { coerceError, TaskNotFoundError, TaskTimeoutError } from '../errors.js';
+import { assertJson, type Json } from '../json.js';
+import { isOperator, type BaseOperator, type Callback, type CallbackContext, type TaskContext } from '../operator.js';
+import { shouldRetry } from '../retry.js';
+import { openTaskLog } from './task-log.js';
+import type { AttemptJob, AttemptResult } from './types.js';
+
+export interface AttemptDeps {
+  /** Reads an XCom of this run (another task's, or this one's from an earlier push). */
+  readXcom(taskId: string, key: string): Json | undefined;
+  signal: AbortSignal;
+}
+
+function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
+  const err = coerceError(e);
+  const code = (err as { code?: unknown }).code;
+  const codeStr = typeof code === 'string' ? code : undefined;
+  if (codeStr === 'task_skipped') return { outcome: 'skipped', xcoms, skip: [] };
+  return {
+    outcome: 'failed',
+    xcoms,
+    skip: [],
+    error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(codeStr ? { code: codeStr } : {}), nonRetryable: codeStr === 'non_retryable' },
+  };
+}
+
+export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): Promise<AttemptResult> {
+  const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber });
+  const logger = log.logger;
+  const xcoms: AttemptResult['xcoms'] = [];
+  const skip = new Set<string>();
+  let task: BaseOperator | undefined;
+  let result: AttemptResult;
+  try {
+    task = dag.task(job.taskId);
+    if (!task) throw new TaskNotFoundError(job.dagId, job.taskId, dag.taskIds);
+    logger.info(`Starting attempt ${job.tryNumber} of ${job.maxTries + 1} (${task.operatorName}, run ${job.runId})`);
+    const ctx: TaskContext = {
+      dagId: job.dagId,
+      taskId: job.taskId,
+      runId: job.runId,
+      logicalDate: new Date(job.logicalDate),
+      dataIntervalStart: new Date(job.dataIntervalStart),
+      dataIntervalEnd: new Date(job.dataIntervalEnd),
+      params: dag.paramsFor(job.conf),
+      conf: job.conf,
+      tryNumber: job.tryNumber,
+      maxTries: job.maxTries,
+      runType: job.runType,
+      home: job.home,
+      logger,
+      log: logger,
+      signal: deps.signal,
+      dag,
+      task,
+      xcomPull: ((t: BaseOperator | string, key = 'return_value') => {
+        const taskId = typeof t === 'string' ? t : t.taskId;
+        const own = taskId === job.taskId ? xcoms.findLast((x) => x.key === key) : undefined;
+        return own ? own.value : deps.readXcom(taskId, key);
+      }) as TaskContext['xcomPull'],
+      xcomPush(key: string, value: Json) {
+        xcoms.push({ key, value: assertJson(value, `XCom '${key}' pushed by task '${job.taskId}'`) });
+      },
+      skip(tasks) {
+        for (const t of tasks) skip.add(isOperator(t) ? t.taskId : String(t));
+      },
+    };
+    const value = await untilAborted(Promise.resolve().then(() => task!.execute(ctx)), deps.signal, job.executionTimeout);
+    if (value !== undefined && value !== null) {
+      xcoms.push({ key: 'return_value', value: assertJson(value, `the return value of task '${job.taskId}'`) });
+    }
+    logger.info(`Marking task as SUCCESS (${job.dagId}/${job.runId}/${job.taskId})`);
+    result = { outcome: 'success', xcoms, skip: [...skip] };
+  } catch (e) {
+    result = errorResult(e, xcoms);
+    if (result.outcome === 'skipped') logger.info(`Marking task as SKIPPED: ${coerceError(e).message}`);
+    else {
+      const retry = shouldRetry(job.tryNumber, job.maxTries, result.error?.nonRetryable ?? false);
+      logger.error({ err: coerceError(e) }, `Task failed: ${result.error?.message ?? ''}`);
+      logger.info(retry ? 'Marking task as UP_FOR_RETRY' : 'Marking task as FAILED');
+    }
+  }
+  if (task) await runTaskCallback(task, dag, job, result, logger);
+  log.close();
+  return result;
+}
+
+/** Resolves with `p`, or rejects once the signal aborts (the attempt stops waiting even if execute ignores it). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, timeoutS: number | undefined): Promise<T> {
+  if (signal.aborted) return Promise.reject(reasonOf(signal, timeoutS));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(reasonOf(signal, timeoutS));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(signal.aborted ? reasonOf(signal, timeoutS) : e)),
+    );
+  });
+}
+
+function reasonOf(signal: AbortSignal, timeoutS: number | undefined): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r;
+  return timeoutS !== undefined ? new TaskTimeoutError(timeoutS) : new Error('attempt cancelled');
+}
+
+async function runTaskCallback(task: BaseOperator, dag: DAG, job: AttemptJob, r: AttemptResult, logger: TaskContext['logger']): Promise<void> {
+  let cb: Callback | undefined;
+  let state: CallbackContext['state'];
+  if (r.outcome === 'success') (cb = task.onSuccess), (state = 'success');
+  else if (r.outcome === 'skipped') return;
+  else if (shouldRetry(job.tryNumber, job.maxTries, r.error?.nonRetryable ?? false)) (cb = task.onRetry), (state = 'up_for_retry');
+  else (cb = task.onFailure), (state = 'failed');
+  if (!cb) return;
+  const error = r.error ? Object.assign(new Error(r.error.message), { stack: r.error.stack }) : undefined;
+  try {
+    await cb({ dag, dagId: job.dagId, runId: job.runId, logicalDate: new Date(job.logicalDate), taskId: job.taskId, tryNumber: job.tryNumber, state, logger, ...(error ? { error } : {}) });
+  } catch (e) {
+    logger.error({ err: coerceError(e) }, `the ${state} callback of task '${job.taskId}' failed; the task's state is unchanged`);
+  }
+}

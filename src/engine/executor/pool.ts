@@ -1,0 +1,203 @@
+/**
+ * The local executor: a pool of long-lived worker processes (child_process.fork with the tsx loader).
+ * Each runs one attempt at a time; `parallelism` attempts run at once and as many more wait here, so a
+ * finishing worker picks its next attempt without a round trip through the scheduler.
+ * executionTimeout aborts the attempt, then kills the worker's process group if it has not stopped
+ * within the grace period; a worker that dies mid-attempt fails that attempt; dead workers are replaced.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { AttemptJob, AttemptResult, Executor, ExecutorEvent } from './types.js';
+
+export const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+
+export interface PoolOptions {
+  parallelism: number;
+  logger: Logger;
+  /** Milliseconds between aborting a timed-out attempt and killing its worker (default 2000). */
+  killGraceMs?: number;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  job: AttemptJob | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** Set when the attempt timed out: the worker is replaced after it reports (or is killed). */
+  timedOut: boolean;
+  stderr: string[];
+  exited: Promise<void>;
+}
+
+export class ProcessPool implements Executor {
+  readonly #o: Required<PoolOptions>;
+  readonly #workers = new Set<Worker>();
+  readonly #queue: AttemptJob[] = [];
+  #listener: (e: ExecutorEvent) => void = () => {};
+  #idleWaiters: Array<() => void> = [];
+  #closing = false;
+
+  constructor(o: PoolOptions) {
+    this.#o = { killGraceMs: 2000, ...o };
+    for (let i = 0; i < o.parallelism; i++) this.#spawn();
+  }
+
+  freeSlots(): number {
+    return Math.max(0, 2 * this.#o.parallelism - this.#busy() - this.#queue.length);
+  }
+  inFlight(): AttemptJob[] {
+    return [...[...this.#workers].flatMap((w) => (w.job ? [w.job] : [])), ...this.#queue];
+  }
+  onEvent(listener: (e: ExecutorEvent) => void): void {
+    this.#listener = listener;
+  }
+  submit(job: AttemptJob): void {
+    this.#queue.push(job);
+    this.#dispatch();
+  }
+  idle(): Promise<void> {
+    if (this.#busy() === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+  /** Resolves once every worker has started and said it is ready. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.#workers].map((w) => (w.ready ? undefined : new Promise<void>((r) => w.child.once('message', () => r())))));
+  }
+  get pids(): number[] {
+    return [...this.#workers].flatMap((w) => (w.child.pid ? [w.child.pid] : []));
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    const exits = [...this.#workers].map((w) => w.exited);
+    for (const w of this.#workers) this.#kill(w, 'SIGTERM');
+    const t = setTimeout(() => {
+      for (const w of this.#workers) this.#kill(w, 'SIGKILL');
+    }, 2000);
+    await Promise.all(exits);
+    clearTimeout(t);
+  }
+
+  #busy(): number {
+    let n = 0;
+    for (const w of this.#workers) if (w.job) n++;
+    return n;
+  }
+
+  #spawn(): void {
+    const child = fork(WORKER_ENTRY, [], {
+      execArgv: ['--import', 'tsx'],
+      // Its own process group, so a timeout kill also takes the attempt's subprocesses (bash, …).
+      detached: true,
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    let onExit!: () => void;
+    const w: Worker = { child, ready: false, job: undefined, timer: undefined, timedOut: false, stderr: [], exited: new Promise((r) => (onExit = r)) };
+    this.#workers.add(w);
+    child.stderr?.on('data', (b: Buffer) => {
+      w.stderr.push(...b.toString('utf8').split('\n').filter(Boolean));
+      if (w.stderr.length > 20) w.stderr.splice(0, w.stderr.length - 20);
+    });
+    child.on('message', (m: FromWorker) => this.#onMessage(w, m));
+    child.on('exit', (code, signal) => {
+      this.#onExit(w, code, signal);
+      onExit();
+    });
+    child.on('error', (err) => this.#o.logger.error({ err }, 'worker process error'));
+  }
+
+  #onMessage(w: Worker, m: FromWorker): void {
+    if (m.type === 'ready') {
+      w.ready = true;
+      this.#dispatch();
+    } else if (m.type === 'started' && w.job) {
+      this.#listener({ type: 'started', job: w.job, pid: m.pid, hostname: hostname() });
+    } else if (m.type === 'finished' && w.job) {
+      const job = w.job;
+      this.#release(w);
+      if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
+      else this.#dispatch();
+      this.#listener({ type: 'finished', job, result: m.result });
+      this.#checkIdle();
+    }
+  }
+
+  #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#workers.delete(w);
+    const job = w.job;
+    this.#release(w);
+    if (job) {
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      const tail = w.stderr.length ? `; last stderr lines:\n${w.stderr.slice(-10).join('\n')}` : '';
+      const message = w.timedOut
+        ? `task timed out after ${job.executionTimeout} s (executionTimeout); its worker process was killed`
+        : `worker process ${w.child.pid} died mid-attempt (${how})${tail}`;
+      const result: AttemptResult = { outcome: 'failed', xcoms: [], skip: [], error: { message, nonRetryable: false, code: w.timedOut ? 'task_timeout' : 'worker_died' } };
+      this.#listener({ type: 'finished', job, result });
+    }
+    if (!this.#closing) {
+      this.#spawn();
+      this.#dispatch();
+    }
+    this.#checkIdle();
+  }
+
+  #release(w: Worker): void {
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = undefined;
+    w.job = undefined;
+  }
+
+  #dispatch(): void {
+    if (this.#closing) return;
+    for (const w of this.#workers) {
+      if (this.#queue.length === 0) return;
+      if (!w.ready || w.job || w.timedOut || !w.child.connected) continue;
+      const job = this.#queue.shift()!;
+      w.job = job;
+      if (job.executionTimeout !== undefined) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
+      this.#send(w, { type: 'run', job });
+    }
+  }
+
+  #timeout(w: Worker, job: AttemptJob): void {
+    if (w.job !== job) return;
+    w.timedOut = true;
+    this.#send(w, { type: 'abort', reason: 'timeout', ...(job.executionTimeout !== undefined ? { timeoutS: job.executionTimeout } : {}) });
+    w.timer = setTimeout(() => this.#kill(w, 'SIGKILL'), this.#o.killGraceMs);
+  }
+
+  #send(w: Worker, m: ToWorker): void {
+    try {
+      w.child.send(m);
+    } catch (err) {
+      this.#o.logger.warn({ err }, 'could not send to worker; killing it');
+      this.#kill(w, 'SIGKILL');
+    }
+  }
+
+  #kill(w: Worker, signal: NodeJS.Signals): void {
+    const pid = w.child.pid;
+    if (pid === undefined || w.child.exitCode !== null || w.child.signalCode !== null) return;
+    try {
+      process.kill(-pid, signal); // the whole group: the worker and its subprocesses
+    } catch {
+      try {
+        w.child.kill(signal);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  #checkIdle(): void {
+    if (this.#busy() > 0 || this.#queue.length > 0) return;
+    const ws = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const f of ws) f();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * A worker process: receives attempts over IPC, one at a time, imports the DAG file (cached per worker),
+ * runs the attempt, and reports. It exits as soon as its parent goes away, so an attempt never outlives
+ * the scheduler that owns it.
+ */
+import { hostname } from 'node:os';
+import { importDagFile } from '../dagbag.js';
+import { coerceError, DagNotFoundError, TaskTimeoutError } from '../errors.js';
+import type { Json } from '../json.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/store.js';
+import { runAttempt } from './attempt.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { AttemptJob, AttemptResult } from './types.js';
+
+const send = (m: FromWorker): void => {
+  process.send?.(m);
+};
+const stores = new Map<string, Store>();
+let current: { job: AttemptJob; ac: AbortController } | undefined;
+
+function readXcom(job: AttemptJob, taskId: string, key: string): Json | undefined {
+  let s = stores.get(job.dbFile);
+  if (!s) {
+    s = openSqliteStore(job.dbFile, new Date().toISOString(), { readonly: true });
+    stores.set(job.dbFile, s);
+  }
+  return s.getXcom({ dagId: job.dagId, runId: job.runId, taskId }, key);
+}
+
+async function run(job: AttemptJob): Promise<void> {
+  const ac = new AbortController();
+  current = { job, ac };
+  send({ type: 'started', pid: process.pid });
+  let result: AttemptResult;
+  try {
+    const dag = (await importDagFile(job.fileloc)).find((d) => d.dagId === job.dagId);
+    if (!dag) throw new DagNotFoundError(job.dagId);
+    result = await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => readXcom(job, t, k) });
+  } catch (e) {
+    const err = coerceError(e);
+    result = { outcome: 'failed', xcoms: [], skip: [], error: { message: `could not load ${job.fileloc}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), nonRetryable: false } };
+  }
+  current = undefined;
+  send({ type: 'finished', result });
+}
+
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'run') void run(m.job);
+  else if (m.type === 'abort' && current) {
+    current.ac.abort(m.reason === 'timeout' ? new TaskTimeoutError(m.timeoutS ?? 0) : new Error('attempt cancelled'));
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`uncaught exception in worker ${process.pid} on ${hostname()}: ${coerceError(e).stack ?? String(e)}\n`);
+  process.exit(70);
+});
+send({ type: 'ready' });

@@ -1,0 +1,112 @@
+/**
+ * The Engine facade: what the CLI (and later HTTP servers) call. Opening it loads the DAG bag, migrates the
+ * database and records DAGs and import errors; every method is a thin composition of the store, the
+ * schedule math and the scheduler. See contracts/ENGINE.md.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import type { DAG } from './dag.js';
+import { loadDagBag } from './dagbag.js';
+import { dbFile, syncBag } from './bag-sync.js';
+import type { Json } from './json.js';
+import type { RunEvent } from './scheduler.js';
+import type { DagRunState, TaskState } from './states.js';
+export { dbFile } from './bag-sync.js';
+import type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow } from './store/rows.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { EngineImpl } from './engine-impl.js';
+
+export type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow, XComRow } from './store/rows.js';
+export type { RunEvent } from './scheduler.js';
+export type { DagRunState, TaskState } from './states.js';
+export type { Json } from './json.js';
+export type { Clock } from './clock.js';
+export { FakeClock, systemClock } from './clock.js';
+
+export interface EngineOptions {
+  /** DAGCTL_HOME: <home>/dagctl.db, <home>/logs/dag_id=…/run_id=…/task_id=…/attempt=N.log */
+  home: string;
+  /** Folders to load DAG files from (recursively). */
+  dagsFolders: string[];
+  /** Folders under those not to load (e.g. the nested examples when DAGCTL_LOAD_EXAMPLES=false). */
+  excludeFolders?: string[];
+  /** Worker processes (default 4). */
+  parallelism: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Seconds without a heartbeat before another process's running attempt is a zombie (default 60). */
+  zombieThresholdS?: number;
+}
+
+/** A task as `tasks list` shows it. */
+export interface TaskRow {
+  task_id: string;
+  operator: string;
+  trigger_rule: string;
+  retries: number;
+  retry_delay: number;
+  retry_exponential_backoff: boolean;
+  max_retry_delay: number | null;
+  execution_timeout: number | null;
+  pool: string;
+  priority_weight: number;
+  owner: string;
+  upstream_task_ids: string[];
+  downstream_task_ids: string[];
+  doc: string | null;
+}
+
+export interface ClearOptions {
+  taskRegex?: string;
+  upstream?: boolean;
+  downstream?: boolean;
+  onlyFailed?: boolean;
+  runId?: string;
+  start?: Date;
+  end?: Date;
+  dryRun?: boolean;
+}
+
+export interface Engine {
+  listDags(): DagRow[];
+  getDag(dagId: string): DAG;
+  importErrors(): ImportErrorRow[];
+  showDag(dagId: string, format: 'text' | 'dot'): string;
+  setPaused(dagId: string, paused: boolean): DagRow;
+  nextExecution(dagId: string, n: number): Date[];
+  triggerDagRun(dagId: string, o?: { conf?: Json; logicalDate?: Date; runId?: string }): DagRunRow;
+  listDagRuns(q?: { dagId?: string; state?: DagRunState; limit?: number }): DagRunRow[];
+  getDagRun(dagId: string, runId: string): DagRunRow;
+  dagRunState(dagId: string, logicalDate: Date): DagRunState | null;
+  backfill(dagId: string, start: Date, end: Date, o?: { onEvent?: (e: RunEvent) => void; signal?: AbortSignal }): Promise<DagRunRow[]>;
+  listTasks(dagId: string): TaskRow[];
+  taskInstances(dagId: string, runId: string): TaskInstanceRow[];
+  taskInstance(dagId: string, runId: string, taskId: string): TaskInstanceRow;
+  clearTaskInstances(dagId: string, o: ClearOptions): TaskInstanceRow[];
+  markTaskInstance(dagId: string, runId: string, taskId: string, state: 'success' | 'failed' | 'skipped'): TaskInstanceRow;
+  failedDeps(dagId: string, runId: string, taskId: string): string[];
+  taskLog(dagId: string, runId: string, taskId: string, tryNumber?: number): string;
+  xcom(dagId: string, runId: string, taskId: string, key?: string): Json | undefined;
+  runScheduler(o: { once?: boolean; signal?: AbortSignal; onEvent?: (e: RunEvent) => void }): Promise<void>;
+  schedulerAlive(): boolean;
+  waitForRun(dagId: string, runId: string, o?: { onEvent?: (e: RunEvent) => void; signal?: AbortSignal }): Promise<DagRunRow>;
+  testDag(dagId: string, logicalDate?: Date, conf?: Json, o?: { onEvent?: (e: RunEvent) => void }): Promise<{ run: DagRunRow; tasks: TaskInstanceRow[] }>;
+  testTask(dagId: string, taskId: string, logicalDate?: Date, params?: Json): Promise<{ state: TaskState; returnValue: Json | undefined; log: string }>;
+  close(): Promise<void>;
+}
+
+export async function openEngine(opts: EngineOptions): Promise<Engine> {
+  const clock = opts.clock ?? systemClock;
+  const home = path.resolve(opts.home);
+  const store = openSqliteStore(dbFile(home), clock.now().toISOString());
+  try {
+    const bag = await loadDagBag(opts.dagsFolders, opts.logger, opts.excludeFolders ?? []);
+    syncBag(store, bag, clock.now());
+    return new EngineImpl({ ...opts, home, clock, store, bag });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+

@@ -1,0 +1,22 @@
+/** `dags show`: a DAG's graph as indented text or Graphviz DOT. */
+import type { DAG } from './dag.js';
+
+export function dagAsText(dag: DAG): string {
+  const lines = [`DAG ${dag.dagId} (schedule: ${dag.scheduleText ?? 'None'}, ${dag.tasks.length} tasks)`];
+  for (const t of dag.topologicalOrder()) {
+    const rule = t.triggerRule === 'all_success' ? '' : ` [${t.triggerRule}]`;
+    const down = t.downstreamTaskIds;
+    lines.push(`  ${t.taskId} (${t.operatorName})${rule}${down.length ? ` -> ${down.join(', ')}` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const q = (s: string): string => `"${s.replace(/"/g, '\\"')}"`;
+
+export function dagAsDot(dag: DAG): string {
+  const lines = [`digraph ${q(dag.dagId)} {`, '  graph [rankdir=LR];', '  node [shape=box, style="rounded,filled", fillcolor="#e8f0fe"];'];
+  for (const t of dag.topologicalOrder()) lines.push(`  ${q(t.taskId)} [label=${q(`${t.taskId}\\n${t.operatorName}`)}];`);
+  for (const t of dag.topologicalOrder()) for (const d of t.downstream) lines.push(`  ${q(t.taskId)} -> ${q(d.taskId)};`);
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
+}

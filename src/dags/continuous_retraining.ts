@@ -20,7 +20,8 @@ import { NotifyOperator } from '../operators/notify.js';
 import { TrainResNet18Operator } from '../operators/train-resnet18.js';
 import { loadParams } from '../params/index.js';
 
-const project = defaultProject();
+// DAGCTL_PROJECT_ROOT points the pipeline at another checkout (params.yaml, DVC files, data); default: this repo.
+const project = defaultProject(process.env.DAGCTL_PROJECT_ROOT || undefined);
 const { pipeline } = await loadParams(project.paramsFile);
 
 /** A task that failed for good (retries spent) tells people at once; `notify` still sends the run's summary. */

@@ -17,7 +17,7 @@ export async function evaluateInChild(
   await mkdir(o.workDir, { recursive: true });
   const predictionsFile = path.join(o.workDir, `${o.name}-predictions.json`);
   const { stdout } = await runDagctl(
-    ['evaluate', '--model', modelDir, '--data', o.dataDir, '--split', o.split, '-o', 'json', '--predictions', predictionsFile],
+    ['evaluate', '--model', modelDir, '--data', o.dataDir, '--split', o.split, '-o', 'json', '--predictions', predictionsFile, '--metrics', path.join(o.workDir, `${o.name}-metrics.json`)],
     { cwd: o.cwd, logger: o.logger.child({ model: o.name }), signal: o.signal, env: process.env },
   );
   const metrics = JSON.parse(stdout) as ChildEvaluation['metrics'] & { test_set_hash?: string };

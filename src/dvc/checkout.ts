@@ -110,7 +110,7 @@ async function materialise(repo: Repo, p: Planned, jobs: number): Promise<void> 
  * `dvc checkout` from the cache (objects must be there: fetch first). Every out is planned and
  * checked before any is replaced; each is built beside its target and swapped in by rename.
  */
-export async function checkoutOuts(repo: Repo, outs: readonly TrackedOut[], opts: { force?: boolean; jobs: number }): Promise<Change[]> {
+export async function checkoutOuts(repo: Repo, outs: readonly TrackedOut[], opts: { force?: boolean; jobs: number; signal?: AbortSignal | undefined }): Promise<Change[]> {
   const plans: Planned[] = [];
   for (const tracked of outs) {
     const p = await plan(repo, tracked, opts.force ?? false, opts.jobs);
@@ -118,6 +118,7 @@ export async function checkoutOuts(repo: Repo, outs: readonly TrackedOut[], opts
   }
   const changes: Change[] = [];
   for (const p of plans) {
+    opts.signal?.throwIfAborted();
     await materialise(repo, p, opts.jobs);
     changes.push({ kind: p.kind, path: p.tracked.isDir ? `${p.tracked.rel}/` : p.tracked.rel });
     repo.logger.info({ dvc: 'checkout', path: p.tracked.rel, change: p.kind }, 'checked out');

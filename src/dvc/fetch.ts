@@ -11,6 +11,8 @@ export interface FetchOptions extends DvcOptions {
   targets?: readonly string[];
   /** Parallel transfers; default the remote's `jobs` or 4 x CPUs (max 32). */
   jobs?: number;
+  /** Stops transfers (and, for pull, the checkout before it swaps anything in). */
+  signal?: AbortSignal;
 }
 
 export interface FetchResult {
@@ -56,11 +58,11 @@ export async function fetchOuts(repo: Repo, outs: readonly TrackedOut[], opts: O
     const children = await partition(repo, await childrenOf());
     if (children.missing.length === 0) return { remote: config.name, fetched: 0, cached: rootsMissing.cached + children.cached };
   }
-  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'read' });
+  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'read', signal: opts.signal });
   try {
-    await downloadAll(repo.cache, remote, rootsMissing.missing, jobs, log);
+    await downloadAll(repo.cache, remote, rootsMissing.missing, jobs, log, opts.signal);
     const children = await partition(repo, await childrenOf());
-    const fetched = await downloadAll(repo.cache, remote, children.missing, jobs, log);
+    const fetched = await downloadAll(repo.cache, remote, children.missing, jobs, log, opts.signal);
     log.info({ fetched, cached: children.cached }, 'fetch done');
     return { remote: config.name, fetched: fetched + rootsMissing.missing.filter((w) => !w.object.oid.endsWith('.dir')).length, cached: rootsMissing.cached + children.cached };
   } finally {

@@ -32,7 +32,7 @@ export async function pull(opts: PullOptions): Promise<PullResult> {
   const repo = await openRepo(opts);
   const outs = await collectOuts(repo, opts.targets);
   const fetched = await fetchOuts(repo, outs, opts);
-  const changes: Change[] = await checkoutOuts(repo, outs, { force: opts.force ?? false, jobs: opts.jobs ?? defaultJobs() });
+  const changes: Change[] = await checkoutOuts(repo, outs, { force: opts.force ?? false, jobs: opts.jobs ?? defaultJobs(), signal: opts.signal });
   const pick = (kind: Change['kind']): string[] => changes.filter((c) => c.kind === kind).map((c) => c.path);
   const added = pick('added');
   const modified = pick('modified');

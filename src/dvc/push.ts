@@ -1,11 +1,10 @@
 import { collectOuts, readChildren } from './collect.js';
 import { selectRemote } from './config.js';
-import { DvcError, MissingCacheError, type FailedObject } from './errors.js';
+import { DvcError, MissingCacheError, RemoteUnreachableError, type FailedObject } from './errors.js';
 import { isDirOid } from './manifest.js';
 import { objectKey } from './objects.js';
 import { mapPool } from './pool.js';
 import { openRemote } from './remotes/open.js';
-import { RemoteUnreachableError } from './errors.js';
 import { openRepo } from './repo.js';
 import type { FetchOptions } from './fetch.js';
 import type { Wanted } from './transfer.js';
@@ -33,7 +32,7 @@ function settledOrThrow<T>(settled: Awaited<ReturnType<typeof mapPool<Wanted, T>
  * `dvc push`: every object of the tracked outs that the remote lacks. File objects go first and
  * `.dir` manifests last, so a remote that has a manifest always has its files.
  */
-export async function push(opts: Omit<FetchOptions, 'jobs'> & { jobs?: number }): Promise<PushResult> {
+export async function push(opts: FetchOptions): Promise<PushResult> {
   const repo = await openRepo(opts);
   const config = selectRemote(repo.config, opts.remote);
   const log = repo.logger.child({ dvc: 'push', remote: config.name });
@@ -55,15 +54,19 @@ export async function push(opts: Omit<FetchOptions, 'jobs'> & { jobs?: number })
   if (notCached.length > 0) throw new MissingCacheError(notCached);
   const seen = new Set<string>();
   const unique = objects.filter((w) => !seen.has(objectKey(w.object)) && seen.add(objectKey(w.object)));
-  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'write' });
-  const stopOn = (err: unknown): boolean => err instanceof RemoteUnreachableError;
+  const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'write', signal: opts.signal });
+  const stopOn = (err: unknown): boolean => err instanceof RemoteUnreachableError || opts.signal?.aborted === true;
+  const check = <T>(settled: Awaited<ReturnType<typeof mapPool<Wanted, T>>>): T[] => {
+    opts.signal?.throwIfAborted();
+    return settledOrThrow(settled);
+  };
   try {
-    const present = settledOrThrow(await mapPool(unique, jobs, (w) => remote.exists(objectKey(w.object)), stopOn));
+    const present = check(await mapPool(unique, jobs, (w) => remote.exists(objectKey(w.object)), stopOn));
     const todo = unique.filter((_, i) => !present[i]);
     const files = todo.filter((w) => !isDirOid(w.object.oid));
     const dirs = todo.filter((w) => isDirOid(w.object.oid));
     for (const batch of [files, dirs]) {
-      settledOrThrow(await mapPool(batch, jobs, (w) => remote.upload(repo.cache.path(w.object), objectKey(w.object)), stopOn));
+      check(await mapPool(batch, jobs, (w) => remote.upload(repo.cache.path(w.object), objectKey(w.object)), stopOn));
     }
     log.info({ pushed: files.length, manifests: dirs.length, present: unique.length - todo.length }, 'push done');
     return { remote: config.name, pushed: files.length, present: unique.length - todo.length, summary: getSummary([['pushed', files.length]]) || UP_TO_DATE };

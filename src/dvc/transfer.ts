@@ -26,7 +26,7 @@ export interface Wanted {
  * Downloads each object into the cache through a temp file, verifies its md5 before it becomes
  * visible, and reports every failure at once as one typed error. Returns how many were downloaded.
  */
-export async function downloadAll(cache: LocalCache, remote: Remote, wanted: readonly Wanted[], jobs: number, logger: Logger): Promise<number> {
+export async function downloadAll(cache: LocalCache, remote: Remote, wanted: readonly Wanted[], jobs: number, logger: Logger, signal?: AbortSignal): Promise<number> {
   const settled = await mapPool(
     wanted,
     jobs,
@@ -40,8 +40,9 @@ export async function downloadAll(cache: LocalCache, remote: Remote, wanted: rea
       });
       logger.debug({ oid: object.oid }, 'fetched');
     },
-    (err) => err instanceof RemoteUnreachableError,
+    (err) => err instanceof RemoteUnreachableError || signal?.aborted === true,
   );
+  signal?.throwIfAborted();
   const missing: FailedObject[] = [];
   const corrupt: FailedObject[] = [];
   let firstOther: unknown;

@@ -97,4 +97,14 @@ describe('HTTP remote', () => {
     await add('data/xray', opts());
     await expect(push(opts())).rejects.toBeInstanceOf(RemoteUnreachableError);
   });
+
+  it('stops when the task is cancelled (AbortSignal) without touching the workspace', async () => {
+    const { before } = await addPushAndWipe();
+    await pull(opts());
+    await rm(path.join(repo.root, '.dvc', 'cache'), { recursive: true });
+    const controller = new AbortController();
+    controller.abort(new Error('task timed out'));
+    await expect(pull({ ...opts(), signal: controller.signal })).rejects.toThrow('task timed out');
+    expect(await snapshot(data())).toEqual(before);
+  });
 });

@@ -16,6 +16,8 @@ export interface HttpRemoteOptions {
   timeoutMs?: number;
   /** `auth = basic` with `user`/`password` from the remote's config. */
   basicAuth?: { user: string; password: string };
+  /** Aborts every request in flight (task timeout or cancellation). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,17 +38,18 @@ export class HttpRemote implements Remote {
     this.agent = new this.client.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
   }
 
-  private request(method: string, key: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
-    const target = new URL(`${this.url}/${key}`);
+  /** Starts a request; the promise settles with the response head or a typed network error. */
+  private request(method: string, key: string, headers: http.OutgoingHttpHeaders = {}): { req: http.ClientRequest; res: Promise<http.IncomingMessage> } {
+    const timeout = this.opts.timeoutMs ?? 60_000;
     const auth = this.opts.basicAuth;
     if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
-    const req = this.client.request(target, { method, headers, agent: this.agent, timeout: this.opts.timeoutMs ?? 60_000 });
+    const req = this.client.request(new URL(`${this.url}/${key}`), { method, headers, agent: this.agent, timeout, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
     const res = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no response in ${this.opts.timeoutMs ?? 60_000} ms`), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeout} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', (err) => reject(this.wrap(err)));
     });
-    return Promise.resolve({ req, res });
+    return { req, res };
   }
 
   private wrap(err: Error): Error {
@@ -62,18 +65,21 @@ export class HttpRemote implements Remote {
     });
   }
 
-  async exists(key: string): Promise<boolean> {
-    const { req, res } = await this.request('HEAD', key);
+  /** HEAD, or a GET abandoned after its headers for servers that refuse HEAD (as fsspec falls back). */
+  async exists(key: string, method: 'HEAD' | 'GET' = 'HEAD'): Promise<boolean> {
+    const { req, res } = this.request(method, key);
     req.end();
     const r = await res;
-    r.resume();
+    if (method === 'GET') r.destroy();
+    else r.resume();
     if (r.statusCode === 200) return true;
     if (r.statusCode === 404) return false;
-    throw this.statusError('HEAD', key, r);
+    if (method === 'HEAD' && (r.statusCode === 405 || r.statusCode === 501)) return this.exists(key, 'GET');
+    throw this.statusError(method, key, r);
   }
 
   async download(key: string, dest: string): Promise<void> {
-    const { req, res } = await this.request('GET', key);
+    const { req, res } = this.request('GET', key);
     req.end();
     const r = await res;
     if (r.statusCode === 404) {
@@ -91,12 +97,15 @@ export class HttpRemote implements Remote {
   async upload(src: string, key: string): Promise<void> {
     const { size } = await stat(src);
     const method = this.opts.method;
-    const { req, res } = await this.request(method, key, { 'content-type': 'application/octet-stream', 'content-length': size });
-    const sent = pipeline(createReadStream(src), req).catch((err: Error) => {
-      throw this.wrap(err);
-    });
+    const { req, res } = this.request(method, key, { 'content-type': 'application/octet-stream', 'content-length': size });
+    // Settles to the send error (if any) so a failed response never leaves a rejection unhandled.
+    const sent = pipeline(createReadStream(src), req).then(
+      () => undefined,
+      (err: Error) => err,
+    );
     const r = await res;
-    await sent;
+    const sendError = await sent;
+    if (sendError) throw this.wrap(sendError);
     if (r.statusCode === undefined || r.statusCode < 200 || r.statusCode >= 300) throw this.statusError(method, key, r);
     r.resume();
   }

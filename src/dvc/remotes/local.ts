@@ -9,6 +9,7 @@ export class LocalRemote implements Remote {
   constructor(
     readonly name: string,
     readonly url: string,
+    private readonly signal?: AbortSignal,
   ) {}
 
   private abs(key: string): string {
@@ -26,6 +27,7 @@ export class LocalRemote implements Remote {
   }
 
   async exists(key: string): Promise<boolean> {
+    this.signal?.throwIfAborted();
     try {
       await access(this.abs(key));
       return true;
@@ -35,6 +37,7 @@ export class LocalRemote implements Remote {
   }
 
   async download(key: string, dest: string): Promise<void> {
+    this.signal?.throwIfAborted();
     try {
       await copyFile(this.abs(key), dest);
     } catch (err) {
@@ -44,6 +47,7 @@ export class LocalRemote implements Remote {
   }
 
   async upload(src: string, key: string): Promise<void> {
+    this.signal?.throwIfAborted();
     const dest = this.abs(key);
     await mkdir(path.dirname(dest), { recursive: true });
     const tmp = tempName(dest);

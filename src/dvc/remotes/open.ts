@@ -15,10 +15,10 @@ export interface OpenedRemote {
  * must exist for `read` (pull: a missing folder is a wrong url or an unmounted share), and is
  * merely empty for `query` (status -c).
  */
-export async function openRemote(config: RemoteConfig, opts: { jobs?: number | undefined; mode: 'read' | 'write' | 'query' }): Promise<OpenedRemote> {
+export async function openRemote(config: RemoteConfig, opts: { jobs?: number | undefined; mode: 'read' | 'write' | 'query'; signal?: AbortSignal | undefined }): Promise<OpenedRemote> {
   const jobs = opts.jobs ?? config.jobs ?? defaultJobs();
   if (isLocalUrl(config.url)) {
-    const remote = new LocalRemote(config.name, config.url);
+    const remote = new LocalRemote(config.name, config.url, opts.signal);
     if (opts.mode !== 'query') await remote.ensureRoot(opts.mode === 'write');
     return { remote, jobs };
   }
@@ -26,7 +26,7 @@ export async function openRemote(config: RemoteConfig, opts: { jobs?: number | u
     const user = config.options.get('user');
     const password = config.options.get('password');
     const basicAuth = config.options.get('auth') === 'basic' && user !== undefined ? { user, password: password ?? '' } : undefined;
-    return { remote: new HttpRemote(config.name, config.url, { method: config.method, maxSockets: jobs, ...(basicAuth ? { basicAuth } : {}) }), jobs };
+    return { remote: new HttpRemote(config.name, config.url, { method: config.method, maxSockets: jobs, ...(basicAuth ? { basicAuth } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }), jobs };
   }
   const scheme = config.url.split(':')[0];
   throw new DvcConfigError(`remote '${config.name}': ${scheme}:// remotes are not supported by the built-in DVC client`, 'install DVC (`pip install dvc`) for cloud remotes, or use a local folder or an http(s) remote');

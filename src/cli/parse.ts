@@ -1,8 +1,7 @@
 import { InvalidArgumentError } from 'commander';
+import type { JsonObject } from '../engine/json.js';
 import { UsageError } from './errors.js';
 
-/** A JSON value as the engine stores it (conf, params, XCom). */
-export type JsonObject = { [key: string]: unknown };
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;

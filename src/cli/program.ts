@@ -26,7 +26,6 @@ export function outputOption(): Option {
 
 // One line per command module; keep this list sorted by file name.
 const MODULES: CommandModule[] = [
-  ] = [,
   dags,
   db,
   dvc,

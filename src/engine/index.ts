@@ -13,6 +13,7 @@ export { DAG, chain, isDag, type DagOptions } from './dag.js';
 export {
   BaseOperator,
   type Task,
+  type TaskRef,
   type TaskContext,
   type TaskOptions,
   type DefaultArgs,

@@ -165,6 +165,12 @@ export abstract class BaseOperator<TOut extends Json = Json> {
   // any: the downstream tasks' output types do not matter for wiring.
   /** `a.then(b)` / `a.then([b, c])`: b (and c) run after a. Returns the argument, for chaining. */
   then<T extends BaseOperator<any> | ReadonlyArray<BaseOperator<any>>>(next: T): T {
+    if (typeof next === 'function') {
+      // Called by the Promise machinery: a task returned from an async function (e.g. a branch callable)
+      // makes the task a "thenable". Resolve it to a plain reference instead of wiring a dependency.
+      (next as unknown as (v: TaskRef) => void)({ taskId: this.taskId, task: this });
+      return undefined as unknown as T;
+    }
     for (const n of (Array.isArray(next) ? next : [next]) as BaseOperator[]) {
       if (n === this) throw new DagDefinitionError(`task '${this.taskId}' cannot depend on itself`);
       this.downstream.add(n);
@@ -183,6 +189,12 @@ export abstract class BaseOperator<TOut extends Json = Json> {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** What `await task` yields (operators have a then() method, so awaiting one resolves to this). */
+export interface TaskRef {
+  taskId: string;
+  task: BaseOperator;
 }
 
 /** A task as DAG code sees it: the operator, typed by its output. */

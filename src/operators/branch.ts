@@ -2,9 +2,9 @@
  * BranchOperator (Airflow's BranchPythonOperator): `fn` returns the task(s) to follow, by object or id;
  * every other direct downstream task is skipped. The chosen ids are its XCom return value.
  */
-import { BaseOperator, NonRetryableError, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { BaseOperator, NonRetryableError, type Task, type TaskContext, type TaskOptions, type TaskRef } from '../engine/index.js';
 
-export type BranchTarget = Task<any> | string; // any: a branch may lead to tasks of any output type
+export type BranchTarget = Task<any> | TaskRef | string; // any: a branch may lead to tasks of any output type
 export interface BranchOperatorOptions extends TaskOptions {
   fn: (ctx: TaskContext) => BranchTarget | BranchTarget[] | null | undefined | Promise<BranchTarget | BranchTarget[] | null | undefined>;
 }

@@ -9,6 +9,7 @@ import models from './commands/models.js';
 import predict from './commands/predict.js';
 import runs from './commands/runs.js';
 import scheduler from './commands/scheduler.js';
+import serve from './commands/serve.js';
 import tasks from './commands/tasks.js';
 import train from './commands/train.js';
 import trigger from './commands/trigger.js';
@@ -34,6 +35,7 @@ const MODULES: CommandModule[] = [
   predict,
   runs,
   scheduler,
+  serve,
   tasks,
   train,
   trigger,

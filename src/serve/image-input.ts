@@ -17,6 +17,11 @@ export function httpErrorOf(err: unknown): unknown {
     case 'unsupported_format':
       return new ServeError(415, 'unsupported_format', err.message, { cause: err });
     case 'corrupt_image':
+      // sharp refuses headers past its own pixel limit (16383 x 16383) before probeImage can compare
+      // the size with ours; that is an absurd size, not a corrupt file.
+      if (/exceeds pixel limit/i.test(String((err.cause as Error | undefined)?.message))) {
+        return new ServeError(422, 'image_too_large', 'image dimensions exceed the pixel limit (refused from the header, not decoded)', { cause: err });
+      }
       return new ServeError(422, 'corrupt_image', err.message, { cause: err });
     case 'too_large':
       return new ServeError(422, 'image_too_large', err.message, { cause: err });

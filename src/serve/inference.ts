@@ -64,7 +64,7 @@ export class InferenceService {
   private async forward(ticket: Ticket, model: ServedModel, input: Float32Array, batch: number, kind: string): Promise<Answer> {
     return ticket.run(async () => {
       const t0 = performance.now();
-      const predictions = predictTensor(model.loaded, input, batch);
+      const predictions = await predictTensor(model.loaded, input, batch);
       const inferenceMs = performance.now() - t0;
       this.metrics.inferenceSeconds.observe({ kind }, inferenceMs / 1000);
       for (const p of predictions) this.metrics.predictions.inc({ label: p.label });

@@ -47,6 +47,11 @@ export class Reloader extends EventEmitter<ReloaderEvents> {
     return this.draining;
   }
 
+  /** Resolves when no load is in progress. */
+  settled(): Promise<void> {
+    return this.done;
+  }
+
   /** Asks for `ref` to be served; resolves once it is served or refused. */
   request(ref: ModelRef | null): Promise<void> {
     if (ref === null) {

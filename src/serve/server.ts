@@ -75,17 +75,26 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   await app.register(pageRoutes({ holder, reloader, source: o.source, maxUploadBytes, explain: true }));
   await app.register(opsRoutes({ metrics, holder, reloader, queue, source: o.source, backend: o.backend ?? 'unknown' }));
 
+  // Subscribe before reading the first target, so a promotion in between is not missed; a change
+  // seen by the watch is newer than what initial() may have read, so it wins.
+  let changed = false;
+  const unwatch = o.source.follows
+    ? o.source.watch((ref) => {
+        changed = true;
+        void reloader.request(ref);
+      })
+    : () => undefined;
   const first = await o.source.initial();
-  if (first) await reloader.request(first);
+  if (first && !changed) await reloader.request(first);
+  await reloader.settled();
   if (!holder.current) {
     if (!o.source.follows) {
+      unwatch();
       await app.close();
       throw reloader.lastFailure ? new Error(reloader.lastFailure.message) : new Error(`nothing to serve from ${o.source.description}`);
     }
     logger.warn({ source: o.source.description }, 'serve.not_ready: no loadable champion yet; waiting for a promotion');
   }
-  const unwatch = o.source.follows ? o.source.watch((ref) => void reloader.request(ref)) : () => undefined;
-
   const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8000 });
   logger.info({ url: address, source: o.source.description, version: holder.current?.ref.version ?? null }, 'serve.listening');
   return {
@@ -97,7 +106,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     close: async () => {
       unwatch();
       await app.close();
-      await reloader.request(null);
+      await reloader.settled();
       holder.clear();
     },
   };

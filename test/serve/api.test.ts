@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/registry/index.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { championSource } from '../../src/serve/source.js';
-import { fixture, tempDir, testLogger, writeTinyModel, XRAYS } from './helpers.js';
+import { fixture, tempDir, testLogger, writeTinyModel, XRAYS, json, type Body } from './helpers.js';
 
 let server: RunningServer;
 let cleanup: () => Promise<void>;
@@ -23,7 +23,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-function post(path: string, body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+function post(path: string, body: Body, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${server.url}${path}`, { method: 'POST', body, headers });
 }
 
@@ -33,7 +33,7 @@ describe('POST /predict', () => {
     form.append('file', new Blob([await fixture('pneumonia-1.jpeg')], { type: 'image/jpeg' }), 'x.jpeg');
     const res = await post('/predict', form);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(['NORMAL', 'PNEUMONIA']).toContain(body.label);
     expect(body.probabilities.NORMAL + body.probabilities.PNEUMONIA).toBeCloseTo(1, 5);
     expect(body.probability).toBe(body.probabilities[body.label]);
@@ -45,27 +45,27 @@ describe('POST /predict', () => {
 
   it('accepts a raw image/jpeg body and gives the same answer as multipart for the same image', async () => {
     const img = await fixture('normal-1.jpeg');
-    const raw = await (await post('/predict', img, { 'content-type': 'image/jpeg' })).json();
+    const raw = await json(post('/predict', img, { 'content-type': 'image/jpeg' }));
     const form = new FormData();
     form.append('file', new Blob([img]), 'n.jpeg');
-    const multi = await (await post('/predict', form)).json();
+    const multi = await json(post('/predict', form));
     expect(raw.probabilities).toEqual(multi.probabilities);
   });
 
   it('accepts PNG (the same picture re-encoded gives nearly the same probabilities)', async () => {
     const jpeg = await fixture('normal-2.jpeg');
     const png = await sharp(jpeg).png().toBuffer();
-    const a = await (await post('/predict', jpeg, { 'content-type': 'image/jpeg' })).json();
+    const a = await json(post('/predict', jpeg, { 'content-type': 'image/jpeg' }));
     const res = await post('/predict', png, { 'content-type': 'image/png' });
     expect(res.status).toBe(200);
-    const b = await res.json();
+    const b = await json(res);
     // Not bit-identical: sharp's JPEG shrink-on-load resamples slightly differently from the PNG path.
     expect(Math.abs(b.probabilities.PNEUMONIA - a.probabilities.PNEUMONIA)).toBeLessThan(0.02);
   });
 
   it('returns a heat map grid with ?explain=1', async () => {
     const res = await post('/predict?explain=1', await fixture('pneumonia-2.jpeg'), { 'content-type': 'image/jpeg' });
-    const body = await res.json();
+    const body = await json(res);
     expect(body.explanation.method).toBe('class_activation_map');
     expect(body.explanation.target).toBe(body.label);
     expect(body.explanation.grid).toHaveLength(2);
@@ -78,29 +78,29 @@ describe('POST /predict', () => {
 
 describe('KServe V2', () => {
   it('reports live, ready, server and model metadata', async () => {
-    expect(await (await fetch(`${server.url}/v2/health/live`)).json()).toEqual({ live: true });
+    expect(await json(fetch(`${server.url}/v2/health/live`))).toEqual({ live: true });
     const ready = await fetch(`${server.url}/v2/health/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).ready).toBe(true);
-    const meta = await (await fetch(`${server.url}/v2`)).json();
+    expect((await json(ready)).ready).toBe(true);
+    const meta = await json(fetch(`${server.url}/v2`));
     expect(meta).toMatchObject({ name: 'dagctl-serve', extensions: [] });
     expect(typeof meta.version).toBe('string');
-    const model = await (await fetch(`${server.url}/v2/models/pneumonia`)).json();
+    const model = await json(fetch(`${server.url}/v2/models/pneumonia`));
     expect(model.name).toBe('pneumonia');
     expect(model.versions).toEqual(['1']);
     expect(model.inputs[0]).toMatchObject({ name: 'input', datatype: 'FP32', shape: [-1, 64, 64, 3] });
     expect(model.outputs[0]).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [-1, 2] });
-    expect(await (await fetch(`${server.url}/v2/models/pneumonia/ready`)).json()).toEqual({ name: 'pneumonia', ready: true });
+    expect(await json(fetch(`${server.url}/v2/models/pneumonia/ready`))).toEqual({ name: 'pneumonia', ready: true });
     expect((await fetch(`${server.url}/v2/models/pneumonia/versions/1/ready`)).status).toBe(200);
   });
 
   it('answers 404 with a JSON error for an unknown model or version', async () => {
     const res = await fetch(`${server.url}/v2/models/cats`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ code: 'model_not_found' });
+    expect(await json(res)).toMatchObject({ code: 'model_not_found' });
     const v = await fetch(`${server.url}/v2/models/pneumonia/versions/9`);
     expect(v.status).toBe(404);
-    expect((await v.json()).error).toMatch(/version 9/);
+    expect((await json(v)).error).toMatch(/version 9/);
   });
 
   it('infers from BYTES (base64 images) in a batch, matching /predict', async () => {
@@ -111,11 +111,11 @@ describe('KServe V2', () => {
       { 'content-type': 'application/json' },
     );
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await json(res);
     expect(body).toMatchObject({ model_name: 'pneumonia', model_version: '1', id: 'req-1' });
     const probs = body.outputs.find((o: { name: string }) => o.name === 'probabilities');
     expect(probs).toMatchObject({ datatype: 'FP32', shape: [2, 2] });
-    const single = await (await post('/predict', imgs[1]!, { 'content-type': 'image/jpeg' })).json();
+    const single = await json(post('/predict', imgs[1]!, { 'content-type': 'image/jpeg' }));
     expect(probs.data[3]).toBeCloseTo(single.probabilities.PNEUMONIA, 5);
     expect(body.outputs.find((o: { name: string }) => o.name === 'label').data).toHaveLength(2);
   });
@@ -127,7 +127,7 @@ describe('KServe V2', () => {
     const ask = (data: unknown) =>
       post('/v2/models/pneumonia/infer', JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64, 64, 3], data }], outputs: [{ name: 'probabilities' }] }), {
         'content-type': 'application/json',
-      }).then((r) => r.json());
+      }).then((r) => json(r));
     const a = await ask(flat);
     const b = await ask(nested);
     expect(a.outputs).toHaveLength(1);
@@ -145,7 +145,7 @@ describe('KServe V2', () => {
   ])('refuses %s with 400 and a JSON error', async (_what, request, code) => {
     const res = await post('/v2/models/pneumonia/infer', JSON.stringify(request), { 'content-type': 'application/json' });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.code).toBe(code);
     expect(typeof body.error).toBe('string');
   });
@@ -153,7 +153,7 @@ describe('KServe V2', () => {
   it('refuses malformed JSON with 400', async () => {
     const res = await post('/v2/models/pneumonia/infer', '{"inputs": [', { 'content-type': 'application/json' });
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe('bad_request');
+    expect((await json(res)).code).toBe('bad_request');
   });
 });
 

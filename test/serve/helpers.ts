@@ -81,3 +81,15 @@ export async function writeTinyModel(dir: string, o: { seed?: number; inputSize?
   model.dispose();
   return dir;
 }
+
+/** Request bodies as fetch accepts them. */
+export type Body = NonNullable<RequestInit['body']>;
+
+// Tests assert on the JSON they receive field by field; typing every response shape would only
+// restate those assertions, so response bodies are deliberately untyped here.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Json = any;
+
+export async function json(res: Response | Promise<Response>): Promise<Json> {
+  return (await res).json();
+}

@@ -27,7 +27,9 @@ export function predictRoutes(service: InferenceService, o: { maxUploadBytes: nu
     await app.register(multipart, { limits: { fileSize: o.maxUploadBytes, files: 1, fields: 5, parts: 6 } });
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: o.maxUploadBytes }, (_req, body, done) => done(null, body));
 
-    app.post('/predict', { bodyLimit: o.maxUploadBytes + 64 * 1024 }, async (request, reply) => {
+    // No route bodyLimit: it would override the parser's. Multipart streams past Fastify's body
+    // reader and is capped by the plugin's fileSize instead.
+    app.post('/predict', async (request, reply) => {
       const image = await readImage(request);
       const explain = (request.query as { explain?: string }).explain;
       const answer = await service.predictImages([image], { explain: explain === '1' || explain === 'true' });

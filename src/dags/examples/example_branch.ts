@@ -37,7 +37,7 @@ pathB.then(join);
 export const expected: ExpectedOutcome = {
   run: 'success',
   tasks: { start: 'success', pick: 'success', path_a: 'success', path_b: 'skipped', join: 'success' },
-  xcom: { pick: 'path_a', path_a: 'took path a' },
+  xcom: { pick: ['path_a'], path_a: 'took path a' },
 };
 
 export default dag;

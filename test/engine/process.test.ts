@@ -1,0 +1,119 @@
+// Real worker processes, a real scheduler process and a real kill -9. Kept few: each pool start costs ~1 s.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SchedulerBusyError } from '../../src/engine/errors.js';
+import { openEngine, type Engine } from '../../src/engine/service.js';
+import { isPidAlive } from '../../src/engine/scheduler.js';
+import { cleanup, silent, tempDir } from './helpers.js';
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'engine');
+const DAGS = path.join(FIXTURES, 'dags');
+
+/** Resolves once `cond` holds; polls the database because the state changes in another process. */
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let home: string;
+let engine: Engine;
+beforeAll(async () => {
+  home = tempDir();
+  engine = await openEngine({ home, dagsFolders: [DAGS], parallelism: 2, logger: silent });
+});
+afterAll(async () => {
+  await engine.close();
+  cleanup();
+});
+
+describe('DAG loading', () => {
+  it('loads every exported DAG, records a throwing file as an import error, and skips _files', () => {
+    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_crash', 'proc_die', 'proc_timeout']);
+    const errs = engine.importErrors();
+    expect(errs.map((e) => path.basename(e.filename))).toEqual(['broken.ts']);
+    expect(errs[0]!.stack_trace).toContain('this DAG file is broken on purpose');
+    expect(() => engine.getDag('broken')).toThrow(/DAG 'broken' not found/);
+  });
+});
+
+describe('worker processes', () => {
+  it('runs a chain in worker processes, passing XCom and writing readable task logs', async () => {
+    const run = engine.triggerDagRun('proc_chain', { conf: { n: 7 } });
+    expect(run.run_id).toMatch(/^manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
+    const seen: string[] = [];
+    const done = await engine.waitForRun('proc_chain', run.run_id, { onEvent: (e) => e.type === 'task' && e.state === 'success' && seen.push(e.taskId) });
+    expect(done.state).toBe('success');
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(engine.xcom('proc_chain', run.run_id, 'c')).toBe('7-done-b');
+    const tis = engine.taskInstances('proc_chain', run.run_id);
+    expect(new Set(tis.map((t) => t.pid)).has(process.pid)).toBe(false); // not this process
+    const log = engine.taskLog('proc_chain', run.run_id, 'b');
+    expect(log).toMatch(/\] INFO - Running command: echo/);
+    expect(log).toMatch(/\] INFO - done-b/);
+    expect(engine.taskLog('proc_chain', run.run_id, 'a')).toContain('INFO - hello from a');
+  });
+  it('kills an attempt that ignores its executionTimeout and replaces the worker', async () => {
+    const run = engine.triggerDagRun('proc_timeout');
+    expect((await engine.waitForRun('proc_timeout', run.run_id)).state).toBe('failed');
+    const ti = engine.taskInstance('proc_timeout', run.run_id, 'stuck');
+    expect(ti.state).toBe('failed');
+    await waitFor(() => !isPidAlive(ti.pid!), 'the timed-out worker to be gone', 10_000);
+    // the pool still works
+    const next = engine.triggerDagRun('proc_chain');
+    expect((await engine.waitForRun('proc_chain', next.run_id)).state).toBe('success');
+  });
+  it('fails an attempt whose worker dies mid-attempt, then retries it on a fresh worker', async () => {
+    const run = engine.triggerDagRun('proc_die');
+    expect((await engine.waitForRun('proc_die', run.run_id)).state).toBe('success');
+    expect(engine.taskInstance('proc_die', run.run_id, 'die')).toMatchObject({ state: 'success', try_number: 2 });
+    expect(engine.xcom('proc_die', run.run_id, 'die')).toBe('survived');
+  });
+});
+
+describe('crash safety', () => {
+  it('refuses a second scheduler on the same database', async () => {
+    const ac = new AbortController();
+    const first = engine.runScheduler({ signal: ac.signal });
+    const other = await openEngine({ home, dagsFolders: [DAGS], parallelism: 1, logger: silent });
+    try {
+      await waitFor(() => other.schedulerAlive(), 'the first scheduler to take the lock');
+      await expect(other.runScheduler({ once: true })).rejects.toBeInstanceOf(SchedulerBusyError);
+    } finally {
+      ac.abort();
+      await first;
+      await other.close();
+    }
+    expect(engine.schedulerAlive()).toBe(false);
+  });
+  it('finishes a run after the scheduler is killed with -9 mid-attempt, without running an attempt twice at once', async () => {
+    const marker = path.join(tempDir(), 'marker.txt');
+    const run = engine.triggerDagRun('proc_crash', { conf: { marker, sleepMs: 20_000 } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'run-scheduler.ts'), home, DAGS], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').includes('start 1'), 'the first attempt to start');
+      expect(engine.schedulerAlive()).toBe(true);
+      process.kill(child.pid!, 'SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const killedAt = Date.now();
+      const done = await engine.waitForRun('proc_crash', run.run_id); // no scheduler alive: drives it here
+      expect(done.state).toBe('success');
+      const sleepy = engine.taskInstance('proc_crash', run.run_id, 'sleepy');
+      expect(sleepy).toMatchObject({ state: 'success', try_number: 2 });
+      const lines = readFileSync(marker, 'utf8').trim().split('\n').map((l) => l.split(' '));
+      // try 1 never ended (its worker went with the scheduler); try 2 started after the kill
+      expect(lines.map((l) => `${l[0]} ${l[1]}`)).toEqual(['start 1', 'start 2', 'end 2']);
+      expect(Number(lines[1]![3])).toBeGreaterThanOrEqual(killedAt - 50);
+      expect(isPidAlive(Number(lines[0]![2]))).toBe(false);
+      expect(engine.taskLog('proc_crash', run.run_id, 'sleepy', 1)).toContain('Detected zombie job');
+      expect(engine.taskInstance('proc_crash', run.run_id, 'after').state).toBe('success');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, it } from 'vitest';
+import { expectSameOnBoth, native, randTensor, rng } from './harness.js';
+
+interface Case { batch: number; size: number; inC: number; outC: number; k: number; stride: 1 | 2; pad: 'same' | 'valid' }
+
+// Every combination of filter 1/3/7, stride 1/2, padding same/valid and batch 1/>1, with random
+// (odd and even) spatial sizes and channel counts.
+function cases(): Case[] {
+  const r = rng(7);
+  const out: Case[] = [];
+  for (const k of [1, 3, 7])
+    for (const stride of [1, 2] as const)
+      for (const pad of ['same', 'valid'] as const)
+        for (const batch of [1, 3])
+          out.push({ batch, k, stride, pad, size: k + 2 + Math.floor(r() * 8), inC: 1 + Math.floor(r() * 12), outC: 1 + Math.floor(r() * 12) });
+  // ResNet18's own layer shapes (at a small spatial size): wide channels take other oneDNN kernels.
+  out.push({ batch: 2, k: 7, stride: 2, pad: 'valid', size: 17, inC: 3, outC: 64 });
+  out.push({ batch: 2, k: 3, stride: 1, pad: 'valid', size: 6, inC: 64, outC: 64 });
+  out.push({ batch: 2, k: 3, stride: 2, pad: 'valid', size: 7, inC: 64, outC: 128 });
+  out.push({ batch: 3, k: 1, stride: 2, pad: 'valid', size: 6, inC: 64, outC: 128 });
+  out.push({ batch: 2, k: 1, stride: 2, pad: 'valid', size: 4, inC: 256, outC: 512 });
+  return out;
+}
+
+const name = (c: Case) => `${c.batch}x${c.size}x${c.size}x${c.inC} * ${c.k}x${c.k}x${c.outC} stride ${c.stride} ${c.pad}`;
+
+describe.skipIf(!native.ok)('native-cpu convolution and pooling match cpu', () => {
+  it.each(cases())('Conv2D forward and gradients: %#', async (c) => {
+    const r = rng(c.batch * 1000 + c.size * 10 + c.k);
+    const x = randTensor(r, [c.batch, c.size, c.size, c.inC]);
+    const w = randTensor(r, [c.k, c.k, c.inC, c.outC]);
+    const f = () => {
+      const xt = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
+      const wt = tf.tensor4d(w.data, w.shape as [number, number, number, number]);
+      const y = tf.conv2d(xt, wt, c.stride, c.pad);
+      const dy = tf.tensor(randTensor(rng(3), y.shape).data, y.shape);
+      const [dx, dw] = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)))([xt, wt]);
+      return [y, dx!, dw!];
+    };
+    await expectSameOnBoth(f, 2e-4, name(c));
+  });
+
+  it.each([
+    { activation: 'relu' as const, bias: true },
+    { activation: 'linear' as const, bias: true },
+    { activation: 'relu' as const, bias: false },
+  ])('FusedConv2D ($activation, bias $bias) forward and gradients', async ({ activation, bias }) => {
+    const r = rng(11);
+    const x = randTensor(r, [2, 9, 9, 5]);
+    const w = randTensor(r, [3, 3, 5, 6]);
+    const b = randTensor(r, [6]);
+    const f = () => {
+      const xt = tf.tensor4d(x.data, [2, 9, 9, 5]);
+      const wt = tf.tensor4d(w.data, [3, 3, 5, 6]);
+      const bt = tf.tensor1d(b.data);
+      const conv = (a: tf.Tensor4D, k: tf.Tensor4D, bb: tf.Tensor1D) =>
+        tf.fused.conv2d({ x: a, filter: k, strides: 2, pad: 'same', bias: bias ? bb : undefined, activation });
+      const y = conv(xt, wt, bt);
+      const dy = tf.tensor(randTensor(rng(5), y.shape).data, y.shape);
+      if (!bias) return [y, ...tf.grads((a, k) => tf.sum(tf.mul(conv(a as tf.Tensor4D, k as tf.Tensor4D, bt), dy)))([xt, wt])];
+      return [y, ...tf.grads((a, k, bb) => tf.sum(tf.mul(conv(a as tf.Tensor4D, k as tf.Tensor4D, bb as tf.Tensor1D), dy)))([xt, wt, bt])];
+    };
+    await expectSameOnBoth(f, 2e-4, `fused ${activation}`);
+  });
+
+  it.each([
+    { k: 3, s: 2, pad: 'valid' as const, size: 11 },
+    { k: 3, s: 2, pad: 'same' as const, size: 10 },
+    { k: 2, s: 2, pad: 'valid' as const, size: 8 },
+    { k: 3, s: 1, pad: 'same' as const, size: 7 },
+  ])('MaxPool $k x $k stride $s $pad forward and gradient', async ({ k, s, pad, size }) => {
+    // Distinct values (a permutation) so the argmax, hence the gradient, is unambiguous.
+    const n = 2 * size * size * 4;
+    const r = rng(size);
+    const perm = Float32Array.from({ length: n }, (_, i) => i / n);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
+    const f = () => {
+      const xt = tf.tensor4d(perm, [2, size, size, 4]);
+      const y = tf.maxPool(xt, k, s, pad);
+      const dy = tf.tensor(randTensor(rng(9), y.shape).data, y.shape);
+      const [dx] = tf.grads((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, s, pad), dy)))([xt]);
+      return [y, dx!];
+    };
+    await expectSameOnBoth(f, 1e-6, `maxpool ${k} ${s} ${pad}`);
+  });
+});

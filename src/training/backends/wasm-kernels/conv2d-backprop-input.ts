@@ -6,6 +6,7 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { as4d, padZeros, release, reshape, runWasmKernel } from './compose.js';
 
 /**
@@ -61,9 +62,7 @@ export function conv2dBackpropInputWasm(args: {
     right = Math.max(0, right);
   }
 
-  const reversed = runWasmKernel('Reverse', backend, { x: filter }, { dims: [0, 1] });
-  const flipped = runWasmKernel('Transpose', backend, { x: reversed }, { perm: [0, 1, 3, 2] });
-  release(backend, reversed);
+  const flipped = rotateAndSwapChannels(backend, filter);
   try {
     return runWasmKernel(
       'Conv2D',
@@ -86,6 +85,27 @@ export function conv2dBackpropInputWasm(args: {
     // Disposing the flipped filter also frees the XNNPACK operator cached on its id.
     release(backend, dilated, flipped);
   }
+}
+
+/**
+ * [fh,fw,Cin,Cout] -> [fh,fw,Cout,Cin] rotated 180 degrees. Rotating both spatial axes reverses
+ * the order of the fh*fw taps, so after one Transpose we copy whole tap blocks in reverse order;
+ * wasm's Reverse kernel is a per-element loop that took longer than the convolution itself.
+ */
+function rotateAndSwapChannels(backend: KernelBackend, filter: TensorInfo): TensorInfo {
+  const [fh, fw, inChannels, outChannels] = as4d(filter.shape);
+  const swapped = runWasmKernel('Transpose', backend, { x: filter }, { perm: [0, 1, 3, 2] });
+  if (fh * fw === 1) return swapped;
+  const wasm = backend as unknown as BackendWasm;
+  const out = wasm.makeOutput([fh, fw, outChannels, inChannels], 'float32');
+  // Views after both allocations: growing the wasm heap detaches earlier views.
+  const src = wasm.typedArrayFromHeap(swapped);
+  const dst = wasm.typedArrayFromHeap(out);
+  const block = inChannels * outChannels;
+  const taps = fh * fw;
+  for (let k = 0; k < taps; k++) dst.set(src.subarray((taps - 1 - k) * block, (taps - k) * block), k * block);
+  release(backend, swapped);
+  return out;
 }
 
 /** [N,H,W,C] -> [N, H*sh, W*sw, C] with the input at every (sh, sw)-th position, zeros elsewhere. */

@@ -1,6 +1,8 @@
 // Times the conv kernels ResNet18 training spends its time in, per backend, on ResNet18's shapes.
 // Usage: npm run bench:kernels -- [--batch 2] [--reps 3] [--backends wasm,cpu] [--size 224]
-// Prints ms per call (median of reps, after one warm-up) and GFLOP/s (2*B*Ho*Wo*kh*kw*Cin*Cout).
+// Prints, per call (median of reps, after one warm-up): wall ms, CPU ms of this process (user+sys;
+// stable on a loaded machine for the single-threaded wasm and cpu backends) and GFLOP/s from the
+// CPU time (2*B*Ho*Wo*kh*kw*Cin*Cout flops).
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
@@ -46,17 +48,28 @@ function median(xs: number[]): number {
 }
 
 /** Calls a kernel function directly (no engine bookkeeping), as backends call each other. */
-function timeKernel(config: KernelConfig, backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: object): number {
-  const times: number[] = [];
+function timeKernel(
+  config: KernelConfig,
+  backend: KernelBackend,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): { wall: number; cpu: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r <= reps; r++) {
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     const out = config.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
-    backend.readSync(out.dataId); // both CPU backends finish inside the call; this only makes sure
+    backend.readSync(out.dataId); // the CPU backends finish inside the call; this only makes sure
+    const used = process.cpuUsage(startCpu);
     const elapsed = performance.now() - start;
     backend.disposeData(out.dataId);
-    if (r > 0) times.push(elapsed);
+    if (r > 0) {
+      wall.push(elapsed);
+      cpu.push((used.user + used.system) / 1000);
+    }
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 const rows: string[][] = [];
@@ -84,18 +97,18 @@ for (const name of opts.backends.split(',')) {
     }
     for (const [kernel, config, inputs, attrs] of runs) {
       if (config === undefined) {
-        rows.push([info.name, sh.label, kernel, 'missing', '']);
+        rows.push([info.name, sh.label, kernel, 'missing', '', '']);
         continue;
       }
-      const ms = timeKernel(config, backend, inputs, attrs);
-      rows.push([info.name, sh.label, kernel, ms.toFixed(1), (gflop / (ms / 1000)).toFixed(2)]);
+      const { wall, cpu } = timeKernel(config, backend, inputs, attrs);
+      rows.push([info.name, sh.label, kernel, wall.toFixed(1), cpu.toFixed(1), (gflop / (cpu / 1000)).toFixed(2)]);
       console.log(rows[rows.length - 1]?.join('\t'));
     }
     tf.dispose([x, filter, dy]);
   }
 }
 
-console.log(`\nbatch ${batch}, image ${size}x${size}, median of ${reps} after a warm-up, threads: wasm 1 (Node), cpu 1`);
-const widths = [10, 26, 30, 10, 8];
-const header = ['backend', 'layer', 'kernel', 'ms', 'GFLOP/s'];
+console.log(`\nbatch ${batch}, image ${size}x${size}, median of ${reps} after a warm-up; GFLOP/s from cpu ms`);
+const widths = [10, 26, 30, 9, 9, 8];
+const header = ['backend', 'layer', 'kernel', 'wall ms', 'cpu ms', 'GFLOP/s'];
 for (const row of [header, ...rows]) console.log(row.map((c, i) => (i >= 3 ? c.padStart(widths[i] ?? 8) : c.padEnd(widths[i] ?? 8))).join(' '));

@@ -8,16 +8,18 @@ import { objectKey } from './objects.js';
 import { defaultJobs, mapPool } from './pool.js';
 import { openRemote } from './remotes/open.js';
 import { openRepo, relToRoot, type DvcOptions, type Repo } from './repo.js';
+import { pipelineStatus, renderStatus, type ChangeState, type StatusItem } from './pipeline-status.js';
 import type { Wanted } from './transfer.js';
 import { listFiles, pathKind } from './walk.js';
 
-export const OUT_STATES = ['modified', 'deleted', 'not in cache'] as const;
-export type OutState = (typeof OUT_STATES)[number];
 export const CLOUD_STATES = ['new', 'deleted', 'missing'] as const;
 export type CloudState = (typeof CLOUD_STATES)[number];
 
-/** `dvc status --json` shape: `{"data/x.dvc": [{"changed outs": {"data/x": "modified"}}]}`. */
-export type LocalStatus = Record<string, Array<{ 'changed outs': Record<string, OutState> }>>;
+/**
+ * `dvc status --json` shape: `{"data/x.dvc": [{"changed outs": {"data/x": "modified"}}],
+ * "train": [{"changed deps": {"params.yaml": {"train.lr": "modified"}}}, "changed command"]}`.
+ */
+export type LocalStatus = Record<string, StatusItem[]>;
 
 export interface StatusOptions extends DvcOptions {
   /** Compare the cache with a remote (`-c`) instead of the workspace with the .dvc files. */
@@ -31,8 +33,6 @@ export type StatusResult =
   | { kind: 'local'; clean: boolean; status: LocalStatus; lines: string[] }
   | { kind: 'cloud'; clean: boolean; remote: string; status: Record<string, CloudState>; lines: string[] };
 
-// dvc/commands/status.py: state names padded to 20 columns after a tab.
-const pad = (state: string): string => `${state}:`.padEnd(20, ' ');
 
 /** The md5 the workspace has now, computed the way the out was hashed (2.x or 3.x). */
 async function workspaceMd5(t: TrackedOut, jobs: number): Promise<string | undefined> {
@@ -60,20 +60,17 @@ async function localStatus(repo: Repo, outs: TrackedOut[], jobs: number): Promis
   const status: LocalStatus = {};
   for (const t of outs) {
     const now = await workspaceMd5(t, jobs);
-    let state: OutState | undefined;
+    let state: ChangeState | undefined;
     if (now === undefined) state = 'deleted';
     else if (now !== t.root?.oid) state = 'modified';
     else if (!(await inCache(repo, t))) state = 'not in cache';
     if (!state) continue;
     const key = relToRoot(repo, t.dvc.file);
-    const entry = (status[key] ??= [{ 'changed outs': {} }])[0] as { 'changed outs': Record<string, OutState> };
+    const entry = (status[key] ??= [{ 'changed outs': {} }])[0] as { 'changed outs': Record<string, ChangeState> };
     entry['changed outs'][t.rel] = state;
   }
-  const lines = Object.entries(status).flatMap(([file, list]) => [
-    `${file}:`,
-    '\tchanged outs:',
-    ...Object.entries(list[0]?.['changed outs'] ?? {}).map(([p, s]) => `\t\t${pad(s)}${p}`),
-  ]);
+  Object.assign(status, await pipelineStatus(repo, jobs));
+  const lines = renderStatus(status);
   const clean = lines.length === 0;
   return { kind: 'local', clean, status, lines: clean ? ['Data and pipelines are up to date.'] : lines };
 }
@@ -101,7 +98,7 @@ async function cloudStatus(repo: Repo, outs: TrackedOut[], opts: StatusOptions):
       const state: CloudState | undefined = s.value.local ? (s.value.remote ? undefined : 'new') : s.value.remote ? 'deleted' : 'missing';
       if (state) status[w.rel] = state;
     });
-    const lines = Object.entries(status).map(([p, s]) => `\t${pad(s)}${p}`);
+    const lines = renderStatus(status, 1);
     const clean = lines.length === 0;
     return { kind: 'cloud', clean, remote: config.name, status, lines: clean ? [`Cache and remote '${config.name}' are in sync.`] : lines };
   } finally {
@@ -109,7 +106,7 @@ async function cloudStatus(repo: Repo, outs: TrackedOut[], opts: StatusOptions):
   }
 }
 
-/** `dvc status` (workspace vs .dvc files) or `dvc status -c` (cache vs remote). */
+/** `dvc status` (workspace vs .dvc files, dvc.yaml stages vs dvc.lock) or `dvc status -c` (cache vs remote). */
 export async function status(opts: StatusOptions): Promise<StatusResult> {
   const repo = await openRepo(opts);
   const outs = await collectOuts(repo, opts.targets);

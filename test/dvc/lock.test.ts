@@ -1,7 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commit } from '../../src/dvc/index.js';
+import { commit, status } from '../../src/dvc/index.js';
 import { dumpLock, parseLock } from '../../src/dvc/lock.js';
 import { md5Bytes } from '../../src/dvc/hash.js';
 import { add } from '../../src/dvc/index.js';
@@ -105,5 +105,29 @@ describe('commit', () => {
   it('says which output is missing and what to do', async () => {
     await writeFile(path.join(repo.root, 'dvc.yaml'), 'stages:\n  train:\n    cmd: x\n    outs:\n    - out/nope.bin\n');
     await expect(commit({ repoRoot: repo.root, logger })).rejects.toMatchObject({ code: 'bad_pipeline', hint: expect.stringContaining('run the stage first') });
+  });
+
+  it('reports stages whose deps, params, outs or cmd moved away from dvc.lock, in DVC\'s shape', async () => {
+    await commit({ repoRoot: repo.root, logger });
+    expect((await status({ repoRoot: repo.root, logger })).clean).toBe(true);
+    await writeFile(path.join(repo.root, 'params.yaml'), 'prepare:\n  seed: 42\ntrain:\n  lr: 0.01\n  epochs: 1\n');
+    await writeFile(path.join(repo.root, 'prepare.js'), 'console.log(2)\n');
+    await rm(path.join(repo.root, 'out/model.bin'));
+    const dvcYaml = await readFile(path.join(repo.root, 'dvc.yaml'), 'utf8');
+    await writeFile(path.join(repo.root, 'dvc.yaml'), dvcYaml.replace('cmd: node prepare.js', 'cmd: node prepare.js --fast'));
+    const s = await status({ repoRoot: repo.root, logger });
+    expect(s.status).toEqual({
+      train: [{ 'changed deps': { 'prepare.js': 'modified', 'params.yaml': { train: 'modified' } } }, { 'changed outs': { 'out/model.bin': 'deleted' } }, 'changed command'],
+    });
+    expect(s.lines).toEqual([
+      'train:',
+      '\tchanged deps:',
+      '\t\tmodified:           prepare.js',
+      '\t\tparams.yaml:',
+      '\t\t\tmodified:           train',
+      '\tchanged outs:',
+      '\t\tdeleted:            out/model.bin',
+      '\tchanged command',
+    ]);
   });
 });

@@ -28,7 +28,7 @@ export interface ServeOptions {
   backend?: string;
   /** Collect Node process metrics (event loop lag, heap) on /metrics. Default true. */
   processMetrics?: boolean;
-  /** Loads a model folder; the default is the real loader. Tests can pass a loader with a clock. */
+  /** Clock for loaded_at and reload-failure times (tests pass a fixed one). Default: the system clock. */
   now?: () => Date;
 }
 

@@ -161,7 +161,7 @@ try {
       errors: load.errors,
     },
     samples: n,
-    load_average_1m: os.loadavg()[0],
+    load_average_1m: os.loadavg()[0] ?? 0,
     cpus: os.availableParallelism(),
   };
   if (a.json) console.log(JSON.stringify(result, null, 2));

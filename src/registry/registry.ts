@@ -260,6 +260,7 @@ export function openRegistry(o: OpenRegistryOptions): Registry {
           initialKey: keyOf(initial),
           logger,
           pollMs: w.pollMs ?? 5000,
+          fsWatch: w.fsWatch ?? true,
           read: async () => {
             const champ = await readChampionFile(championFile);
             return { key: keyOf(champ), value: champ ? await get(champ.version) : null };

@@ -59,4 +59,6 @@ export interface PromoteOptions {
 export interface WatchOptions {
   /** Fallback poll interval for file systems where fs.watch misses events (network mounts). Default 5000 ms. */
   pollMs?: number;
+  /** Set false to rely on the poll alone (file systems where fs.watch errors or floods). Default true. */
+  fsWatch?: boolean;
 }

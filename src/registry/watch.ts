@@ -11,6 +11,7 @@ export interface ChampionWatchSource {
   initialKey: string | null;
   logger: Logger;
   pollMs: number;
+  fsWatch: boolean;
 }
 
 /**
@@ -49,13 +50,15 @@ export function watchChampionFile<T>(src: ChampionWatchSource, onChange: (value:
   };
 
   let watcher: FSWatcher | null = null;
-  try {
-    watcher = fsWatch(src.modelRoot, { persistent: false }, (_event, filename) => {
-      if (filename === null || filename === base) void check();
-    });
-    watcher.on('error', (err) => src.logger.warn({ err }, 'registry.watch.fs_watch_failed'));
-  } catch (err) {
-    src.logger.warn({ err }, 'registry.watch.fs_watch_unavailable');
+  if (src.fsWatch) {
+    try {
+      watcher = fsWatch(src.modelRoot, { persistent: false }, (_event, filename) => {
+        if (filename === null || filename === base) void check();
+      });
+      watcher.on('error', (err) => src.logger.warn({ err }, 'registry.watch.fs_watch_failed'));
+    } catch (err) {
+      src.logger.warn({ err }, 'registry.watch.fs_watch_unavailable');
+    }
   }
 
   const poll = setInterval(() => {

@@ -5,10 +5,10 @@ import { FIXTURE_MODEL, silent, tempDir } from './helpers.js';
 
 const by = { by: 'tester', reason: 'test' };
 
-function nextChange(reg: ReturnType<typeof openRegistry>, pollMs: number) {
+function nextChange(reg: ReturnType<typeof openRegistry>, pollMs: number, fsWatch = true) {
   let stop = (): void => undefined;
   const changed = new Promise<ModelVersion | null>((resolve) => {
-    stop = reg.watchChampion((v) => resolve(v), { pollMs });
+    stop = reg.watchChampion((v) => resolve(v), { pollMs, fsWatch });
   });
   return { changed, stop: () => stop() };
 }
@@ -32,11 +32,11 @@ describe('registry: watchChampion', () => {
     second.stop();
   });
 
-  it('fires for the first champion of an empty registry, and the poll alone is enough', async () => {
+  it('fires for the first champion of an empty registry from the stat poll alone (no fs.watch)', async () => {
     const home = await tempDir();
     // A watcher on a registry folder that does not exist yet creates it.
     const reg = openRegistry({ root: path.join(home, 'registry'), logger: silent });
-    const watch = nextChange(reg, 20);
+    const watch = nextChange(reg, 20, false);
     await reg.register(FIXTURE_MODEL);
     await reg.promote(1, by);
     const v = await watch.changed;

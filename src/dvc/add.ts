@@ -8,6 +8,7 @@ import { dirOid, manifestBytes, type DirEntry } from './manifest.js';
 import { defaultJobs, mapPool } from './pool.js';
 import { exists, openRepo, relToRoot, type DvcOptions, type Repo } from './repo.js';
 import { listFiles, pathKind } from './walk.js';
+import { withRepoLock } from './lock-file.js';
 
 export interface AddResult {
   /** Repo-relative path of the written .dvc file. */
@@ -60,9 +61,13 @@ export async function add(target: string, opts: DvcOptions & { jobs?: number }):
   if (rel.startsWith('..') || rel === '' || rel === '.dvc' || rel.startsWith('.dvc/') || rel.startsWith('.git')) {
     throw new DvcError('target_missing', `'${target}' is outside the repository or inside .dvc/.git`, { hint: 'add data that lives inside the repository' });
   }
+  return withRepoLock(repo, () => addLocked(repo, abs, rel, opts.jobs));
+}
+
+async function addLocked(repo: Repo, abs: string, rel: string, jobs: number | undefined): Promise<AddResult> {
   const log = repo.logger.child({ dvc: 'add', target: rel });
   const started = performance.now();
-  const { md5, size, nfiles } = await hashAndCache(repo, abs, opts.jobs);
+  const { md5, size, nfiles } = await hashAndCache(repo, abs, jobs);
   const file = `${abs}.dvc`;
   const previous: DvcFile | undefined = (await exists(file)) ? await readDvcFile(file) : undefined;
   const old = previous?.outs[0];

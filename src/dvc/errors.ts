@@ -15,6 +15,7 @@ export const DVC_ERROR_CODES = [
   'remote_error',
   'missing_cache',
   'workspace_changed',
+  'locked',
 ] as const;
 export type DvcErrorCode = (typeof DVC_ERROR_CODES)[number];
 

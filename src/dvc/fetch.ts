@@ -2,6 +2,7 @@ import { collectOuts, readChildren, type TrackedOut } from './collect.js';
 import { selectRemote } from './config.js';
 import { openRemote } from './remotes/open.js';
 import { openRepo, type DvcOptions, type Repo } from './repo.js';
+import { withRepoLock } from './lock-file.js';
 import { downloadAll, type Wanted } from './transfer.js';
 
 export interface FetchOptions extends DvcOptions {
@@ -72,5 +73,5 @@ export async function fetchOuts(repo: Repo, outs: readonly TrackedOut[], opts: O
 
 export async function fetch(opts: FetchOptions): Promise<FetchResult> {
   const repo = await openRepo(opts);
-  return fetchOuts(repo, await collectOuts(repo, opts.targets), opts);
+  return withRepoLock(repo, async () => fetchOuts(repo, await collectOuts(repo, opts.targets), opts));
 }

@@ -2,9 +2,10 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvcError } from './errors.js';
 import { dumpLock, orderStage, type LockEntry, type LockFile } from './lock-format.js';
-import { measureStage, readLockFile, readPipeline } from './pipeline.js';
+import { measureStage, readLockFile, readPipeline, type HashMemo } from './pipeline.js';
 import { defaultJobs } from './pool.js';
-import { openRepo, relToRoot, type DvcOptions } from './repo.js';
+import { openRepo, relToRoot, type DvcOptions, type Repo } from './repo.js';
+import { withRepoLock } from './lock-file.js';
 
 export { dumpLock, orderStage, parseLock, type LockEntry, type LockFile, type LockStage } from './lock-format.js';
 
@@ -26,19 +27,24 @@ export interface CommitResult {
  */
 export async function commit(opts: CommitOptions): Promise<CommitResult> {
   const repo = await openRepo(opts);
+  return withRepoLock(repo, () => commitLocked(repo, opts));
+}
+
+async function commitLocked(repo: Repo, opts: CommitOptions): Promise<CommitResult> {
   const jobs = opts.jobs ?? defaultJobs();
   const stages = await readPipeline(repo);
   if (!stages) throw new DvcError('bad_pipeline', 'dvc.yaml does not exist', { hint: 'create dvc.yaml with a `stages:` map' });
   const old = (await readLockFile(repo)) ?? { schema: '2.0', stages: {} };
   const next: LockFile = { schema: '2.0', stages: {} };
   const changed: string[] = [];
+  const memo: HashMemo = new Map();
   for (const [name, def] of Object.entries(stages)) {
     const previous = old.stages[name];
     if (opts.stages && !opts.stages.includes(name)) {
       if (previous) next.stages[name] = previous;
       continue;
     }
-    const now = await measureStage(repo, name, def, { jobs, store: true });
+    const now = await measureStage(repo, name, def, { jobs, store: true, memo });
     const present = (list: Array<{ path: string; entry: LockEntry | undefined }>, what: string): LockEntry[] =>
       list.map(({ path: p, entry }) => {
         if (entry) return entry;

@@ -1,5 +1,5 @@
 import type { LockEntry, LockStage } from './lock-format.js';
-import { measureStage, readLockFile, readPipeline } from './pipeline.js';
+import { measureStage, readLockFile, readPipeline, type HashMemo } from './pipeline.js';
 import type { Repo } from './repo.js';
 
 export const CHANGE_STATES = ['new', 'modified', 'deleted', 'not in cache'] as const;
@@ -37,9 +37,10 @@ export async function pipelineStatus(repo: Repo, jobs: number): Promise<Record<s
   if (!stages) return {};
   const lock = await readLockFile(repo);
   const result: Record<string, StatusItem[]> = {};
+  const memo: HashMemo = new Map();
   for (const [name, def] of Object.entries(stages)) {
     const recorded = lock?.stages[name];
-    const now = await measureStage(repo, name, def, { jobs, store: false });
+    const now = await measureStage(repo, name, def, { jobs, store: false, memo });
     const items: StatusItem[] = [];
     const deps: Record<string, ChangeState | Record<string, ChangeState>> = {};
     for (const d of now.deps) {

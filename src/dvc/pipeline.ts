@@ -98,9 +98,16 @@ async function stageParams(wdir: string, list: unknown): Promise<Record<string, 
   return out;
 }
 
-async function measure(repo: Repo, wdir: string, p: string, store: boolean, jobs: number): Promise<LockEntry | undefined> {
+/** Hash results shared by the stages of one call (data/chest_xray is a dep of several stages). */
+export type HashMemo = Map<string, ReturnType<typeof hashAndCache>>;
+
+async function measure(repo: Repo, wdir: string, p: string, store: boolean, jobs: number, memo: HashMemo): Promise<LockEntry | undefined> {
+  const abs = path.resolve(wdir, p);
+  const key = `${store ? 'store:' : ''}${abs}`;
   try {
-    const h = await hashAndCache(repo, path.resolve(wdir, p), jobs, store);
+    let pending = memo.get(key);
+    if (!pending) memo.set(key, (pending = hashAndCache(repo, abs, jobs, store)));
+    const h = await pending;
     return { path: p, hash: 'md5', md5: h.md5, size: h.size, ...(h.nfiles !== undefined ? { nfiles: h.nfiles } : {}) };
   } catch (err) {
     if (err instanceof DvcError && err.code === 'target_missing') return undefined;
@@ -109,14 +116,15 @@ async function measure(repo: Repo, wdir: string, p: string, store: boolean, jobs
 }
 
 /** Hashes a stage's deps and outs as they are now; `store` also caches outs (unless `cache: false`). */
-export async function measureStage(repo: Repo, name: string, def: StageDef, opts: { jobs: number; store: boolean }): Promise<StageNow> {
+export async function measureStage(repo: Repo, name: string, def: StageDef, opts: { jobs: number; store: boolean; memo?: HashMemo }): Promise<StageNow> {
+  const memo = opts.memo ?? new Map();
   if (def.foreach !== undefined || def.matrix !== undefined) {
     throw new DvcError('bad_pipeline', `stage '${name}': foreach/matrix stages are not supported by the built-in DVC client`, { hint: 'write the stages out one by one, or use real DVC' });
   }
   if (typeof def.cmd !== 'string' && !Array.isArray(def.cmd)) throw new DvcError('bad_pipeline', `stage '${name}' has no cmd`, { hint: 'every stage needs `cmd:`' });
   const wdir = path.resolve(repo.root, typeof def.wdir === 'string' ? def.wdir : '.');
-  const deps = await Promise.all(pathsOf(def.deps, 'deps').map(async (d) => ({ path: d.path, entry: await measure(repo, wdir, d.path, false, opts.jobs) })));
+  const deps = await Promise.all(pathsOf(def.deps, 'deps').map(async (d) => ({ path: d.path, entry: await measure(repo, wdir, d.path, false, opts.jobs, memo) })));
   const outDefs = [...pathsOf(def.outs, 'outs'), ...pathsOf(def.metrics, 'metrics'), ...pathsOf(def.plots, 'plots')];
-  const outs = await Promise.all(outDefs.map(async (o) => ({ ...o, entry: await measure(repo, wdir, o.path, opts.store && o.cache, opts.jobs) })));
+  const outs = await Promise.all(outDefs.map(async (o) => ({ ...o, entry: await measure(repo, wdir, o.path, opts.store && o.cache, opts.jobs, memo) })));
   return { cmd: def.cmd as string | string[], alwaysChanged: def.always_changed === true, deps, outs, params: await stageParams(wdir, def.params) };
 }

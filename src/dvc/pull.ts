@@ -3,6 +3,7 @@ import { collectOuts } from './collect.js';
 import { fetchOuts, type FetchOptions } from './fetch.js';
 import { defaultJobs } from './pool.js';
 import { openRepo } from './repo.js';
+import { withRepoLock } from './lock-file.js';
 import { getSummary, UP_TO_DATE } from './summary.js';
 
 export interface PullOptions extends FetchOptions {
@@ -30,9 +31,12 @@ const LETTER = { added: 'A', modified: 'M', deleted: 'D' } as const;
  */
 export async function pull(opts: PullOptions): Promise<PullResult> {
   const repo = await openRepo(opts);
-  const outs = await collectOuts(repo, opts.targets);
-  const fetched = await fetchOuts(repo, outs, opts);
-  const changes: Change[] = await checkoutOuts(repo, outs, { force: opts.force ?? false, jobs: opts.jobs ?? defaultJobs(), signal: opts.signal });
+  const { fetched, changes } = await withRepoLock(repo, async () => {
+    const outs = await collectOuts(repo, opts.targets);
+    const fetched = await fetchOuts(repo, outs, opts);
+    const changes: Change[] = await checkoutOuts(repo, outs, { force: opts.force ?? false, jobs: opts.jobs ?? defaultJobs(), signal: opts.signal });
+    return { fetched, changes };
+  });
   const pick = (kind: Change['kind']): string[] => changes.filter((c) => c.kind === kind).map((c) => c.path);
   const added = pick('added');
   const modified = pick('modified');

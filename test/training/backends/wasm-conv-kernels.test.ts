@@ -13,7 +13,7 @@ interface Case {
   inChannels: number;
   outChannels: number;
   kernel: number;
-  stride: number;
+  stride: number | [number, number];
   pad: 'same' | 'valid';
 }
 
@@ -32,11 +32,17 @@ for (const kernel of [1, 3, 7]) {
     }
   }
 }
+// Edges: stride 3, unequal strides, inputs smaller than the filter, a 1x1 output.
+CASES.push({ batch: 2, height: 7, width: 8, inChannels: 3, outChannels: 4, kernel: 3, stride: 3, pad: 'same' });
+CASES.push({ batch: 1, height: 7, width: 8, inChannels: 3, outChannels: 4, kernel: 3, stride: [2, 1], pad: 'valid' });
+CASES.push({ batch: 1, height: 9, width: 6, inChannels: 2, outChannels: 3, kernel: 7, stride: [1, 2], pad: 'same' });
+CASES.push({ batch: 2, height: 2, width: 3, inChannels: 2, outChannels: 3, kernel: 3, stride: 2, pad: 'same' });
+CASES.push({ batch: 2, height: 3, width: 3, inChannels: 2, outChannels: 3, kernel: 3, stride: 2, pad: 'valid' });
 // Wider channels, as in ResNet's later stages.
 CASES.push({ batch: 2, height: 6, width: 6, inChannels: 16, outChannels: 24, kernel: 3, stride: 2, pad: 'same' });
 CASES.push({ batch: 2, height: 6, width: 6, inChannels: 16, outChannels: 24, kernel: 1, stride: 2, pad: 'valid' });
 
-const name = (c: Case) => `${c.kernel}x${c.kernel}/${c.stride} ${c.pad} x=[${c.batch},${c.height},${c.width},${c.inChannels}] cout=${c.outChannels}`;
+const name = (c: Case) => `${c.kernel}x${c.kernel}/${String(c.stride)} ${c.pad} x=[${c.batch},${c.height},${c.width},${c.inChannels}] cout=${c.outChannels}`;
 
 function calls(c: Case): KernelCall[] {
   const xShape = [c.batch, c.height, c.width, c.inChannels];

@@ -39,16 +39,18 @@ export type GateDecision = {
 
 const fmt = (x: number): string => x.toFixed(4);
 
+function floor(name: string, metric: 'recall' | 'specificity', c: EvaluatedModel, min: number): GateCheck {
+  const v = c.metrics[metric];
+  const passed = v >= min;
+  return { name, passed, detail: `${metric} ${fmt(v)} ${passed ? 'meets' : 'is below'} the floor ${fmt(min)}` };
+}
+
 function floorChecks(c: EvaluatedModel, g: GateConfig): GateCheck[] {
   const finite = GATE_METRICS.every((m) => Number.isFinite(c.metrics[m]));
   return [
     { name: 'metrics_finite', passed: finite, detail: finite ? 'all candidate metrics are numbers' : 'a candidate metric is NaN or missing' },
-    { name: 'min_recall', passed: c.metrics.recall >= g.min_recall, detail: `recall ${fmt(c.metrics.recall)} >= floor ${fmt(g.min_recall)}` },
-    {
-      name: 'min_specificity',
-      passed: c.metrics.specificity >= g.min_specificity,
-      detail: `specificity ${fmt(c.metrics.specificity)} >= floor ${fmt(g.min_specificity)}`,
-    },
+    floor('min_recall', 'recall', c, g.min_recall),
+    floor('min_specificity', 'specificity', c, g.min_specificity),
   ];
 }
 

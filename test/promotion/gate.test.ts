@@ -17,7 +17,7 @@ describe('promotion gate', () => {
   it('refuses a first candidate below the recall floor and names the floor', () => {
     const d = decide(model({ recall: 0.7 }), null, gate);
     expect(d.promote).toBe(false);
-    expect(d.reason).toContain('recall 0.7000 >= floor 0.8000');
+    expect(d.reason).toContain('recall 0.7000 is below the floor 0.8000');
   });
 
   it('refuses a candidate whose AUC gain is below the margin', () => {

@@ -27,7 +27,10 @@ function relay(logger: Logger, stream: 'stdout' | 'stderr', line: string): void 
  * Runs `dagctl <args>` as a child process (CPU-heavy work stays out of the worker), streaming its output into
  * the task log. Aborting `signal` (execution_timeout, cancellation) kills the child: SIGTERM, then SIGKILL.
  */
-export async function runDagctl(args: string[], o: { cwd: string; logger: Logger; signal: AbortSignal; env?: NodeJS.ProcessEnv }): Promise<ChildResult> {
+export async function runDagctl(
+  args: string[],
+  o: { cwd: string; logger: Logger; signal: AbortSignal; env?: NodeJS.ProcessEnv; /** false when stdout is the command's result, not progress */ relayStdout?: boolean },
+): Promise<ChildResult> {
   o.logger.info({ cmd: ['dagctl', ...args].join(' ') }, 'starting child process');
   const child = execa(process.execPath, [DAGCTL_BIN, ...args], {
     cwd: o.cwd,
@@ -36,7 +39,7 @@ export async function runDagctl(args: string[], o: { cwd: string; logger: Logger
     forceKillAfterDelay: 5_000,
     reject: false,
   });
-  for (const stream of ['stdout', 'stderr'] as const) {
+  for (const stream of o.relayStdout === false ? (['stderr'] as const) : (['stdout', 'stderr'] as const)) {
     const readable = child[stream];
     if (readable) createInterface({ input: readable }).on('line', (line) => relay(o.logger, stream, line));
   }

@@ -18,7 +18,7 @@ export async function evaluateInChild(
   const predictionsFile = path.join(o.workDir, `${o.name}-predictions.json`);
   const { stdout } = await runDagctl(
     ['evaluate', '--model', modelDir, '--data', o.dataDir, '--split', o.split, '-o', 'json', '--predictions', predictionsFile, '--metrics', path.join(o.workDir, `${o.name}-metrics.json`)],
-    { cwd: o.cwd, logger: o.logger.child({ model: o.name }), signal: o.signal, env: process.env },
+    { cwd: o.cwd, logger: o.logger.child({ model: o.name }), signal: o.signal, env: process.env, relayStdout: false },
   );
   const metrics = JSON.parse(stdout) as ChildEvaluation['metrics'] & { test_set_hash?: string };
   const written = JSON.parse(await readFile(predictionsFile, 'utf8')) as

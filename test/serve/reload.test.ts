@@ -78,7 +78,7 @@ describe('hot reload from the registry champion', () => {
     expect(await (await fetch(`${server.url}/models`)).text()).toContain(`Last reload refused (v${v3}`);
   });
 
-  it('follows a rollback to an earlier version', async () => {
+  it('follows a promotion back to an earlier version', async () => {
     const loaded = once(server.reloader, 'loaded');
     await registry.promote(1, { by: 'test', reason: 'roll back to v1' });
     await loaded;

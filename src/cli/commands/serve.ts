@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { openRegistry } from '../../registry/index.js';
-import { initBackend, isBackendName, type BackendName } from '../../training/backends/index.js';
+import { initBackend, isBackendName, releaseBackend, type BackendName } from '../../training/backends/index.js';
 import { championSource, folderSource, pinnedVersionSource, type ModelSource } from '../../serve/source.js';
 import { DEFAULT_QUEUE_CAPACITY, startServer } from '../../serve/server.js';
 import { topCommand } from '../command.js';
@@ -78,6 +78,7 @@ const serve: CommandModule = (ctx) =>
         c.err.line(`serve: stopped (${stop.received() ?? 'signal'})`);
       } finally {
         stop.dispose();
+        releaseBackend();
       }
     });
 export default serve;

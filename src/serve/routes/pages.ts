@@ -49,6 +49,16 @@ export function pageRoutes(d: Deps) {
       lastModified: true,
     });
 
+    // The pages load only their own assets; the preview is a blob: URL; nothing may frame them.
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+        void reply.header('content-security-policy', "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+        void reply.header('x-content-type-options', 'nosniff');
+        void reply.header('referrer-policy', 'no-referrer');
+      }
+      return payload;
+    });
+
     app.get('/', async (_req, reply) => {
       const m = d.holder.current;
       const html = renderHome(

@@ -7,10 +7,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OutputFormat, Row } from '../output.js';
 import { outputOption, type CommandModule } from '../program.js';
-import { BACKEND_NAMES, initBackend, releaseBackend, type BackendName } from '../../training/backends/index.js';
-import { evaluate } from '../../training/evaluate.js';
-import { flatMetrics } from '../../training/metrics.js';
-import { loadModel } from '../../training/model-io.js';
+import { BACKEND_NAMES, type BackendName } from '../../training/backends/types.js';
 
 interface EvaluateFlags {
   model: string;
@@ -53,6 +50,8 @@ const evaluateCommand: CommandModule = (ctx) =>
       const threshold = o.threshold === undefined ? undefined : Number(o.threshold);
       if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be between 0 and 1 (got ${o.threshold})`, 'e.g. --threshold 0.5');
       const dir = resolveModelDir(o.model, c);
+      // Loaded on use: tfjs and sharp would otherwise slow every dagctl command's start.
+      const { evaluate, flatMetrics, initBackend, loadModel, releaseBackend } = await import('../../training/index.js');
       await initBackend(o.backend, c.logger);
       try {
         const loaded = await loadModel(dir);

@@ -4,9 +4,7 @@ import { Option } from 'commander';
 import { topCommand } from '../command.js';
 import type { OutputFormat } from '../output.js';
 import { outputOption, type CommandModule } from '../program.js';
-import { BACKEND_NAMES, initBackend, releaseBackend, type BackendName } from '../../training/backends/index.js';
-import { loadModel } from '../../training/model-io.js';
-import { predict } from '../../training/predict.js';
+import { BACKEND_NAMES, type BackendName } from '../../training/backends/types.js';
 import { resolveModelDir } from './evaluate.js';
 
 interface PredictFlags {
@@ -26,6 +24,8 @@ const predictCommand: CommandModule = (ctx) =>
       const c = ctx();
       const dir = resolveModelDir(o.model, c);
       const buffers = await Promise.all(images.map((f) => readFile(path.resolve(c.cwd, f))));
+      // Loaded on use: tfjs and sharp would otherwise slow every dagctl command's start.
+      const { initBackend, loadModel, predict, releaseBackend } = await import('../../training/index.js');
       await initBackend(o.backend, c.logger);
       try {
         const loaded = await loadModel(dir);

@@ -7,8 +7,8 @@ import { topCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 import { loadParams } from '../../params/index.js';
-import { BACKEND_NAMES, initBackend, releaseBackend } from '../../training/backends/index.js';
-import { train, type TrainProgress } from '../../training/train.js';
+import { BACKEND_NAMES } from '../../training/backends/types.js';
+import type { TrainProgress } from '../../training/index.js';
 
 interface TrainFlags {
   params?: string;
@@ -60,6 +60,8 @@ const trainCommand: CommandModule = (ctx) =>
       // Not a terminal: JSON lines on stdout for a parent process (the pipeline's task log); last is train.done.
       const logger = c.interactive ? c.logger : pino({ level: 'info', base: undefined }, { write: (s: string) => c.out.write(s) });
       const bar = c.interactive ? progressBar(c) : null;
+      // Loaded on use: tfjs and sharp would otherwise slow every dagctl command's start.
+      const { initBackend, releaseBackend, train } = await import('../../training/index.js');
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGINT', onSignal);

@@ -12,6 +12,8 @@ export interface Config {
   readonly parallelism: number;
   /** DAGCTL_LOG_LEVEL: pino level for the structured log on stderr. Default `warn` (`debug` with --verbose). */
   readonly logLevel: string;
+  /** DAGCTL_LOG_FORMAT: `pretty` (one readable line per record, the default) or `json` (pino's NDJSON, for log shippers). */
+  readonly logFormat: 'pretty' | 'json';
   /** --verbose: stack traces on errors, debug logs. */
   readonly verbose: boolean;
 }
@@ -48,6 +50,12 @@ function parsePositiveInt(name: string, raw: string | undefined, fallback: numbe
   return n;
 }
 
+function parseLogFormat(raw: string | undefined): 'pretty' | 'json' {
+  if (raw === undefined || raw === '' || raw === 'pretty') return 'pretty';
+  if (raw === 'json') return 'json';
+  throw new ConfigError(`DAGCTL_LOG_FORMAT=${raw} is not a log format`, 'set DAGCTL_LOG_FORMAT to pretty or json');
+}
+
 export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: string): Config {
   const verbose = flags.verbose ?? false;
   return Object.freeze({
@@ -56,6 +64,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
     loadExamples: parseBool('DAGCTL_LOAD_EXAMPLES', env.DAGCTL_LOAD_EXAMPLES, true),
     parallelism: parsePositiveInt('DAGCTL_PARALLELISM', env.DAGCTL_PARALLELISM, 4),
     logLevel: verbose ? 'debug' : (env.DAGCTL_LOG_LEVEL ?? 'warn'),
+    logFormat: parseLogFormat(env.DAGCTL_LOG_FORMAT),
     verbose,
   });
 }

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { resolveConfig, type Config, type GlobalFlags } from './config.js';
@@ -54,10 +55,28 @@ export function processIo(): CliIo {
   };
 }
 
+/**
+ * Logs go to stderr (fd 2), never to the command's result on stdout. People get one readable line per
+ * record; DAGCTL_LOG_FORMAT=json keeps pino's NDJSON for machines.
+ */
+function logDestination(config: Config, io: CliIo): DestinationStream {
+  if (config.logFormat === 'json') return pino.destination({ fd: 2, sync: true });
+  return pretty({
+    destination: 2,
+    sync: true,
+    singleLine: true,
+    colorize: io.errInteractive ?? false,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    // Keep `err` on the same line as its record (pino-pretty otherwise prints error objects as blocks).
+    errorLikeObjectKeys: [],
+  });
+}
+
 /** Built lazily from the root command's global options, once per invocation. */
 export function contextFrom(root: Command, io: CliIo): CliContext {
   const config = resolveConfig(io.env, root.opts<GlobalFlags>(), io.cwd);
-  const logger = pino({ level: config.logLevel, base: undefined }, pino.destination({ fd: 2, sync: true }));
+  const logger = pino({ level: config.logLevel, base: undefined }, logDestination(config, io));
   return {
     config,
     logger,

@@ -23,7 +23,10 @@ function seconds(run: DagRunRow): number | null {
  * Prints how a run ended: the task table (state, try, duration) and one line for the run in table/plain,
  * or the run row with its task instances in json/yaml. Throws RunFailedError when the run failed.
  */
-export function printOutcome(ctx: CliContext, run: DagRunRow, tis: readonly TaskInstanceRow[], format: OutputFormat): void {
+export function printOutcome(ctx: CliContext, run: DagRunRow, unordered: readonly TaskInstanceRow[], format: OutputFormat, order: readonly string[] = []): void {
+  // The DAG's topological order reads like the graph; ids the order does not know go last.
+  const rank = new Map(order.map((id, i) => [id, i]));
+  const tis = [...unordered].sort((a, b) => (rank.get(a.task_id) ?? order.length) - (rank.get(b.task_id) ?? order.length));
   if (format === 'json' || format === 'yaml') {
     ctx.out.object({ ...run, task_instances: tis }, format);
   } else {
@@ -43,6 +46,7 @@ export async function followRun(ctx: CliContext, engine: Engine, run: DagRunRow,
   } finally {
     progress.finish();
   }
-  printOutcome(ctx, final, engine.taskInstances(final.dag_id, final.dag_run_id), format);
+  const order = engine.listTasks(final.dag_id).map((t) => t.task_id);
+  printOutcome(ctx, final, engine.taskInstances(final.dag_id, final.dag_run_id), format, order);
   return final;
 }

@@ -22,6 +22,8 @@ export interface Printer {
 function cell(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value instanceof Date) return value.toISOString();
+  // Lists of plain values (tags, owners, upstream ids) read better as a comma list than as JSON.
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object')) return value.map((v) => cell(v)).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
 import { RunFailedError, UsageError } from '../errors.js';
 import { printOutcome, progressFor } from '../follow.js';
-import type { OutputFormat, Row } from '../output.js';
+import type { OutputFormat } from '../output.js';
 import { parseConf, parseDate, positiveInt } from '../parse.js';
 import { outputOption, type CommandModule } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -15,15 +15,6 @@ interface Out {
   output: OutputFormat;
 }
 
-/** Tags as Airflow's REST returns them ([{name}]) read better as a comma list in a table. */
-function readableDag(row: object, format: OutputFormat): Row {
-  const r = { ...row } as Row;
-  if (format !== 'table' && format !== 'plain') return r;
-  if (Array.isArray(r.tags)) r.tags = r.tags.map((t: unknown) => (typeof t === 'object' && t !== null && 'name' in t ? String(t.name) : String(t))).join(', ');
-  if (Array.isArray(r.owners)) r.owners = r.owners.join(', ');
-  return r;
-}
-
 function listCommands(root: ReturnType<typeof topCommand>, ctx: () => CliContext): void {
   root
     .command('list')
@@ -32,7 +23,7 @@ function listCommands(root: ReturnType<typeof topCommand>, ctx: () => CliContext
     .action(async (o: Out) => {
       const c = ctx();
       await withEngine(c, (engine) => {
-        c.out.rows(engine.listDags().map((d) => readableDag(d, o.output)), o.output, DAG_COLUMNS);
+        c.out.rows(rowsOf(engine.listDags()), o.output, DAG_COLUMNS);
         const broken = engine.importErrors().length;
         if (broken > 0) c.err.line(`warning: ${broken} DAG file(s) failed to load; see: dagctl dags list-import-errors`);
       });
@@ -123,7 +114,7 @@ function runCommands(root: ReturnType<typeof topCommand>, ctx: () => CliContext)
         } finally {
           progress.finish();
         }
-        printOutcome(c, result.run, result.tasks, o.output);
+        printOutcome(c, result.run, result.tasks, o.output, engine.listTasks(dagId).map((t) => t.task_id));
       });
     });
 

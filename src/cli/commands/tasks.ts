@@ -1,4 +1,4 @@
-import { TI_COLUMNS, rowsOf } from '../columns.js';
+import { TASK_COLUMNS, TI_COLUMNS, rowsOf } from '../columns.js';
 import { topCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { resolveRun, withEngine } from '../engine.js';
@@ -21,7 +21,7 @@ function inspectCommands(root: ReturnType<typeof topCommand>, ctx: () => CliCont
     .addOption(outputOption())
     .action(async (dagId: string, o: Out) => {
       const c = ctx();
-      await withEngine(c, (engine) => c.out.rows(rowsOf(engine.listTasks(dagId)), o.output));
+      await withEngine(c, (engine) => c.out.rows(rowsOf(engine.listTasks(dagId)), o.output, TASK_COLUMNS));
     });
 
   root

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dagctl, REPO, tempHome } from './harness.js';
+
+// The real executable, as a user runs it: node + tsx, its own process, real exit codes.
+let home: string;
+let dags: string;
+let cleanup: () => void;
+
+beforeAll(() => {
+  ({ home, cleanup } = tempHome());
+  dags = mkdtempSync(path.join(os.tmpdir(), 'dagctl-empty-dags-')); // only the examples load
+});
+afterAll(() => {
+  cleanup();
+  rmSync(dags, { recursive: true, force: true });
+});
+
+const env = (): Record<string, string> => ({ DAGCTL_HOME: home, DAGCTL_DAGS_FOLDER: dags, DAGCTL_PARALLELISM: '2' });
+const bin = (args: string[]) => execa('node', [path.join(REPO, 'bin/dagctl.js'), ...args], { cwd: REPO, env: env(), reject: false });
+
+describe('bin/dagctl.js', () => {
+  it('trigger example_bash_chain --wait runs the whole DAG on a fresh home and exits 0', async () => {
+    const r = await bin(['trigger', 'example_bash_chain', '--wait']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const t of ['a', 'b', 'c']) expect(r.stdout).toMatch(new RegExp(`│ ${t}\\s+│ success\\s+│ 1`));
+    expect(r.stdout).toMatch(/run manual__\S+ of example_bash_chain: success in /);
+    expect(r.stderr).toMatch(/c\s+running -> success {2}try 1/);
+  });
+
+  it('a bad conf exits 2 with a one-line error and a hint, no stack trace', async () => {
+    const r = await bin(['trigger', 'example_bash_chain', '-c', 'not json']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: --conf is not valid JSON \([^\n]*\)\nhint: pass a JSON object, e.g. -c '\{"key": "value"\}'$/);
+  });
+
+  it('scheduler stops cleanly on SIGTERM', async () => {
+    // No DAGs (empty folder, no examples): an idle scheduler, so stopping does not wait for a task.
+    const child = execa('node', [path.join(REPO, 'bin/dagctl.js'), 'scheduler'], {
+      cwd: REPO,
+      env: { ...env(), DAGCTL_LOAD_EXAMPLES: 'false' },
+      reject: false,
+      forceKillAfterDelay: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr?.on('data', (b: Buffer) => {
+        seen += b.toString();
+        if (seen.includes('scheduler: pid')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`scheduler exited early:\n${seen}`)));
+    });
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('scheduler: stopped (SIGTERM)');
+    // The lock is released: db check reports it free.
+    expect((await dagctl(home, ['db', 'check'], { DAGCTL_DAGS_FOLDER: dags })).stdout).toContain('scheduler lock: free');
+  });
+});
+
+describe('DAGCTL_LOAD_EXAMPLES', () => {
+  it('false leaves the examples out of the DAG bag', async () => {
+    const t = tempHome();
+    try {
+      const on = await dagctl(t.home, ['dags', 'list', '-o', 'plain']);
+      expect(on.stdout).toContain('example_bash_chain');
+      const off = await dagctl(t.home, ['dags', 'list', '-o', 'plain'], { DAGCTL_LOAD_EXAMPLES: 'false' });
+      expect(off.stdout).toContain('cli_daily');
+      expect(off.stdout).not.toContain('example_');
+    } finally {
+      t.cleanup();
+    }
+  });
+});

@@ -107,4 +107,15 @@ describe('HTTP remote', () => {
     await expect(pull({ ...opts(), signal: controller.signal })).rejects.toThrow('task timed out');
     expect(await snapshot(data())).toEqual(before);
   });
+
+  it('turns a 403 on upload into remote_error with a credentials hint', async () => {
+    const strict = await startHttpRemote(repo.remoteDir, { rejectWrites: 403 });
+    try {
+      await writeConfig(repo.root, strict.url);
+      await add('data/xray', opts());
+      await expect(push(opts())).rejects.toMatchObject({ code: 'remote_error', message: expect.stringContaining('403'), hint: expect.stringContaining('credentials') });
+    } finally {
+      await strict.close();
+    }
+  });
 });

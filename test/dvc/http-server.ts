@@ -12,7 +12,8 @@ export interface TestHttpRemote {
   close(): Promise<void>;
 }
 
-export async function startHttpRemote(root: string): Promise<TestHttpRemote> {
+/** `rejectWrites`: answer every POST/PUT with this status (an auth failure, a full disk). */
+export async function startHttpRemote(root: string, opts: { rejectWrites?: number } = {}): Promise<TestHttpRemote> {
   const requests: TestHttpRemote['requests'] = [];
   const server = http.createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -22,6 +23,11 @@ export async function startHttpRemote(root: string): Promise<TestHttpRemote> {
       res.statusCode = code;
       res.end();
     };
+    if ((req.method === 'POST' || req.method === 'PUT') && opts.rejectWrites) {
+      req.resume();
+      req.on('end', () => fail(opts.rejectWrites as number));
+      return;
+    }
     if (req.method === 'POST' || req.method === 'PUT') {
       mkdir(path.dirname(file), { recursive: true })
         .then(() => pipeline(req, createWriteStream(file)))

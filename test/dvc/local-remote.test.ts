@@ -1,4 +1,4 @@
-import { chmod, copyFile, cp, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { add, CorruptObjectError, dataVersion, MissingObjectError, pull, push, RemoteUnreachableError, status, MissingCacheError } from '../../src/dvc/index.js';
@@ -156,5 +156,17 @@ describe('pull failures leave the previous workspace data intact', () => {
     expect(err).toBeInstanceOf(RemoteUnreachableError);
     expect(err).toMatchObject({ code: 'remote_unreachable', exitCode: 1 });
     expect(await snapshot(data())).toEqual(before);
+  });
+
+  it('recovers from a crash between the two renames of a swap: the parked copy comes back', async () => {
+    await add('data/xray', opts());
+    const before = await snapshot(data());
+    await rename(data(), path.join(repo.root, 'data', '.xray.dvc-old-abc123'));
+    await mkdir(path.join(repo.root, 'data', '.xray.dvc-tmp-def456', 'NORMAL'), { recursive: true });
+    await writeFile(path.join(repo.root, 'data', '.xray.dvc-tmp-def456', 'NORMAL', 'half.jpeg'), 'half-written');
+    const r = await pull(opts());
+    expect(r.summary).toBe('Everything is up to date.');
+    expect(await snapshot(data())).toEqual(before);
+    expect((await readdir(path.join(repo.root, 'data'))).sort()).toEqual(['.gitignore', 'xray', 'xray.dvc']);
   });
 });

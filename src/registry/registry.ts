@@ -3,10 +3,11 @@ import { readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { appendLineDurable, renameDirDurable, withLock, writeFileAtomic } from './atomic.js';
-import { ModelVersionNotFoundError, NoChampionError, NothingToRollBackError, CorruptRegistryFileError } from './errors.js';
+import { ModelVersionNotFoundError, NoChampionError, NothingToRollBackError } from './errors.js';
 import { dropTornTail, historyMatches, readChampionFile, readHistoryFile, rollbackTarget } from './history.js';
 import { assertModelFolder, readModelSummary } from './model-folder.js';
 import type { ModelVersion, PromoteOptions, Promotion, RegisterInfo, VersionFile, WatchOptions } from './types.js';
+import { listVersionNumbers, readVersion, versionView } from './versions.js';
 import { watchChampionFile } from './watch.js';
 
 export const DEFAULT_MODEL_NAME = 'pneumonia';
@@ -54,47 +55,10 @@ export function openRegistry(o: OpenRegistryOptions): Registry {
     return withLock(lockFile, { timeoutMs: o.lockTimeoutMs, logger }, fn);
   };
 
-  async function versionNumbers(): Promise<number[]> {
-    const names = await fs.readdir(versionsDir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [] as string[];
-      throw err;
-    });
-    return names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
-  }
-
-  async function readVersionFile(version: number): Promise<VersionFile> {
-    const file = path.join(versionsDir, String(version), 'version.json');
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelVersionNotFoundError(name, version, await versionNumbers());
-      throw err;
-    }
-    try {
-      return JSON.parse(text) as VersionFile;
-    } catch (cause) {
-      throw new CorruptRegistryFileError(file, cause);
-    }
-  }
-
-  function toModelVersion(v: VersionFile, champ: Promotion | null, history: readonly Promotion[]): ModelVersion {
-    const last = history.findLast((p) => p.version === v.version);
-    const promotedAt = champ?.version === v.version ? champ.promoted_at : (last?.promoted_at ?? null);
-    return {
-      version: v.version,
-      dir: path.join(versionsDir, String(v.version)),
-      created_at: v.created_at,
-      source: v.source,
-      run_id: v.run_id ?? null,
-      data_version: v.data_version ?? null,
-      metrics: v.metrics ?? {},
-      mlflow_run_id: v.mlflow_run_id ?? null,
-      tags: v.tags ?? {},
-      is_champion: champ?.version === v.version,
-      promoted_at: promotedAt,
-    };
-  }
+  const versionNumbers = (): Promise<number[]> => listVersionNumbers(versionsDir);
+  const readVersionFile = (version: number): Promise<VersionFile> => readVersion(versionsDir, name, version);
+  const toModelVersion = (v: VersionFile, champ: Promotion | null, history: readonly Promotion[]): ModelVersion =>
+    versionView(versionsDir, v, champ, history);
 
   async function get(version: number): Promise<ModelVersion> {
     const v = await readVersionFile(version);
@@ -174,8 +138,17 @@ export function openRegistry(o: OpenRegistryOptions): Registry {
         readChampionFile(championFile),
         readHistoryFile(historyFile, logger),
       ]);
-      const files = await Promise.all(numbers.map(readVersionFile));
-      return files.map((v) => toModelVersion(v, champ, history));
+      const files = await Promise.all(
+        numbers.map((n) =>
+          readVersionFile(n).catch((err: unknown) => {
+            // A hand-made or half-deleted versions/<n> must not hide every other version.
+            if (!(err instanceof ModelVersionNotFoundError)) throw err;
+            logger.warn({ version: n }, 'registry.list.version_without_version_json_skipped');
+            return null;
+          }),
+        ),
+      );
+      return files.filter((v): v is VersionFile => v !== null).map((v) => toModelVersion(v, champ, history));
     },
 
     get,

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
@@ -8,7 +7,7 @@ import { TrackingError } from './errors.js';
 import { keyPath, metricLine, readMetaYaml, writeMetaYaml, writeValue } from './file-format.js';
 import { FileModelRegistry } from './file-registry.js';
 import { copyInto } from './local-files.js';
-import { defaultRunTags } from './rest-store.js';
+import { currentUser, defaultRunTags } from './rest-store.js';
 import type { CreateRunOptions, LogBatch, RunEndStatus, TrackingStore } from './types.js';
 
 /** RunStatus as MLflow's meta.yaml stores it (an int enum). */
@@ -66,7 +65,11 @@ export class FileTrackingStore implements TrackingStore {
 
   private async experiments(): Promise<{ id: string; name: string; stage: string }[]> {
     const out: { id: string; name: string; stage: string }[] = [];
-    for (const entry of await fs.readdir(this.uri, { withFileTypes: true })) {
+    const entries = await fs.readdir(this.uri, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    for (const entry of entries) {
       if (!entry.isDirectory() || !/^\d+$/.test(entry.name)) continue;
       const meta = await readMetaYaml(path.join(this.uri, entry.name, 'meta.yaml'));
       if (meta) out.push({ id: entry.name, name: String(meta.name), stage: String(meta.lifecycle_stage) });
@@ -110,7 +113,7 @@ export class FileTrackingStore implements TrackingStore {
       start_time: o.startTime ?? this.now(),
       status: RUN_STATUS.RUNNING,
       tags: [],
-      user_id: os.userInfo().username,
+      user_id: currentUser(),
     });
     this.runDirs.set(runId, runDir);
     await this.logBatch(runId, { tags: { ...defaultRunTags(runName), ...o.tags } });

@@ -9,11 +9,20 @@ import { copyInto, filesUnder, joinPosix } from './local-files.js';
 import type { MlflowClient } from './rest-client.js';
 import type { CreateRunOptions, LogBatch, RunEndStatus, TrackingStore } from './types.js';
 
+/** The OS user, as MLflow records it; containers without a passwd entry make os.userInfo() throw. */
+export function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
 /** Tags the MLflow UI shows in its Source/User columns, unless the caller sets them. */
 export function defaultRunTags(runName: string | undefined): Record<string, string> {
   return {
     ...(runName ? { 'mlflow.runName': runName } : {}),
-    'mlflow.user': os.userInfo().username,
+    'mlflow.user': currentUser(),
     'mlflow.source.name': 'dagctl',
     'mlflow.source.type': 'LOCAL',
   };

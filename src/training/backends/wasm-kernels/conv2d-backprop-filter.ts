@@ -16,8 +16,8 @@ import { as4d, padZeros, release, reshape, runWasmKernel } from './compose.js';
  *    into their stride phases ([sw*sh, Cin*N, H/sh, W/sw]), so that every filter tap reads a plain
  *    rectangular Slice of one phase (wasm's StridedSlice, and its Transpose above rank 4, are
  *    slow per-element loops: 50x and 100x slower here);
- *  - per tap, that slice ([Cin, M], M = N*Ho*Wo) times dy ([M, Cout]) on XNNPACK's
- *    fully-connected path. That path needs both operands untransposed with batch 1, hence x is
+ *  - per tap (or per few taps, stacked, when Cin is small), that slice ([Cin, M], M = N*Ho*Wo)
+ *    times dy ([M, Cout]) on XNNPACK's fully-connected path. That path needs both operands untransposed with batch 1, hence x is
  *    transposed rather than asking BatchMatMul for transposeA (a naive C++ loop). XNNPACK caches
  *    the packed right-hand operand by tensor id, so dy is packed once for all taps.
  */
@@ -50,37 +50,55 @@ export function conv2dBackpropFilterWasm(args: {
 
   const phases = stridePhases(backend, x, info);
   const dy2d = reshape(backend, dy, [1, rows, outChannels]);
-  const taps: TensorInfo[] = [];
+  const taps = fh * fw;
+  const group = tapsPerMatmul(inChannels, rows, taps);
+  const products: TensorInfo[] = [];
   try {
-    for (let i = 0; i < fh; i++) {
-      for (let j = 0; j < fw; j++) {
-        const phase = (j % sw) * sh + (i % sh);
+    for (let first = 0; first < taps; first += group) {
+      const slices: TensorInfo[] = [];
+      for (let t = first; t < Math.min(taps, first + group); t++) {
+        const i = Math.floor(t / fw);
+        const j = t % fw;
         const slice = runWasmKernel(
           'Slice',
           backend,
           { x: phases },
           {
-            begin: [phase, 0, Math.floor(i / sh), Math.floor(j / sw)],
+            begin: [(j % sw) * sh + (i % sh), 0, Math.floor(i / sh), Math.floor(j / sw)],
             size: [1, inChannels * batchSize, outHeight, outWidth],
           },
         );
-        const a = reshape(backend, slice, [1, inChannels, rows]);
+        slices.push(reshape(backend, slice, [1, inChannels, rows]));
         release(backend, slice);
-        taps.push(runWasmKernel('BatchMatMul', backend, { a, b: dy2d }, { transposeA: false, transposeB: false }));
-        release(backend, a);
       }
+      const a = concat(backend, slices, 1);
+      release(backend, ...slices);
+      products.push(runWasmKernel('BatchMatMul', backend, { a, b: dy2d }, { transposeA: false, transposeB: false }));
+      release(backend, a);
     }
-    const stacked =
-      taps.length === 1
-        ? reshape(backend, taps[0] as TensorInfo, [1, inChannels, outChannels])
-        : // Concat takes its inputs as an array, unlike most kernels.
-          runWasmKernel('Concat', backend, taps as unknown as Record<string, TensorInfo>, { axis: 0 });
+    const stacked = concat(backend, products, 1);
     const out = reshape(backend, stacked, [fh, fw, inChannels, outChannels]);
     release(backend, stacked);
     return out;
   } finally {
-    release(backend, phases, dy2d, ...taps);
+    release(backend, phases, dy2d, ...products);
   }
+}
+
+/**
+ * Taps whose slices share one matmul. XNNPACK's GEMM is slow with few left-hand rows (conv1 has
+ * Cin = 3), so small-Cin taps are stacked up to 64 rows, within 64 MB of stacked input.
+ */
+function tapsPerMatmul(inChannels: number, rows: number, taps: number): number {
+  const byRows = Math.floor(64 / inChannels);
+  const byMemory = Math.floor((64 * 2 ** 20) / 4 / (inChannels * rows));
+  return Math.max(1, Math.min(taps, byRows, byMemory));
+}
+
+function concat(backend: KernelBackend, parts: TensorInfo[], axis: number): TensorInfo {
+  if (parts.length === 1) return reshape(backend, parts[0] as TensorInfo, (parts[0] as TensorInfo).shape);
+  // Concat takes its inputs as an array, unlike most kernels.
+  return runWasmKernel('Concat', backend, parts as unknown as Record<string, TensorInfo>, { axis });
 }
 
 /**

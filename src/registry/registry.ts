@@ -230,7 +230,7 @@ export function openRegistry(o: OpenRegistryOptions): Registry {
         {
           modelRoot: dir,
           championFile,
-          initialKey: keyOf(initial),
+          initialKey: w.emitCurrent ? undefined : keyOf(initial),
           logger,
           pollMs: w.pollMs ?? 5000,
           fsWatch: w.fsWatch ?? true,

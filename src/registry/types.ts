@@ -61,4 +61,9 @@ export interface WatchOptions {
   pollMs?: number;
   /** Set false to rely on the poll alone (file systems where fs.watch errors or floods). Default true. */
   fsWatch?: boolean;
+  /**
+   * Also call back once, right away, with the champion at subscription time. Subscribe with this instead of
+   * reading champion() first and watching second, which misses a promotion landing in between.
+   */
+  emitCurrent?: boolean;
 }

@@ -7,8 +7,11 @@ export interface ChampionWatchSource {
   championFile: string;
   /** Reads the current champion; its identity (version + promoted_at) decides whether `onChange` fires. */
   read: () => Promise<{ key: string | null; value: unknown }>;
-  /** The identity at subscription time, read synchronously so no change can slip in before the baseline. */
-  initialKey: string | null;
+  /**
+   * The identity at subscription time, read synchronously so no change can slip in before the baseline.
+   * undefined: no baseline, so the first read fires (emitCurrent).
+   */
+  initialKey: string | null | undefined;
   logger: Logger;
   pollMs: number;
   fsWatch: boolean;
@@ -26,7 +29,7 @@ export function watchChampionFile<T>(src: ChampionWatchSource, onChange: (value:
   let running = false;
   let again = false;
   let lastStat = '';
-  let lastKey: string | null = src.initialKey;
+  let lastKey: string | null | undefined = src.initialKey;
 
   const check = async (): Promise<void> => {
     if (running) {
@@ -73,6 +76,7 @@ export function watchChampionFile<T>(src: ChampionWatchSource, onChange: (value:
     });
   }, src.pollMs);
   poll.unref();
+  if (lastKey === undefined) void check();
 
   return () => {
     closed = true;

@@ -45,3 +45,31 @@ describe('registry: watchChampion', () => {
     expect(v?.version).toBe(1);
   });
 });
+
+describe('registry: watchChampion with emitCurrent', () => {
+  it('calls back at once with the current champion, then on each change', async () => {
+    const home = await tempDir();
+    const reg = openRegistry({ root: path.join(home, 'registry'), logger: silent });
+    await reg.register(FIXTURE_MODEL);
+    await reg.register(FIXTURE_MODEL);
+    await reg.promote(1, by);
+    const seen: (number | null)[] = [];
+    let wake = (): void => undefined;
+    const stop = reg.watchChampion(
+      (v) => {
+        seen.push(v?.version ?? null);
+        wake();
+      },
+      { emitCurrent: true, pollMs: 60_000 },
+    );
+    const waitFor = (n: number) => new Promise<void>((resolve) => {
+      wake = () => seen.length >= n && resolve();
+      wake();
+    });
+    await waitFor(1);
+    await reg.promote(2, by);
+    await waitFor(2);
+    stop();
+    expect(seen).toEqual([1, 2]);
+  });
+});

@@ -26,7 +26,11 @@ export interface ServedModel extends Disposable {
  * must match the class order, and one forward pass on a blank image must return two finite
  * probabilities. Anything else is a ModelLoadError, and the caller keeps its current model.
  */
-export async function loadServedModel(ref: ModelRef, o: { logger: Logger; now?: () => Date }): Promise<ServedModel> {
+export async function loadServedModel(
+  ref: ModelRef,
+  o: { logger: Logger; now?: () => Date; serialize?: <T>(job: () => Promise<T>) => Promise<T> },
+): Promise<ServedModel> {
+  const serialize = o.serialize ?? (<T>(job: () => Promise<T>) => job());
   const started = performance.now();
   let loaded: LoadedModel;
   try {
@@ -42,7 +46,7 @@ export async function loadServedModel(ref: ModelRef, o: { logger: Logger; now?: 
     const inputSize = meta.input_size;
     if (!Number.isInteger(inputSize) || inputSize < 8) throw new Error(`input_size ${String(inputSize)} is not a usable image size`);
     const warmStart = performance.now();
-    const [p] = await predictTensor(loaded, new Float32Array(inputSize * inputSize * 3), 1);
+    const [p] = await serialize(() => predictTensor(loaded, new Float32Array(inputSize * inputSize * 3), 1));
     const warmupMs = performance.now() - warmStart;
     if (!p || !isSane(p)) throw new Error(`warm-up inference returned ${JSON.stringify(p)}`);
     o.logger.info(

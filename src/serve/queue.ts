@@ -33,21 +33,27 @@ export class InferenceQueue {
     this.admitted += 1;
     let left = false;
     return {
-      run: <T>(job: () => Promise<T>): Promise<T> => {
-        const result = this.tail.then(job);
-        // The chain goes on whether this job failed or not; its caller sees the failure in `result`.
-        this.tail = result.then(
-          () => undefined,
-          () => undefined,
-        );
-        return result;
-      },
+      run: <T>(job: () => Promise<T>): Promise<T> => this.exclusive(job),
       leave: () => {
         if (left) return;
         left = true;
         this.admitted -= 1;
       },
     };
+  }
+
+  /**
+   * Runs `job` in the serial order without taking a place: for the server's own work (a model's
+   * warm-up inference), which must not interleave with requests nor be refused by a full queue.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(job);
+    // The chain goes on whether this job failed or not; its caller sees the failure in `result`.
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   /** admit + run + leave, for callers with nothing to do outside the serial section. */

@@ -58,7 +58,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const holder = new ModelHolder<ServedModel>();
   const queue = new InferenceQueue(o.queueCapacity ?? DEFAULT_QUEUE_CAPACITY);
   const service = new InferenceService(holder, queue, metrics);
-  const load = (ref: ModelRef): Promise<ServedModel> => loadServedModel(ref, { logger, now: o.now });
+  const load = (ref: ModelRef): Promise<ServedModel> => loadServedModel(ref, { logger, now: o.now, serialize: (job) => queue.exclusive(job) });
   const reloader = new Reloader({ holder, load, metrics, logger, now: o.now });
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024, return503OnClosing: true });

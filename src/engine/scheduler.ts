@@ -104,18 +104,23 @@ export class Scheduler {
 
   tick(now: Date): TickResult {
     const r = emptyResult();
-    this.#applyEvents(now, r);
-    if (!this.#o.runs) this.#createRuns(now, r);
-    this.#startQueuedRuns(now, r);
-    this.#timeouts(now, r);
-    this.#retries(now, r);
-    this.#zombies(now, r);
-    for (const run of this.#runningRuns()) {
-      this.#decide(run, 'all', now, r);
-      this.#finalise(run, now, r);
-    }
-    this.#queue(now, r);
-    this.#heartbeat(now);
+    // One transaction per step (each transition inside stays guarded); attempts go to the executor after commit.
+    const jobs = this.#store.transaction(() => {
+      this.#applyEvents(now, r);
+      if (!this.#o.runs) this.#createRuns(now, r);
+      this.#startQueuedRuns(now, r);
+      this.#timeouts(now, r);
+      this.#retries(now, r);
+      this.#zombies(now, r);
+      for (const run of this.#runningRuns()) {
+        this.#decide(run, 'all', now, r);
+        this.#finalise(run, now, r);
+      }
+      const queued = this.#queue(now, r);
+      this.#heartbeat(now);
+      return queued;
+    });
+    this.#submit(jobs);
     const due = this.#store.nextRetryDue(this.#scope);
     r.nextWakeAt = earliest(r.nextWakeAt, due ? new Date(due) : undefined);
     return r;
@@ -124,11 +129,18 @@ export class Scheduler {
   /** The fast path: apply reported attempt results, schedule their downstream, queue what became ready. */
   processEvents(now: Date, o: { queue?: boolean } = {}): TickResult {
     const r = emptyResult();
-    this.#applyEvents(now, r);
-    if (o.queue !== false) this.#queue(now, r);
+    const jobs = this.#store.transaction(() => {
+      this.#applyEvents(now, r);
+      return o.queue === false ? [] : this.#queue(now, r);
+    });
+    this.#submit(jobs);
     const due = r.retried ? this.#store.nextRetryDue(this.#scope) : undefined;
     r.nextWakeAt = due ? new Date(due) : undefined;
     return r;
+  }
+
+  #submit(jobs: AttemptJob[]): void {
+    for (const job of jobs) this.#o.executor.submit(job);
   }
 
   get pendingEvents(): number {
@@ -369,11 +381,13 @@ export class Scheduler {
     this.#dagCallback(dag, done, failed ? 'task_failure' : 'success');
   }
 
-  #queue(now: Date, r: TickResult): void {
+  /** Moves ready TIs to queued (within parallelism and max_active_tasks); returns the attempts to submit. */
+  #queue(now: Date, r: TickResult): AttemptJob[] {
     const free = this.#o.executor.freeSlots();
-    if (free <= 0) return;
-    const cands = this.#store.queueCandidates(free + 64, this.#scope);
-    if (cands.length === 0) return;
+    if (free <= 0) return [];
+    // A little slack for TIs of DAGs at their max_active_tasks; the next step picks up the rest.
+    const cands = this.#store.queueCandidates(free + 8, this.#scope);
+    if (cands.length === 0) return [];
     const active = this.#store.activeTiCounts();
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
     for (const c of cands) {
@@ -385,9 +399,9 @@ export class Scheduler {
       picked.push({ c, dag });
       if (picked.length >= free) break;
     }
-    if (picked.length === 0) return;
+    if (picked.length === 0) return [];
     const tries = this.#store.queueTis(picked.map(({ c }) => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id })), now.toISOString());
-    picked.forEach(({ c, dag }, i) => {
+    return picked.map(({ c, dag }, i) => {
       const key = { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id };
       const run = this.#run(key)!;
       const tryNumber = tries[i]!;
@@ -408,7 +422,7 @@ export class Scheduler {
       };
       r.queued++;
       this.#emitTask(key, 'queued', tryNumber, now);
-      this.#o.executor.submit(job);
+      return job;
     });
   }
 

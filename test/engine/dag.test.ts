@@ -47,7 +47,7 @@ describe('DAG definition', () => {
   it('resolves an awaited task to a plain reference instead of wiring it', async () => {
     const dag = mk();
     const a = dag.add(new EmptyOperator({ taskId: 'a' }));
-    const ref = (await (async () => a)()) as unknown as { taskId: string };
+    const ref = (await Promise.resolve(a as unknown)) as { taskId: string };
     expect(ref.taskId).toBe('a');
     expect(a.downstream.size).toBe(0);
   });

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('DAG loading', () => {
   it('loads every exported DAG, records a throwing file as an import error, and skips _files', () => {
-    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_crash', 'proc_die', 'proc_timeout']);
+    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_crash', 'proc_daily', 'proc_die', 'proc_timeout']);
     const errs = engine.importErrors();
     expect(errs.map((e) => path.basename(e.filename))).toEqual(['broken.ts']);
     expect(errs[0]!.stack_trace).toContain('this DAG file is broken on purpose');
@@ -73,6 +73,41 @@ describe('worker processes', () => {
     expect((await engine.waitForRun('proc_die', run.run_id)).state).toBe('success');
     expect(engine.taskInstance('proc_die', run.run_id, 'die')).toMatchObject({ state: 'success', try_number: 2 });
     expect(engine.xcom('proc_die', run.run_id, 'die')).toBe('survived');
+  });
+});
+
+describe('facade', () => {
+  it('backfills one run per interval in this process, even for a paused DAG', async () => {
+    const runs = await engine.backfill('proc_daily', new Date('2026-01-02T00:00:00Z'), new Date('2026-01-04T00:00:00Z'));
+    expect(runs.map((r) => [r.run_id, r.run_type, r.state])).toEqual([
+      ['backfill__2026-01-02T00:00:00+00:00', 'backfill', 'success'],
+      ['backfill__2026-01-03T00:00:00+00:00', 'backfill', 'success'],
+      ['backfill__2026-01-04T00:00:00+00:00', 'backfill', 'success'],
+    ]);
+    expect(engine.xcom('proc_daily', runs[1]!.run_id, 'interval')).toBe('2026-01-03..2026-01-04');
+    expect(engine.dagRunState('proc_daily', new Date('2026-01-03T00:00:00Z'))).toBe('success');
+  });
+  it('tests a DAG and a task in this process without touching the database', async () => {
+    const before = engine.listDagRuns().length;
+    const { run, tasks } = await engine.testDag('proc_chain', new Date('2026-02-01T00:00:00Z'), { n: 5 });
+    expect(run.state).toBe('success');
+    expect(tasks.map((t) => [t.task_id, t.state])).toEqual([['a', 'success'], ['b', 'success'], ['c', 'success']]);
+    const t = await engine.testTask('proc_chain', 'a', undefined, { n: 9 });
+    expect(t).toMatchObject({ state: 'success', returnValue: { n: 9 } });
+    expect(t.log).toContain('INFO - hello from a');
+    expect(engine.listDagRuns().length).toBe(before);
+  });
+  it('refuses to drive a queued run of a paused DAG, and explains why it waits', async () => {
+    const run = engine.triggerDagRun('proc_daily', { logicalDate: new Date('2026-03-01T00:00:00Z') });
+    expect(run.data_interval_start).toBe('2026-02-28T00:00:00.000Z');
+    await expect(engine.waitForRun('proc_daily', run.run_id)).rejects.toThrow(/is paused/);
+    expect(engine.failedDeps('proc_daily', run.run_id, 'interval')).toContain("Task's DAG 'proc_daily' is paused.");
+    engine.setPaused('proc_daily', false);
+    expect((await engine.waitForRun('proc_daily', run.run_id)).state).toBe('success');
+    engine.setPaused('proc_daily', true);
+    const cleared = engine.clearTaskInstances('proc_daily', { runId: run.run_id, dryRun: true });
+    expect(cleared.map((t) => [t.task_id, t.state])).toEqual([['interval', 'success']]);
+    expect(engine.taskInstance('proc_daily', run.run_id, 'interval').state).toBe('success');
   });
 });
 

@@ -130,7 +130,7 @@ describe('task execution and trigger rules', () => {
     const a = dag.add(new EmptyOperator({ taskId: 'a' }));
     const b = dag.add(new EmptyOperator({ taskId: 'b' }));
     const afterB = dag.add(new EmptyOperator({ taskId: 'after_b' }));
-    const pick = dag.add(new BranchOperator({ taskId: 'pick', fn: async () => a }));
+    const pick = dag.add(new BranchOperator({ taskId: 'pick', fn: () => a }));
     const join = dag.add(new EmptyOperator({ taskId: 'join', triggerRule: 'none_failed_min_one_success' }));
     pick.then([a, b]);
     b.then(afterB);

@@ -114,8 +114,6 @@ export class ProcessPool implements Executor {
     if (m.type === 'ready') {
       w.ready = true;
       this.#dispatch();
-    } else if (m.type === 'started' && w.job) {
-      this.#listener({ type: 'started', job: w.job, pid: m.pid, hostname: hostname() });
     } else if (m.type === 'finished' && w.job) {
       const job = w.job;
       this.#release(w);
@@ -161,6 +159,8 @@ export class ProcessPool implements Executor {
       w.job = job;
       if (job.executionTimeout !== undefined) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
       this.#send(w, { type: 'run', job });
+      // The attempt is running once its worker has it; reported here, which saves an IPC round per attempt.
+      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname() });
     }
   }
 

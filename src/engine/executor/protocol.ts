@@ -4,5 +4,4 @@ import type { AttemptJob, AttemptResult } from './types.js';
 export type ToWorker = { type: 'run'; job: AttemptJob } | { type: 'abort'; reason: 'timeout' | 'cancel'; timeoutS?: number };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'started'; pid: number }
   | { type: 'finished'; result: AttemptResult };

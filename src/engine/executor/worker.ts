@@ -31,7 +31,6 @@ function readXcom(job: AttemptJob, taskId: string, key: string): Json | undefine
 async function run(job: AttemptJob): Promise<void> {
   const ac = new AbortController();
   current = { job, ac };
-  send({ type: 'started', pid: process.pid });
   let result: AttemptResult;
   try {
     const dag = (await importDagFile(job.fileloc)).find((d) => d.dagId === job.dagId);

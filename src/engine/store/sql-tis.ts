@@ -9,6 +9,8 @@ import type { AttemptEnd, ClearSpec, QueueCandidate, Store, TiDecision } from '.
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
 const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
 const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
+/** What queueing needs; fewer columns than ti.* keeps the hot path cheap. */
+const CAND_COLS = 'ti.dag_id, ti.run_id, ti.task_id, ti.max_tries, ti.priority_weight, r.logical_date';
 const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86400.0';
 
 export type TiOps = Pick<
@@ -59,10 +61,13 @@ export function tiOps(sql: Sql): TiOps {
       return out;
     },
     hasUnfinishedTis(k) {
-      return !!sql.get(
-        `SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ?
-           AND (state IS NULL OR state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule')) LIMIT 1`,
-        k.dagId, k.runId,
+      // Two index seeks rather than one OR (which would scan the run's TIs).
+      return !!(
+        sql.get('SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL LIMIT 1', k.dagId, k.runId) ??
+        sql.get(
+          "SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule') LIMIT 1",
+          k.dagId, k.runId,
+        )
       );
     },
     applyDecisions(k, decisions: TiDecision[], now) {
@@ -80,12 +85,24 @@ export function tiOps(sql: Sql): TiOps {
       });
     },
     queueCandidates(limit, scope: Scope) {
-      const runs = scope.runs ? `AND ${scopeWhere(scope)}` : scope.excludeBackfill ? "AND r.run_type != 'backfill'" : '';
-      return sql.all<QueueCandidate & { run_id: string }>(
-        `SELECT ti.*, r.logical_date FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-         WHERE ti.state = 'scheduled' AND r.state = 'running' ${runs} ORDER BY ti.priority_weight DESC LIMIT ?`,
-        ...scopeParams(scope), limit,
-      ).map((r) => ({ ...r, dag_run_id: r.run_id }));
+      const toCand = (r: QueueCandidate): QueueCandidate => r;
+      if (scope.runs) {
+        // Per run, so each query walks ti_run_state in priority order and stops at the LIMIT.
+        const out = scope.runs.flatMap((k) =>
+          sql.all<QueueCandidate>(
+            `SELECT ${CAND_COLS} FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+             WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.state = 'scheduled' AND r.state = 'running' ORDER BY ti.priority_weight DESC LIMIT ?`,
+            k.dagId, k.runId, limit,
+          ),
+        );
+        return out.sort((a, b) => b.priority_weight - a.priority_weight || a.logical_date.localeCompare(b.logical_date)).slice(0, limit).map(toCand);
+      }
+      const backfill = scope.excludeBackfill ? "AND r.run_type != 'backfill'" : '';
+      return sql.all<QueueCandidate>(
+        `SELECT ${CAND_COLS} FROM task_instance ti INDEXED BY ti_state JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+         WHERE ti.state = 'scheduled' AND r.state = 'running' ${backfill} ORDER BY ti.priority_weight DESC LIMIT ?`,
+        limit,
+      ).map(toCand);
     },
     activeTiCounts() {
       const out = new Map<string, number>();

@@ -78,7 +78,13 @@ export interface AttemptEnd {
   skip: string[];
 }
 
-export interface QueueCandidate extends TaskInstanceRow {
+/** A scheduled TI that may be queued. */
+export interface QueueCandidate {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  max_tries: number;
+  priority_weight: number;
   logical_date: string;
 }
 

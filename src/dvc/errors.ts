@@ -107,9 +107,13 @@ export class RemoteUnreachableError extends DvcError {
 }
 
 export class MissingCacheError extends DvcError {
-  constructor(readonly objects: readonly FailedObject[]) {
-    super('missing_cache', `failed to push data to the cloud: ${objects.length} object(s) are not in the local cache\n${listObjects(objects)}`, {
-      hint: 'run `dagctl dvc add <path>` for the data first, or `dagctl dvc pull` it from another remote',
+  constructor(
+    readonly objects: readonly FailedObject[],
+    action: 'push' | 'checkout' = 'push',
+  ) {
+    const what = action === 'push' ? 'failed to push data to the cloud' : 'failed to check out';
+    super('missing_cache', `${what}: ${objects.length} object(s) are not in the local cache\n${listObjects(objects)}`, {
+      hint: action === 'push' ? 'run `dagctl dvc add <path>` for the data first, or `dagctl dvc pull` it from another remote' : 'run `dagctl dvc pull` (or `fetch`) first',
     });
     this.name = 'MissingCacheError';
   }

@@ -7,7 +7,7 @@
  */
 export { add, type AddResult } from './add.js';
 export { push, type PushResult } from './push.js';
-export { pull, type PullOptions, type PullResult } from './pull.js';
+export { pull, checkout, type PullOptions, type PullResult, type CheckoutResult } from './pull.js';
 export { fetch, type FetchOptions, type FetchResult } from './fetch.js';
 export { status, type StatusOptions, type StatusResult, type LocalStatus, type CloudState } from './status.js';
 export type { ChangeState, StatusItem } from './pipeline-status.js';

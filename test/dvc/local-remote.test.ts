@@ -1,7 +1,7 @@
 import { chmod, copyFile, cp, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { add, CorruptObjectError, dataVersion, MissingObjectError, pull, push, RemoteUnreachableError, status, MissingCacheError } from '../../src/dvc/index.js';
+import { add, checkout, CorruptObjectError, dataVersion, MissingObjectError, pull, push, RemoteUnreachableError, status, MissingCacheError } from '../../src/dvc/index.js';
 import { md5Bytes } from '../../src/dvc/hash.js';
 import { logger, snapshot, tempRepo, writeConfig, XRAY_FIXTURES, type TempRepo } from './helpers.js';
 
@@ -168,5 +168,17 @@ describe('pull failures leave the previous workspace data intact', () => {
     expect(r.summary).toBe('Everything is up to date.');
     expect(await snapshot(data())).toEqual(before);
     expect((await readdir(path.join(repo.root, 'data'))).sort()).toEqual(['.gitignore', 'xray', 'xray.dvc']);
+  });
+
+  it('checks out from the cache alone, and refuses when an object is not cached', async () => {
+    await add('data/xray', opts());
+    const before = await snapshot(data());
+    await rm(path.join(data(), 'NORMAL'), { recursive: true });
+    expect(await checkout(opts())).toMatchObject({ lines: ['M\tdata/xray/'], summary: '1 file modified' });
+    expect(await snapshot(data())).toEqual(before);
+    expect((await checkout(opts())).summary).toBe('');
+    await rm(path.join(repo.root, '.dvc', 'cache'), { recursive: true });
+    await rm(data(), { recursive: true });
+    await expect(checkout(opts())).rejects.toMatchObject({ code: 'missing_cache', hint: expect.stringContaining('dagctl dvc pull') });
   });
 });

@@ -72,6 +72,18 @@ const dvcModule: CommandModule = (ctx) => {
       c.out.line(r.summary);
     });
 
+  root
+    .command('checkout')
+    .description('Restore tracked data from the cache only (no remote)')
+    .argument('[targets...]', '.dvc files or tracked paths (default: all)')
+    .option('-f, --force', 'replace workspace data even if it is not in the cache')
+    .action(async (targets: string[], o: { force?: boolean }) => {
+      const c = ctx();
+      const r = await dvc.checkout({ ...(await repoOf(c)), force: o.force, targets: absolute(c, targets) });
+      for (const l of r.lines) c.out.line(l);
+      if (r.summary) c.out.line(r.summary);
+    });
+
   remoteOptions(root.command('fetch'))
     .description('Download tracked data into the cache only')
     .argument('[targets...]', '.dvc files or tracked paths (default: all)')

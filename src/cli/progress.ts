@@ -89,12 +89,15 @@ export function createProgress(opts: ProgressOptions): Progress {
   }
 
   if (!opts.interactive || opts.prefixRun) {
+    let done = false;
     return {
       onEvent(event) {
-        const line = apply(event);
+        const line = done ? undefined : apply(event);
         if (line !== undefined) opts.write(`${line}\n`);
       },
-      finish() {},
+      finish() {
+        done = true;
+      },
     };
   }
 
@@ -136,13 +139,18 @@ export function createProgress(opts: ProgressOptions): Progress {
     drawnLines = text.split('\n').length - 1;
   }
 
+  // Events can still arrive after the follower returned (the engine flushes its last batch); once the
+  // final frame is drawn, nothing may redraw over the summary printed below it.
+  let finished = false;
   return {
     onEvent(event) {
-      if (apply(event) === undefined) return;
+      if (finished || apply(event) === undefined) return;
       if (Date.now() - lastDraw >= redrawMs) draw();
       else timer ??= setTimeout(draw, redrawMs).unref();
     },
     finish() {
+      if (finished) return;
+      finished = true;
       if (timer) clearTimeout(timer);
       draw();
     },

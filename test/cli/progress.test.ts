@@ -94,3 +94,16 @@ describe('summary rows', () => {
     ]);
   });
 });
+
+describe('after finish', () => {
+  it('never redraws over what is printed below the final frame', () => {
+    const sink = capture();
+    const p = createProgress({ write: sink.write, interactive: true, taskIds: ['a'], redrawMs: 0 });
+    p.onEvent(task('a', 'success', 1, 0));
+    p.finish();
+    const frames = sink.out.length;
+    p.onEvent(run('success', 10));
+    p.finish();
+    expect(sink.out).toHaveLength(frames);
+  });
+});

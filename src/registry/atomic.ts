@@ -59,6 +59,8 @@ export async function renameDirDurable(from: string, to: string): Promise<void> 
   await fsyncDir(path.dirname(to));
 }
 
+const EMPTY_LOCK_GRACE_MS = 10_000;
+
 interface LockOwner {
   pid: number;
   host: string;
@@ -80,7 +82,13 @@ async function breakIfStale(lockFile: string, logger: Logger): Promise<boolean> 
   try {
     owner = JSON.parse(await fs.readFile(lockFile, 'utf8')) as LockOwner;
   } catch {
-    return false; // being written right now, or already gone: just retry
+    // Being written right now (only possible with the no-hard-link fallback), or already gone: retry,
+    // unless it has stayed unreadable for long, which means its writer died mid-write.
+    const st = await fs.stat(lockFile).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < EMPTY_LOCK_GRACE_MS) return false;
+    logger.warn({ lockFile }, 'registry.lock.unreadable_broken');
+    await fs.rm(lockFile, { force: true });
+    return true;
   }
   if (owner.host !== hostname() || isAlive(owner.pid)) return false;
   logger.warn({ lockFile, owner }, 'registry.lock.stale_broken');
@@ -101,10 +109,23 @@ async function tryAcquire(lockFile: string): Promise<boolean> {
     await fs.link(temp, lockFile);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // File systems without hard links (some FUSE/SMB mounts): plain O_EXCL create, with a tiny window where the file is empty.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return acquireByCreate(lockFile, owner);
     throw err;
   } finally {
     await fs.rm(temp, { force: true });
+  }
+}
+
+async function acquireByCreate(lockFile: string, owner: LockOwner): Promise<boolean> {
+  try {
+    await fs.writeFile(lockFile, JSON.stringify(owner), { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
 }
 

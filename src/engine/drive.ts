@@ -45,7 +45,6 @@ export async function driveRuns(o: DriveOptions): Promise<void> {
     clock: o.clock,
     logger: o.logger,
     until: () => runsFinished(o.store, o.runs),
-    maxSleepS: 1,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.lock ? { heartbeat: () => o.lock!.heartbeat() } : {}),
   });

@@ -13,9 +13,12 @@ import { countUpstream, evaluateTriggerRule, type TriggerDecision } from './trig
 export function decideRun(store: Store, dag: DAG, run: RunKey, candidates: Iterable<string> | 'all'): TiDecision[] {
   let states: Map<string, TiState>;
   let work: string[];
+  const removed: TiDecision[] = [];
   if (candidates === 'all') {
     states = store.tiStates(run);
     work = dag.topologicalOrder().filter((t) => states.get(t.taskId) === null).map((t) => t.taskId);
+    // Task instances of tasks no longer in the DAG are `removed` (Airflow's verify_integrity), so the run can end.
+    for (const [taskId, state] of states) if (state === null && !dag.hasTask(taskId)) removed.push({ taskId, from: null, to: 'removed' });
   } else {
     work = [...new Set(candidates)];
     const ids = new Set(work);
@@ -47,7 +50,7 @@ export function decideRun(store: Store, dag: DAG, run: RunKey, candidates: Itera
       work.push(...downs);
     }
   }
-  return decisions;
+  return [...removed, ...decisions];
 }
 
 /** Why a task instance in state none is not running yet (for `tasks failed-deps`). */

@@ -171,6 +171,18 @@ describe('task execution and trigger rules', () => {
     await h.settle();
     expect(h.store.listDagRuns({ dagId: 'wide' })[0]!.state).toBe('success');
   });
+  it('marks task instances of tasks no longer in the DAG removed, so the run can end', async () => {
+    const v1 = new DAG({ dagId: 'rm', isPausedUponCreation: false });
+    v1.add(new EmptyOperator({ taskId: 'kept' }));
+    v1.add(new EmptyOperator({ taskId: 'dropped' }));
+    const v2 = new DAG({ dagId: 'rm', isPausedUponCreation: false });
+    v2.add(new EmptyOperator({ taskId: 'kept' }));
+    const h = harness([v2]);
+    const run = manual(v1, h); // created while the file still had `dropped`
+    await h.settle();
+    expect(h.states(run.run_id, 'rm')).toEqual({ kept: 'success', dropped: 'removed' });
+    expect(h.store.getDagRun({ dagId: 'rm', runId: run.run_id })!.state).toBe('success');
+  });
   it('refuses a non-JSON return value with a clear error', async () => {
     const dag = new DAG({ dagId: 'nj', isPausedUponCreation: false });
     dag.add(new FunctionOperator({ taskId: 'bad', fn: () => new Date() as never }));

@@ -63,7 +63,7 @@ export interface DagRunQuery {
 export interface TiDecision {
   taskId: string;
   from: TiState;
-  to: 'scheduled' | 'skipped' | 'upstream_failed';
+  to: 'scheduled' | 'skipped' | 'upstream_failed' | 'removed';
 }
 
 export interface AttemptEnd {

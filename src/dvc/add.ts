@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { digestFile } from './cache.js';
 import { readDvcFile, writeDvcFile, type DvcFile, type DvcOut } from './dvcfile.js';
@@ -66,6 +66,7 @@ export async function add(target: string, opts: DvcOptions & { jobs?: number }):
 
 async function addLocked(repo: Repo, abs: string, rel: string, jobs: number | undefined): Promise<AddResult> {
   const log = repo.logger.child({ dvc: 'add', target: rel });
+  await warnAboutDvcignore(repo, log);
   const started = performance.now();
   const { md5, size, nfiles } = await hashAndCache(repo, abs, jobs);
   const file = `${abs}.dvc`;
@@ -78,4 +79,11 @@ async function addLocked(repo: Repo, abs: string, rel: string, jobs: number | un
   const gitignore = repo.config.noScm ? undefined : await ignoreInGit(abs);
   log.info({ md5, size, nfiles, ms: Math.round(performance.now() - started) }, 'added');
   return { dvcFile: relToRoot(repo, file), path: rel, md5, size, nfiles, gitignore: gitignore && relToRoot(repo, gitignore) };
+}
+
+// .dvcignore patterns are not implemented; say so rather than silently hashing files DVC would skip.
+async function warnAboutDvcignore(repo: Repo, log: Repo['logger']): Promise<void> {
+  const text = await readFile(path.join(repo.root, '.dvcignore'), 'utf8').catch(() => '');
+  const patterns = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  if (patterns.length) log.warn({ patterns }, '.dvcignore patterns are not applied by the built-in DVC client; hashes may differ from DVC\'s');
 }

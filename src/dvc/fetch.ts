@@ -49,16 +49,16 @@ async function partition(repo: Repo, wanted: Wanted[]): Promise<{ missing: Wante
  * first (they name the files). Nothing in the workspace changes.
  */
 export async function fetchOuts(repo: Repo, outs: readonly TrackedOut[], opts: Omit<FetchOptions, keyof DvcOptions>): Promise<FetchResult> {
-  const config = selectRemote(repo.config, opts.remote);
-  const log = repo.logger.child({ dvc: 'fetch', remote: config.name });
   const roots = outs.flatMap((t) => (t.root ? [{ object: t.root, rel: t.rel }] : []));
   const rootsMissing = await partition(repo, roots);
   const childrenOf = async (): Promise<Wanted[]> => (await Promise.all(outs.map((t) => readChildren(repo, t)))).flat().map((c) => ({ object: c.object, rel: c.rel }));
-  // Everything local already: no need to touch (or even reach) the remote.
+  // Everything local already: no need to touch, reach or even configure a remote.
   if (rootsMissing.missing.length === 0) {
     const children = await partition(repo, await childrenOf());
-    if (children.missing.length === 0) return { remote: config.name, fetched: 0, cached: rootsMissing.cached + children.cached };
+    if (children.missing.length === 0) return { remote: opts.remote ?? repo.config.defaultRemote ?? '', fetched: 0, cached: rootsMissing.cached + children.cached };
   }
+  const config = selectRemote(repo.config, opts.remote);
+  const log = repo.logger.child({ dvc: 'fetch', remote: config.name });
   const { remote, jobs } = await openRemote(config, { jobs: opts.jobs, mode: 'read', signal: opts.signal });
   try {
     await downloadAll(repo.cache, remote, rootsMissing.missing, jobs, log, opts.signal);

@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openRegistry } from '../../src/registry/index.js';
+import { hostname } from 'node:os';
+import { RegistryLockTimeoutError, openRegistry } from '../../src/registry/index.js';
 import { FIXTURE_MODEL, silent, tempDir } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/registry/child.ts', import.meta.url));
@@ -81,6 +82,22 @@ describe('registry: crashes and other processes', () => {
     const promoted = await reg.promote(champ?.version === 1 ? 2 : 1, { by: 'after-crash', reason: 'recovery' });
     expect((await reg.champion())?.version).toBe(promoted.version);
     expect((await reg.history()).length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('breaks a lock left by a dead process, and times out with a hint on a live one', async () => {
+    const home = await tempDir();
+    const reg = openRegistry({ root: path.join(home, 'registry'), logger: silent, lockTimeoutMs: 200 });
+    await reg.register(FIXTURE_MODEL);
+    const dead = spawn(process.execPath, ['-e', '']);
+    await once(dead, 'exit');
+    const lockFile = path.join(reg.dir, '.lock');
+    await fs.writeFile(lockFile, JSON.stringify({ pid: dead.pid, host: hostname(), at: '2026-01-01T00:00:00Z' }));
+    expect((await reg.promote(1, by)).version).toBe(1);
+    await fs.writeFile(lockFile, JSON.stringify({ pid: process.pid, host: hostname(), at: '2026-01-01T00:00:00Z' }));
+    const err = await reg.rollback(by).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryLockTimeoutError);
+    expect((err as RegistryLockTimeoutError).hint).toContain(lockFile);
+    await fs.rm(lockFile);
   });
 
   it('numbers registrations from two processes at once without collisions', async () => {

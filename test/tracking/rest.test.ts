@@ -83,6 +83,17 @@ describe('tracking: REST client against a fake MLflow server', () => {
     expect(fake.artifacts.size).toBe(0);
   });
 
+  it('refuses artifact locations it cannot write, and tracking URIs it cannot speak, with hints', async () => {
+    fake = await startFakeMlflow({ artifactUri: (e, r) => `s3://bucket/${e}/${r}/artifacts` });
+    const home = await tempDir();
+    const store = await openTrackingStore({ trackingUri: fake.url, fileRoot: path.join(home, 'mlruns'), logger: silent });
+    const { runId } = await store.createRun(await store.getOrCreateExperiment('x'));
+    const err = await store.logArtifacts(runId, await artifactDir(home)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'unsupported_artifact_uri' });
+    expect((err as { hint: string }).hint).toContain('--serve-artifacts');
+    await expect(openTrackingStore({ trackingUri: 'sqlite:///mlflow.db', fileRoot: home, logger: silent })).rejects.toMatchObject({ code: 'unsupported_tracking_uri' });
+  });
+
   it('turns MLflow error answers into MlflowApiError with the error_code', async () => {
     fake = await startFakeMlflow();
     const store = await openTrackingStore({ trackingUri: fake.url, fileRoot: '/nonexistent', logger: silent });

@@ -17,9 +17,10 @@ import { as4d, padZeros, release, reshape, runWasmKernel } from './compose.js';
  *    rectangular Slice of one phase (wasm's StridedSlice, and its Transpose above rank 4, are
  *    slow per-element loops: 50x and 100x slower here);
  *  - per tap (or per few taps, stacked, when Cin is small), that slice ([Cin, M], M = N*Ho*Wo)
- *    times dy ([M, Cout]) on XNNPACK's fully-connected path. That path needs both operands untransposed with batch 1, hence x is
- *    transposed rather than asking BatchMatMul for transposeA (a naive C++ loop). XNNPACK caches
- *    the packed right-hand operand by tensor id, so dy is packed once for all taps.
+ *    times dy ([M, Cout]) on XNNPACK's fully-connected path. That path needs both operands
+ *    untransposed with batch 1, hence x is transposed rather than asking BatchMatMul for
+ *    transposeA (a naive C++ loop). XNNPACK caches the packed right-hand operand by tensor id
+ *    (freed when the tensor is), so dy is packed once for all taps.
  */
 export function conv2dBackpropFilterWasm(args: {
   inputs: { x?: TensorInfo; dy?: TensorInfo };

@@ -35,6 +35,7 @@ export class ModelNotReadyError extends ServeError {
 /** A model folder could not be loaded or failed its warm-up; the previous model keeps serving. */
 export class ModelLoadError extends Error {
   readonly code = 'model_load_failed';
+  readonly hint: string;
   constructor(
     readonly dir: string,
     message: string,
@@ -42,6 +43,8 @@ export class ModelLoadError extends Error {
   ) {
     super(message, options);
     this.name = 'ModelLoadError';
+    const causeHint = (options?.cause as { hint?: unknown } | undefined)?.hint;
+    this.hint = typeof causeHint === 'string' ? causeHint : 'serve a folder written by `dagctl train` (model.json, weights.bin, metadata.json)';
   }
 }
 

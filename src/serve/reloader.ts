@@ -29,6 +29,8 @@ export class Reloader extends EventEmitter<ReloaderEvents> {
   private done: Promise<void> = Promise.resolve();
   private refusedKey: string | null = null;
   lastFailure: ReloadFailure | null = null;
+  /** The error behind `lastFailure` (a ModelLoadError with its cause), for callers that rethrow it. */
+  lastError: unknown = null;
 
   constructor(
     private readonly o: {
@@ -100,6 +102,7 @@ export class Reloader extends EventEmitter<ReloaderEvents> {
         at: (this.o.now?.() ?? new Date()).toISOString(),
       };
       this.lastFailure = failure;
+      this.lastError = err;
       metrics.modelLoads.inc({ result: 'refused' });
       metrics.modelLoadFailures.inc();
       logger.error({ err, version: ref.version, dir: ref.dir, serving: holder.current?.ref.version ?? null }, 'serve.model.refused');

@@ -84,18 +84,23 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         void reloader.request(ref);
       })
     : () => undefined;
-  const first = await o.source.initial();
-  if (first && !changed) await reloader.request(first);
-  await reloader.settled();
-  if (!holder.current) {
-    if (!o.source.follows) {
-      unwatch();
-      await app.close();
-      throw reloader.lastFailure ? new Error(reloader.lastFailure.message) : new Error(`nothing to serve from ${o.source.description}`);
+  let address: string;
+  try {
+    const first = await o.source.initial();
+    if (first && !changed) await reloader.request(first);
+    await reloader.settled();
+    if (!holder.current) {
+      if (!o.source.follows) throw reloader.lastError ?? new Error(`nothing to serve from ${o.source.description}`);
+      logger.warn({ source: o.source.description }, 'serve.not_ready: no loadable champion yet; waiting for a promotion');
     }
-    logger.warn({ source: o.source.description }, 'serve.not_ready: no loadable champion yet; waiting for a promotion');
+    address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8000 });
+  } catch (err) {
+    unwatch();
+    await app.close();
+    await reloader.settled();
+    holder.clear();
+    throw err;
   }
-  const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 8000 });
   logger.info({ url: address, source: o.source.description, version: holder.current?.ref.version ?? null }, 'serve.listening');
   return {
     url: address,

@@ -31,6 +31,9 @@ export async function register(opts = {}) {
   const wanted = opts.threads ?? (Number(process.env.DAGCTL_NATIVE_THREADS || 0) || availableParallelism());
   if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`threads must be a positive integer (got ${opts.threads})`);
   const threads = addon.setThreads(wanted);
+  // 'nhwc' (default) runs oneDNN's NHWC kernels on TF.js's buffers; 'blocked' lets oneDNN reorder
+  // into its preferred layouts (see src/conv.cc). Measured about equal on AVX2; kept switchable.
+  addon.setConvLayout(process.env.DAGCTL_NATIVE_CONV_LAYOUT === 'blocked' ? 'blocked' : 'nhwc');
   // TF.js registers its gradients when tfjs-layers loads (tfjs-core alone has none); load it first
   // so our gradient wrappers wrap those, whatever order the caller imports things in.
   await import('@tensorflow/tfjs-layers').catch(() => undefined);

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, it } from 'vitest';
 import { expectSameOnBoth, native, randTensor, rng } from './harness.js';
@@ -9,7 +10,34 @@ function trainingBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D | undefined, beta:
   return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, 1e-5);
 }
 
+// tfjs-layers reaches tf.moments through tfjs-core's CommonJS exports, where register() installs
+// the one-kernel version; the ES namespace above keeps the original.
+const cjsCore = createRequire(import.meta.url)('@tensorflow/tfjs-core') as typeof tf;
+
 describe.skipIf(!native.ok)('native-cpu batch norm matches cpu', () => {
+  it.each([false, true])('moments as tfjs-layers calls it (keepDims %s): values and gradients through mean and variance', async (keepDims) => {
+    const r = rng(17);
+    const x = randTensor(r, [3, 5, 4, 7], 2);
+    const wm = randTensor(r, [7]), wv = randTensor(r, [7]);
+    await expectSameOnBoth(() => {
+      const xt = tf.tensor4d(x.data, [3, 5, 4, 7]);
+      const f = (v: tf.Tensor) => {
+        const { mean, variance } = cjsCore.moments(v, [0, 1, 2], keepDims);
+        return tf.add(tf.sum(tf.mul(tf.reshape(mean, [7]), tf.tensor1d(wm.data))), tf.sum(tf.mul(tf.reshape(variance, [7]), tf.tensor1d(wv.data))));
+      };
+      const { mean, variance } = cjsCore.moments(xt, [0, 1, 2], keepDims);
+      return [mean, variance, tf.grads(f)([xt])[0]!];
+    }, 1e-5, 'moments');
+  });
+
+  it('moments over other axes keeps the original implementation', async () => {
+    const x = randTensor(rng(18), [3, 5, 4], 2);
+    await expectSameOnBoth(() => {
+      const { mean, variance } = cjsCore.moments(tf.tensor3d(x.data, [3, 5, 4]), [1]);
+      return [mean, variance];
+    }, 1e-5, 'moments axis 1');
+  });
+
   it.each([
     { shape: [4, 6, 6, 8], affine: true },
     { shape: [1, 5, 3, 16], affine: true },

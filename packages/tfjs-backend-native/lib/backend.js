@@ -7,6 +7,7 @@ import { elementwiseKernels } from './elementwise.js';
 import { installGradients } from './gradients.js';
 import { matmulKernels } from './matmul.js';
 import { normKernels } from './norm.js';
+import { patchMoments } from './moments.js';
 
 export const BACKEND_NAME = 'native-cpu';
 // Above cpu (1) and wasm (2) so that, once registered, it is TF.js's default when nothing is set.
@@ -20,21 +21,24 @@ class NativeCPUBackend extends MathBackendCPU {
   }
 }
 
+// For profiling what each group buys (docs/native-backend.md): DAGCTL_NATIVE_KERNELS=conv,norm,...
+// limits the native kernel groups; DAGCTL_NATIVE_GRADS=0 keeps TF.js's own gradients.
+const GROUPS = { conv: convKernels, elementwise: elementwiseKernels, norm: normKernels, matmul: matmulKernels };
+
 export function registerNativeBackend(addon) {
   if (tf.findBackendFactory(BACKEND_NAME)) return;
   const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
-  const native = [
-    ...convKernels(addon, cpuKernels),
-    ...elementwiseKernels(addon, cpuKernels),
-    ...normKernels(addon, cpuKernels),
-    ...matmulKernels(addon, cpuKernels),
-  ];
+  const wanted = (process.env.DAGCTL_NATIVE_KERNELS ?? Object.keys(GROUPS).join(',')).split(',');
+  const native = Object.entries(GROUPS).filter(([g]) => wanted.includes(g)).flatMap(([, make]) => make(addon, cpuKernels));
   const overridden = new Set(native.map((k) => k.kernelName));
   for (const k of cpuKernels.values()) {
     if (!overridden.has(k.kernelName)) tf.registerKernel({ ...k, backendName: BACKEND_NAME });
   }
   for (const k of native) tf.registerKernel({ ...k, backendName: BACKEND_NAME });
-  installGradients(tf, BACKEND_NAME);
+  if (process.env.DAGCTL_NATIVE_GRADS !== '0' && overridden.has('FusedBatchNorm')) {
+    installGradients(tf, BACKEND_NAME);
+    patchMoments(BACKEND_NAME);
+  }
   tf.registerBackend(BACKEND_NAME, () => new NativeCPUBackend(), PRIORITY);
 }
 

@@ -7,7 +7,7 @@
 //  - Mean/Sum/Square/Sub/Add/Mul/Cast...: a known-zero dy gives known-zero input gradients with no
 //    computation, so those unused paths through tf.moments cost nothing.
 import { knownZero, provenance } from './tracking.js';
-import { BATCH_NORM_GRAD, RELU_GRAD, markedZeros } from './norm.js';
+import { BATCH_NORM_GRAD, MOMENTS, MOMENTS_GRAD, RELU_GRAD, markedZeros } from './norm.js';
 
 const ZERO_PASSING = ['Mean', 'Sum', 'Square', 'Sub', 'Add', 'Multiply', 'RealDiv', 'SquaredDifference', 'Reshape'];
 
@@ -44,6 +44,21 @@ export function installGradients(tf, backendName) {
     const [x] = saved;
     if (dy.dtype !== 'float32' || x.dtype !== 'float32') return null;
     return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }, {}) };
+  });
+
+  // NativeMoments only runs on this backend, so its gradient needs no fallback. Its output
+  // gradients are known zeros when the FusedBatchNorm fast path consumed the statistics.
+  tf.registerGradient({
+    kernelName: MOMENTS,
+    inputsToSave: ['x'],
+    outputsToSave: [true, false],
+    gradFunc: (dys, saved) => {
+      const [x, mean] = saved;
+      const [dMean, dVariance] = dys;
+      const isZero = (t) => knownZero.has(t.dataId) || t.dataSync().every((v) => v === 0);
+      if (isZero(dMean) && isZero(dVariance)) return { x: () => markedZeros(tf, x.shape) };
+      return { x: () => tf.engine().runKernel(MOMENTS_GRAD, { x, mean, dMean, dVariance }, {}) };
+    },
   });
 
   for (const name of ZERO_PASSING) {

@@ -1,11 +1,13 @@
 // FusedBatchNorm forward, plus two kernels only our gradients call: the closed-form batch-norm
 // backward and ReLU's backward in one pass. They are registered for 'native-cpu' only; the
 // gradient wrappers in gradients.js decide when to use them.
-import { knownZero } from './tracking.js';
+import { knownZero, provenance } from './tracking.js';
 import { alloc, f32, fallback, output } from './util.js';
 
 export const BATCH_NORM_GRAD = 'NativeBatchNormGrad';
 export const RELU_GRAD = 'NativeReluGrad';
+export const MOMENTS = 'NativeMoments';
+export const MOMENTS_GRAD = 'NativeMomentsGrad';
 
 export function normKernels(addon, cpu) {
   return [
@@ -34,6 +36,32 @@ export function normKernels(addon, cpu) {
         addon.batchNormGrad(f32(backend, x), f32(backend, dy), dx.length / c, c, f32(backend, mean), f32(backend, variance),
           scale ? f32(backend, scale) : null, attrs.varianceEpsilon, dx, ds, doff);
         return [output(backend, x.shape, dx), output(backend, [c], ds), output(backend, [c], doff)];
+      },
+    },
+    {
+      // inputs x (float32, rank >= 2); outputs [mean, variance] over every axis but the last.
+      kernelName: MOMENTS,
+      kernelFunc: ({ inputs, backend }) => {
+        const { x } = inputs;
+        const c = x.shape[x.shape.length - 1];
+        const mean = new Float32Array(c), variance = new Float32Array(c);
+        const xv = f32(backend, x);
+        addon.moments(xv, xv.length / c, c, mean, variance);
+        const out = [output(backend, [c], mean), output(backend, [c], variance)];
+        provenance.batchStats(out[0].dataId, out[1].dataId, x.dataId);
+        return out;
+      },
+    },
+    {
+      // inputs x, mean, dMean, dVariance; output dx.
+      kernelName: MOMENTS_GRAD,
+      kernelFunc: ({ inputs, backend }) => {
+        const { x, mean, dMean, dVariance } = inputs;
+        const c = x.shape[x.shape.length - 1];
+        const dx = alloc(x.shape);
+        const xv = f32(backend, x);
+        addon.momentsGrad(xv, xv.length / c, c, f32(backend, mean), f32(backend, dMean), f32(backend, dVariance), dx);
+        return output(backend, x.shape, dx);
       },
     },
     {

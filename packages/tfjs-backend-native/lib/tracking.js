@@ -26,6 +26,11 @@ export const provenance = {
     const src = diffOf.get(x);
     if (src !== undefined) sqDiffOf.set(out, src);
   },
+  /** Recorded by NativeMoments, which computes both statistics in one kernel. */
+  batchStats(mean, variance, x) {
+    meanOf.set(mean, x);
+    varOf.set(variance, x);
+  },
   /** True when mean and variance are the biased batch statistics of x over all but the last axis. */
   isBatchStats(x, mean, variance) {
     return meanOf.get(mean) === x && varOf.get(variance) === x;

@@ -10,6 +10,7 @@
 #include "common.h"
 
 namespace nb {
+void sumRows(const float* x, int64_t rows, int64_t cols, double* out);  // elementwise.cc
 namespace {
 
 constexpr int64_t kParallelMin = 1 << 15;
@@ -112,11 +113,78 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// moments(x, rows, c, mean, variance): biased per-channel statistics in two read passes
+// (sum, then sum of squared deviations: no cancellation), per-thread partials merged in double.
+Napi::Value Moments(const Napi::CallbackInfo& info) {
+  const float* x = f32(info[0]);
+  int64_t rows = i64(info[1]), c = i64(info[2]);
+  float* mean = f32(info[3]);
+  float* var = f32(info[4]);
+  std::vector<double> s(c);
+  sumRows(x, rows, c, s.data());
+  for (int64_t j = 0; j < c; j++) mean[j] = (float)(s[j] / rows);
+  int nt = rows * c > kParallelMin ? omp_get_max_threads() : 1;
+  std::vector<double> part((size_t)nt * c, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    int t = omp_get_thread_num(), T = omp_get_num_threads();
+    int64_t r0 = rows * t / T, r1 = rows * (t + 1) / T;
+    std::vector<float> acc(c);
+    double* p = &part[(size_t)t * c];
+    for (int64_t r = r0; r < r1; r += 64) {
+      std::fill(acc.begin(), acc.end(), 0.f);
+      int64_t re = std::min(r1, r + 64);
+      for (int64_t i = r; i < re; i++) {
+        const float* xi = x + i * c;
+#pragma omp simd
+        for (int64_t j = 0; j < c; j++) {
+          float d = xi[j] - mean[j];
+          acc[j] += d * d;
+        }
+      }
+      for (int64_t j = 0; j < c; j++) p[j] += acc[j];
+    }
+  }
+  for (int64_t j = 0; j < c; j++) {
+    double v = 0;
+    for (int t = 0; t < nt; t++) v += part[(size_t)t * c + j];
+    var[j] = (float)(v / rows);
+  }
+  return info.Env().Undefined();
+}
+
+// momentsGrad(x, rows, c, mean, dmean|null, dvariance|null, dx): dx = (dmean + 2 dvar (x - mean)) / N
+Napi::Value MomentsGrad(const Napi::CallbackInfo& info) {
+  const float* x = f32(info[0]);
+  int64_t rows = i64(info[1]), c = i64(info[2]);
+  const float* mean = f32(info[3]);
+  const float* dmean = isNull(info[4]) ? nullptr : f32(info[4]);
+  const float* dvar = isNull(info[5]) ? nullptr : f32(info[5]);
+  float* dx = f32(info[6]);
+  std::vector<float> a(c), b(c);  // dx = a*x + b
+  for (int64_t j = 0; j < c; j++) {
+    float k = dvar ? 2.f * dvar[j] / rows : 0.f;
+    a[j] = k;
+    b[j] = (dmean ? dmean[j] / rows : 0.f) - k * mean[j];
+  }
+  const float *pa = a.data(), *pb = b.data();
+#pragma omp parallel for schedule(static) if (rows * c > kParallelMin)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xi = x + r * c;
+    float* o = dx + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; j++) o[j] = pa[j] * xi[j] + pb[j];
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerBatchNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", NB_FN(env, BatchNorm));
   exports.Set("batchNormGrad", NB_FN(env, BatchNormGrad));
+  exports.Set("moments", NB_FN(env, Moments));
+  exports.Set("momentsGrad", NB_FN(env, MomentsGrad));
 }
 
 }  // namespace nb

@@ -1,7 +1,12 @@
 // Conv2D forward (optionally fused bias + ReLU), backward-data and backward-weights on oneDNN.
-// Activations stay NHWC (TF.js's layout) so no activation reorders are needed when oneDNN has an
-// NHWC kernel (it does on AVX2/AVX-512); filters arrive HWIO and are reordered into whatever
-// blocked layout the chosen kernel wants (filters are small next to activations).
+// TF.js tensors are NHWC activations and HWIO filters. Two ways to run them (setConvLayout):
+//  - "blocked" (default): let oneDNN pick its preferred (blocked, e.g. nChw8c) layouts and reorder
+//    activations in and out; on AVX2 its blocked kernels are much faster than its NHWC ones, which
+//    pays for the extra memory passes (this is what PyTorch's mkldnn path does too);
+//  - "nhwc": run directly on the NHWC buffers (no reorders).
+// Filters are always reordered from HWIO to what the kernel wants (they are small).
+#include <memory>
+
 #include "common.h"
 
 namespace nb {
@@ -10,6 +15,8 @@ using tag = memory::format_tag;
 using dt = memory::data_type;
 
 namespace {
+
+bool g_blocked = true;
 
 struct ConvShape {
   int64_t n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
@@ -21,7 +28,7 @@ struct ConvShape {
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
   std::string k(int64_t extra) const {
-    return key({n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, extra});
+    return key({n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, extra, g_blocked ? 1 : 0});
   }
 };
 
@@ -34,50 +41,81 @@ ConvShape shapeOf(const Napi::Value& v) {
 }
 
 memory::desc md(const memory::dims& d, tag t) { return memory::desc(d, dt::f32, t); }
+tag act() { return g_blocked ? tag::any : tag::nhwc; }
 
 convolution_forward::desc fwdDesc(const ConvShape& s, bool bias) {
   if (bias)
-    return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
-                                     md(s.src(), tag::nhwc), md(s.wei(), tag::any), md({s.oc}, tag::x),
-                                     md(s.dst(), tag::nhwc), s.strides(), s.dil(), s.padL(), s.padR());
-  return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct,
-                                   md(s.src(), tag::nhwc), md(s.wei(), tag::any), md(s.dst(), tag::nhwc),
-                                   s.strides(), s.dil(), s.padL(), s.padR());
+    return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act()),
+                                     md(s.wei(), tag::any), md({s.oc}, tag::x), md(s.dst(), act()), s.strides(),
+                                     s.dil(), s.padL(), s.padR());
+  return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act()),
+                                   md(s.wei(), tag::any), md(s.dst(), act()), s.strides(), s.dil(), s.padL(),
+                                   s.padR());
 }
 
-// Weights in the user's HWIO layout, reordered to/from the primitive's preferred layout if it differs.
-struct Weights {
+// One tensor argument: the user's buffer layout, the primitive's layout, and the reorder between
+// them (direction fixed at init) when they differ. Temporary buffers live only for one call.
+struct Arg {
   memory::desc user, prim;
   bool needReorder = false;
-  reorder toPrim, toUser;
-  Scratch buf;
-  void init(const memory::dims& dims, const memory::desc& primMd, bool userToPrim) {
-    user = md(dims, tag::hwio);
+  reorder r;
+  void init(const memory::desc& userMd, const memory::desc& primMd, bool userToPrim) {
+    user = userMd;
     prim = primMd;
     needReorder = user != prim;
     if (!needReorder) return;
     auto& e = cpuEngine();
-    if (userToPrim) toPrim = reorder(reorder::primitive_desc(e, user, e, prim));
-    else toUser = reorder(reorder::primitive_desc(e, prim, e, user));
+    r = userToPrim ? reorder(reorder::primitive_desc(e, user, e, prim)) : reorder(reorder::primitive_desc(e, prim, e, user));
   }
 };
+
+// Temporary storage for a reordered argument (uninitialised: every reorder/primitive writes it fully).
+struct Temp {
+  std::unique_ptr<float[]> buf;
+  memory mem;
+};
+
+// Input argument: the primitive's view of `ptr`, reordering into a temporary if needed.
+memory input(Arg& a, float* ptr, Temp& t) {
+  auto& e = cpuEngine();
+  memory user(a.user, e, ptr);
+  if (!a.needReorder) return user;
+  t.buf.reset(new float[a.prim.get_size() / sizeof(float) + 1]);
+  t.mem = memory(a.prim, e, t.buf.get());
+  a.r.execute(cpuStream(), user, t.mem);
+  return t.mem;
+}
+
+// Output argument: where the primitive writes; finish() reorders it into `ptr` if needed.
+memory outputMem(Arg& a, float* ptr, Temp& t) {
+  auto& e = cpuEngine();
+  if (!a.needReorder) return memory(a.user, e, ptr);
+  t.buf.reset(new float[a.prim.get_size() / sizeof(float) + 1]);
+  t.mem = memory(a.prim, e, t.buf.get());
+  return t.mem;
+}
+void finish(Arg& a, float* ptr, Temp& t) {
+  if (!a.needReorder) return;
+  memory user(a.user, cpuEngine(), ptr);
+  a.r.execute(cpuStream(), t.mem, user);
+}
 
 struct Fwd {
   convolution_forward::primitive_desc pd;
   convolution_forward prim;
-  Weights w;
+  Arg src, wei, dst;
 };
 
 struct BwdData {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
-  Weights w;
+  Arg dy, wei, dx;
 };
 
 struct BwdWeights {
   convolution_backward_weights::primitive_desc pd;
   convolution_backward_weights prim;
-  Weights w;
+  Arg src, dy, dw;
 };
 
 Cache<Fwd> fwdCache;
@@ -98,21 +136,20 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
       attr.set_post_ops(po);
     }
     auto pd = convolution_forward::primitive_desc(fwdDesc(s, hasBias), attr, e);
-    Fwd r{pd, convolution_forward(pd), {}};
-    r.w.init(s.wei(), pd.weights_desc(), true);
+    Fwd r{pd, convolution_forward(pd), {}, {}, {}};
+    r.src.init(md(s.src(), tag::nhwc), pd.src_desc(), true);
+    r.wei.init(md(s.wei(), tag::hwio), pd.weights_desc(), true);
+    r.dst.init(md(s.dst(), tag::nhwc), pd.dst_desc(), false);
     return r;
   });
-  memory src(md(s.src(), tag::nhwc), e, f32(info[0]));
-  memory dst(md(s.dst(), tag::nhwc), e, f32(info[3]));
-  memory wUser(f.w.user, e, f32(info[1]));
-  memory wPrim = wUser;
-  if (f.w.needReorder) {
-    wPrim = memory(f.w.prim, e, f.w.buf.get(f.w.prim.get_size()));
-    f.w.toPrim.execute(cpuStream(), wUser, wPrim);
-  }
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wPrim}, {DNNL_ARG_DST, dst}};
+  Temp ts, tw, td;
+  memory src = input(f.src, f32(info[0]), ts);
+  memory wei = input(f.wei, f32(info[1]), tw);
+  memory dst = outputMem(f.dst, f32(info[3]), td);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
   if (hasBias) args.emplace(DNNL_ARG_BIAS, memory(md({s.oc}, tag::x), e, f32(info[2])));
   f.prim.execute(cpuStream(), args);
+  finish(f.dst, f32(info[3]), td);
   cpuStream().wait();
   return info.Env().Undefined();
 }
@@ -123,22 +160,21 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   auto& e = cpuEngine();
   BwdData& b = bwdDataCache.get(s.k(0), [&] {
     auto hint = convolution_forward::primitive_desc(fwdDesc(s, false), e);
-    convolution_backward_data::desc d(algorithm::convolution_direct, md(s.src(), tag::nhwc), md(s.wei(), tag::any),
-                                      md(s.dst(), tag::nhwc), s.strides(), s.dil(), s.padL(), s.padR());
+    convolution_backward_data::desc d(algorithm::convolution_direct, md(s.src(), act()), md(s.wei(), tag::any),
+                                      md(s.dst(), act()), s.strides(), s.dil(), s.padL(), s.padR());
     auto pd = convolution_backward_data::primitive_desc(d, e, hint);
-    BwdData r{pd, convolution_backward_data(pd), {}};
-    r.w.init(s.wei(), pd.weights_desc(), true);
+    BwdData r{pd, convolution_backward_data(pd), {}, {}, {}};
+    r.dy.init(md(s.dst(), tag::nhwc), pd.diff_dst_desc(), true);
+    r.wei.init(md(s.wei(), tag::hwio), pd.weights_desc(), true);
+    r.dx.init(md(s.src(), tag::nhwc), pd.diff_src_desc(), false);
     return r;
   });
-  memory dy(md(s.dst(), tag::nhwc), e, f32(info[0]));
-  memory dx(md(s.src(), tag::nhwc), e, f32(info[2]));
-  memory wUser(b.w.user, e, f32(info[1]));
-  memory wPrim = wUser;
-  if (b.w.needReorder) {
-    wPrim = memory(b.w.prim, e, b.w.buf.get(b.w.prim.get_size()));
-    b.w.toPrim.execute(cpuStream(), wUser, wPrim);
-  }
-  b.prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, wPrim}, {DNNL_ARG_DIFF_SRC, dx}});
+  Temp tdy, tw, tdx;
+  memory dy = input(b.dy, f32(info[0]), tdy);
+  memory wei = input(b.wei, f32(info[1]), tw);
+  memory dx = outputMem(b.dx, f32(info[2]), tdx);
+  b.prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, dx}});
+  finish(b.dx, f32(info[2]), tdx);
   cpuStream().wait();
   return info.Env().Undefined();
 }
@@ -149,32 +185,41 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   auto& e = cpuEngine();
   BwdWeights& b = bwdWeightsCache.get(s.k(0), [&] {
     auto hint = convolution_forward::primitive_desc(fwdDesc(s, false), e);
-    convolution_backward_weights::desc d(algorithm::convolution_direct, md(s.src(), tag::nhwc),
-                                         md(s.wei(), tag::any), md(s.dst(), tag::nhwc), s.strides(), s.dil(),
-                                         s.padL(), s.padR());
+    convolution_backward_weights::desc d(algorithm::convolution_direct, md(s.src(), act()), md(s.wei(), tag::any),
+                                         md(s.dst(), act()), s.strides(), s.dil(), s.padL(), s.padR());
     auto pd = convolution_backward_weights::primitive_desc(d, e, hint);
     // oneDNN 2.6's jit_1x1 backward-weights kernel returns wrong sums for strided 1x1 convolutions
     // on NHWC input with batch > 1 (ResNet's downsample shortcuts); take the next implementation.
-    if (s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1)) {
+    if (s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && !g_blocked) {
       while (std::string(pd.impl_info_str()).find("1x1") != std::string::npos && pd.next_impl()) {
       }
     }
-    BwdWeights r{pd, convolution_backward_weights(pd), {}};
-    r.w.init(s.wei(), pd.diff_weights_desc(), false);
+    BwdWeights r{pd, convolution_backward_weights(pd), {}, {}, {}};
+    r.src.init(md(s.src(), tag::nhwc), pd.src_desc(), true);
+    r.dy.init(md(s.dst(), tag::nhwc), pd.diff_dst_desc(), true);
+    r.dw.init(md(s.wei(), tag::hwio), pd.diff_weights_desc(), false);
     return r;
   });
-  memory x(md(s.src(), tag::nhwc), e, f32(info[0]));
-  memory dy(md(s.dst(), tag::nhwc), e, f32(info[1]));
-  memory dwUser(b.w.user, e, f32(info[2]));
-  memory dwPrim = dwUser;
-  if (b.w.needReorder) dwPrim = memory(b.w.prim, e, b.w.buf.get(b.w.prim.get_size()));
-  b.prim.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dwPrim}});
-  if (b.w.needReorder) b.w.toUser.execute(cpuStream(), dwPrim, dwUser);
+  Temp tx, tdy, tdw;
+  memory x = input(b.src, f32(info[0]), tx);
+  memory dy = input(b.dy, f32(info[1]), tdy);
+  memory dw = outputMem(b.dw, f32(info[2]), tdw);
+  b.prim.execute(cpuStream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+  finish(b.dw, f32(info[2]), tdw);
   cpuStream().wait();
   return info.Env().Undefined();
 }
 
-// Names of the implementations oneDNN picked, for the docs/profile ("brg:avx512_core" vs "ref").
+// setConvLayout("blocked" | "nhwc"); returns the previous one.
+Napi::Value SetConvLayout(const Napi::CallbackInfo& info) {
+  std::string prev = g_blocked ? "blocked" : "nhwc";
+  std::string v = info[0].As<Napi::String>().Utf8Value();
+  if (v != "blocked" && v != "nhwc") throw Napi::Error::New(info.Env(), "conv layout must be 'blocked' or 'nhwc'");
+  g_blocked = v == "blocked";
+  return Napi::String::New(info.Env(), prev);
+}
+
+// Names of the implementations oneDNN picked, for the docs/profile ("jit:avx2" vs "ref").
 Napi::Value ConvImpls(const Napi::CallbackInfo& info) {
   auto out = Napi::Array::New(info.Env());
   uint32_t i = 0;
@@ -190,6 +235,7 @@ void registerConv(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2d", NB_FN(env, Conv2d));
   exports.Set("conv2dBackpropInput", NB_FN(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter", NB_FN(env, Conv2dBackpropFilter));
+  exports.Set("setConvLayout", NB_FN(env, SetConvLayout));
   exports.Set("convImpls", NB_FN(env, ConvImpls));
 }
 

@@ -59,6 +59,8 @@ export const trainSchema = z.strictObject({
   /** Stop after this many epochs without a better val AUC; 0 = never stop early. */
   early_stopping_patience: nonNegInt(3),
   backend: z.enum(BACKENDS, { error: `must be one of ${BACKENDS.join(', ')}` }).default('auto'),
+  /** Training images whose BatchNorm statistics replace the moving averages after each epoch ("precise BN"); 0 = off. */
+  bn_recalibration_images: nonNegInt(256),
   /** Batches decoded ahead of the one being trained on (bounds memory). */
   prefetch: posInt(2),
 });

@@ -90,3 +90,40 @@ export async function predictProbabilities(model: tfl.LayersModel, x: Float32Arr
   }
   return out;
 }
+
+interface BatchNormLike {
+  momentum: number;
+}
+const isBatchNorm = (l: tfl.layers.Layer): boolean => l.getClassName() === 'BatchNormalization';
+
+/**
+ * "Precise BN" (Wu & Johnson 2021, pycls): replaces every BatchNorm's moving mean/variance by the average of
+ * batch statistics over `batches` (training-mode forward passes, no gradient). With momentum 0.9 the moving
+ * statistics of a short run (the demo's 12 steps) still lean on their initial 0/1 and the model predicts one
+ * class at inference; training itself uses batch statistics, so this changes nothing else.
+ */
+export async function recalibrateBatchNorm(logits: tfl.LayersModel, batches: AsyncIterable<StepBatch>, microBatch: number): Promise<number> {
+  const bns = logits.layers.filter(isBatchNorm) as unknown as BatchNormLike[];
+  const saved = bns.map((b) => b.momentum);
+  const inShape = logits.inputs[0]?.shape.slice(1) as number[];
+  const per = inShape.reduce((a, d) => a * d, 1);
+  let k = 0;
+  let images = 0;
+  try {
+    for await (const batch of batches) {
+      for (let start = 0; start < batch.n; start += microBatch) {
+        const end = Math.min(batch.n, start + microBatch);
+        k++;
+        // Momentum (k-1)/k makes the moving statistic the running mean of the k batch statistics seen so far.
+        for (const b of bns) b.momentum = (k - 1) / k;
+        const y = tf.tidy(() => logits.apply(tf.tensor(batch.x.subarray(start * per, end * per), [end - start, ...inShape]), { training: true }) as tf.Tensor);
+        await y.data();
+        y.dispose();
+        images += end - start;
+      }
+    }
+  } finally {
+    bns.forEach((b, i) => (b.momentum = saved[i] as number));
+  }
+  return images;
+}

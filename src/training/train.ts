@@ -14,7 +14,7 @@ import type { ModelMetadata } from './model-io.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
 import { buildResNet18, logitsModel } from './resnet.js';
 import { createRng, shuffled } from './rng.js';
-import { accumulatedStep } from './step.js';
+import { accumulatedStep, recalibrateBatchNorm } from './step.js';
 import { loadPretrainedBackbone, setBackboneTrainable } from './transfer.js';
 
 export type TrainProgress =
@@ -85,6 +85,11 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
       const rec = await runEpoch({ epoch, params, logits, optimizer, samples: data.train.samples, micro, weights, onSkip, o });
       trainedImages += rec.images;
       trainSeconds += rec.seconds;
+      if (t.bn_recalibration_images > 0) {
+        const subset = shuffled(data.train.samples, createRng(t.seed + epoch)).slice(0, t.bn_recalibration_images);
+        const recal = streamBatches(subset, { size, batchSize: t.batch_size, prefetch: t.prefetch });
+        log.debug({ images: await recalibrateBatchNorm(logits, recal, micro) }, 'train.bn_recalibrated');
+      }
       const val = await evaluateSamples(model, data.val.samples, { size, threshold: params.evaluate.threshold, batchSize: micro, root: dataDir, onSkip, ...(o.signal ? { signal: o.signal } : {}) }); // prettier-ignore
       const record: EpochRecord = {
         epoch, loss: rec.loss, accuracy: rec.accuracy, // prettier-ignore

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { accumulatedStep } from '../../src/training/step.js';
+import { accumulatedStep, recalibrateBatchNorm } from '../../src/training/step.js';
 import { useCpuBackend } from './helpers.js';
 
 useCpuBackend();
@@ -41,5 +41,28 @@ describe('gradient accumulation', () => {
       expect(r.correct).toBe(whole?.correct);
       r.weights.forEach((w, i) => expect(Math.abs(w - (whole?.weights[i] as number))).toBeLessThan(1e-5));
     }
+  });
+});
+
+describe('BatchNorm recalibration', () => {
+  it('sets moving statistics to the average of the batch statistics and restores momentum', async () => {
+    const input = tfl.input({ shape: [2, 2, 1] });
+    const bn = tfl.layers.batchNormalization({ momentum: 0.9, name: 'bn' });
+    const model = tfl.model({ inputs: input, outputs: bn.apply(input) as tfl.SymbolicTensor });
+    // Two batches of 2 images; batch means 2.5 and 10.5 -> averaged moving mean 6.5 (the initial 0 is forgotten).
+    const b1 = Float32Array.from([1, 2, 3, 4, 1, 2, 3, 4]);
+    const b2 = Float32Array.from([9, 10, 11, 12, 9, 10, 11, 12]);
+    async function* batches() {
+      yield { x: b1, labels: new Int32Array(2), n: 2 };
+      yield { x: b2, labels: new Int32Array(2), n: 2 };
+    }
+    const images = await recalibrateBatchNorm(model, batches(), 2);
+    expect(images).toBe(4);
+    const [, , movingMean, movingVar] = bn.getWeights();
+    expect(movingMean?.dataSync()[0]).toBeCloseTo(6.5, 5);
+    // Each batch's variance is 1.25 (values 1..4 and 9..12); their average is 1.25.
+    expect(movingVar?.dataSync()[0]).toBeCloseTo(1.25, 4);
+    expect((bn as unknown as { momentum: number }).momentum).toBe(0.9);
+    model.dispose();
   });
 });

@@ -94,7 +94,7 @@ const dvcModule: CommandModule = (ctx) => {
     });
 
   remoteOptions(root.command('status'))
-    .description('Workspace vs .dvc files, or with -c the cache vs a remote')
+    .description('Workspace vs .dvc files and dvc.yaml stages vs dvc.lock; with -c the cache vs a remote')
     .argument('[targets...]', '.dvc files or tracked paths (default: all)')
     .option('-c, --cloud', 'compare the cache with the remote')
     .option('--json', 'print the status as JSON (DVC --json shape)')

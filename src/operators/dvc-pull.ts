@@ -32,7 +32,7 @@ export class DvcPullOperator extends BaseOperator<DvcPullResult> {
       summary = r.all.trim().split('\n').at(-1) ?? '';
     } else {
       tool = 'built-in';
-      const r = await pull({ repoRoot: root, logger: ctx.logger, targets: [dvcFile] });
+      const r = await pull({ repoRoot: root, logger: ctx.logger, targets: [dvcFile], signal: ctx.signal });
       for (const line of r.lines) ctx.logger.info({ tool }, line);
       summary = r.summary;
     }

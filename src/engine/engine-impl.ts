@@ -302,12 +302,13 @@ export class EngineImpl implements Engine {
   }
   /** One warm pool per engine, started on first use and kept until close(). */
   #processPool(): Executor {
-    this.#pool ??= new ProcessPool({ parallelism: this.#d.parallelism, logger: this.#log });
+    this.#pool ??= new ProcessPool({ parallelism: this.#d.parallelism, logger: this.#log, clock: this.#d.clock });
     return this.#pool;
   }
   #inProcess(store: Store): InProcessExecutor {
     return new InProcessExecutor({
       parallelism: this.#d.parallelism,
+      clock: this.#d.clock,
       getDag: (id) => this.#d.bag.dags.get(id),
       readXcom: (job, t, k) => store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k),
     });

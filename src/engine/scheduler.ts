@@ -307,13 +307,20 @@ export class Scheduler {
     if (this.#pending.length === 0) return;
     const events = this.#pending.splice(0);
     const ends: AttemptEnd[] = [];
-    const iso = now.toISOString();
+    // An attempt that started and finished within one batch is recorded by its end alone (one UPDATE, not two).
+    const startedBy = new Map<string, { pid: number; hostname: string; startedAt: string }>();
+    const finished = new Set(events.flatMap((e) => (e.type === 'finished' ? [`${jobKey(e.job)}\u0000${e.job.tryNumber}`] : [])));
     this.#store.transaction(() => {
       for (const e of events) {
         const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
         if (e.type === 'started') {
+          if (finished.has(`${jobKey(e.job)}\u0000${e.job.tryNumber}`)) {
+            startedBy.set(`${jobKey(e.job)}\u0000${e.job.tryNumber}`, { pid: e.pid, hostname: e.hostname, startedAt: e.at.toISOString() });
+            this.#emitTask(key, 'running', e.job.tryNumber, now);
+            continue;
+          }
           try {
-            this.#store.startAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, iso);
+            this.#store.startAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
             this.#emitTask(key, 'running', e.job.tryNumber, now);
           } catch (err) {
             if (!(err instanceof IllegalTransitionError)) throw err;
@@ -321,7 +328,9 @@ export class Scheduler {
           }
         } else {
           const res = e.result;
-          ends.push(this.#endFor(key, e.job.tryNumber, res.outcome, res.error?.nonRetryable ?? false, now, { xcoms: res.xcoms, skip: res.skip }, e.job.maxTries));
+          const end = this.#endFor(key, e.job.tryNumber, res.outcome, res.error?.nonRetryable ?? false, e.at, { xcoms: res.xcoms, skip: res.skip }, e.job.maxTries);
+          const by = startedBy.get(`${jobKey(e.job)}\u0000${e.job.tryNumber}`);
+          ends.push({ ...end, ...by, endedAt: e.at.toISOString() });
         }
       }
     });
@@ -350,7 +359,7 @@ export class Scheduler {
     }
     for (const { run, candidates } of touched.values()) {
       if (this.#store.getDagRun(run)?.state !== 'running') continue;
-      this.#decide(run, candidates, now, r);
+      if (candidates.size > 0) this.#decide(run, candidates, now, r);
       this.#finalise(run, now, r);
     }
   }

@@ -48,6 +48,7 @@ export function harness(dags: DAG[], o: { now?: string; parallelism?: number; sc
   syncBag(store, bag, clock.now());
   const executor = new InProcessExecutor({
     parallelism: o.parallelism ?? 4,
+    clock,
     getDag: (id) => bag.dags.get(id),
     readXcom: (job, taskId, key) => store.getXcom({ dagId: job.dagId, runId: job.runId, taskId }, key),
   });

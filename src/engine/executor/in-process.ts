@@ -3,6 +3,7 @@
  * executionTimeout aborts the attempt's signal; it cannot kill code that ignores the signal.
  */
 import { hostname } from 'node:os';
+import { systemClock, type Clock } from '../clock.js';
 import type { DAG } from '../dag.js';
 import { TaskTimeoutError } from '../errors.js';
 import type { Json } from '../json.js';
@@ -13,6 +14,7 @@ export interface InProcessOptions {
   parallelism: number;
   getDag(dagId: string): DAG | undefined;
   readXcom(job: AttemptJob, taskId: string, key: string): Json | undefined;
+  clock?: Clock;
 }
 
 export class InProcessExecutor implements Executor {
@@ -58,13 +60,14 @@ export class InProcessExecutor implements Executor {
     const dag = this.#o.getDag(job.dagId);
     const ac = new AbortController();
     const timer = job.executionTimeout !== undefined ? setTimeout(() => ac.abort(new TaskTimeoutError(job.executionTimeout!)), job.executionTimeout * 1000) : undefined;
-    this.#listener({ type: 'started', job, pid: process.pid, hostname: hostname() });
+    const clock = this.#o.clock ?? systemClock;
+    this.#listener({ type: 'started', job, pid: process.pid, hostname: hostname(), at: clock.now() });
     const result = dag
       ? await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => this.#o.readXcom(job, t, k) })
       : { outcome: 'failed' as const, xcoms: [], skip: [], error: { message: `DAG '${job.dagId}' is not loaded`, nonRetryable: true } };
     if (timer) clearTimeout(timer);
     this.#running.delete(jobKey(job));
-    this.#listener({ type: 'finished', job, result });
+    this.#listener({ type: 'finished', job, result, at: clock.now() });
     this.#pump();
     if (this.#running.size === 0 && this.#waiting.length === 0) {
       const w = this.#idleWaiters;

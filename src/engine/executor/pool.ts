@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { AttemptJob, AttemptResult, Executor, ExecutorEvent } from './types.js';
 
@@ -20,6 +21,7 @@ export interface PoolOptions {
   logger: Logger;
   /** Milliseconds between aborting a timed-out attempt and killing its worker (default 2000). */
   killGraceMs?: number;
+  clock?: Clock;
 }
 
 interface Worker {
@@ -42,7 +44,7 @@ export class ProcessPool implements Executor {
   #closing = false;
 
   constructor(o: PoolOptions) {
-    this.#o = { killGraceMs: 2000, ...o };
+    this.#o = { killGraceMs: 2000, clock: systemClock, ...o };
     for (let i = 0; i < o.parallelism; i++) this.#spawn();
   }
 
@@ -119,7 +121,7 @@ export class ProcessPool implements Executor {
       this.#release(w);
       if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
       else this.#dispatch();
-      this.#listener({ type: 'finished', job, result: m.result });
+      this.#listener({ type: 'finished', job, result: m.result, at: this.#o.clock.now() });
       this.#checkIdle();
     }
   }
@@ -135,7 +137,7 @@ export class ProcessPool implements Executor {
         ? `task timed out after ${job.executionTimeout} s (executionTimeout); its worker process was killed`
         : `worker process ${w.child.pid} died mid-attempt (${how})${tail}`;
       const result: AttemptResult = { outcome: 'failed', xcoms: [], skip: [], error: { message, nonRetryable: false, code: w.timedOut ? 'task_timeout' : 'worker_died' } };
-      this.#listener({ type: 'finished', job, result });
+      this.#listener({ type: 'finished', job, result, at: this.#o.clock.now() });
     }
     if (!this.#closing) {
       this.#spawn();
@@ -160,7 +162,7 @@ export class ProcessPool implements Executor {
       if (job.executionTimeout !== undefined) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
       this.#send(w, { type: 'run', job });
       // The attempt is running once its worker has it; reported here, which saves an IPC round per attempt.
-      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname() });
+      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at: this.#o.clock.now() });
     }
   }
 

@@ -38,9 +38,10 @@ export interface AttemptResult {
   error?: AttemptError;
 }
 
+/** `at`: when it happened, by the executor's clock (the scheduler records it as start_date / end_date). */
 export type ExecutorEvent =
-  | { type: 'started'; job: AttemptJob; pid: number; hostname: string }
-  | { type: 'finished'; job: AttemptJob; result: AttemptResult };
+  | { type: 'started'; job: AttemptJob; pid: number; hostname: string; at: Date }
+  | { type: 'finished'; job: AttemptJob; result: AttemptResult; at: Date };
 
 export interface Executor {
   /** How many more attempts it accepts now (running + waiting in its queue). */

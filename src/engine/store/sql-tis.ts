@@ -138,10 +138,12 @@ export function tiOps(sql: Sql): TiOps {
       sql.tx(() => {
         for (const e of ends) {
           const n = sql.run(
-            `UPDATE task_instance SET state = @state, end_date = @now, duration = ${DURATION}, next_retry_at = @nextRetryAt,
-               start_date = COALESCE(start_date, @now)
+            `UPDATE task_instance SET state = @state, end_date = @endedAt, next_retry_at = @nextRetryAt,
+               start_date = CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE start_date END,
+               duration = (julianday(@endedAt) - julianday(CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE COALESCE(start_date, @endedAt) END)) * 86400.0,
+               pid = COALESCE(@pid, pid), hostname = COALESCE(@hostname, hostname)
              WHERE ${KEY} AND try_number = @tryNumber AND (state = 'running' OR (@fromQueued = 1 AND state = 'queued'))`,
-            { ...e.key, state: e.state, now, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, fromQueued: e.fromQueued ? 1 : 0 },
+            { ...e.key, state: e.state, now, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, fromQueued: e.fromQueued ? 1 : 0, pid: e.pid ?? null, hostname: e.hostname ?? null, startedAt: e.startedAt ?? null, endedAt: e.endedAt ?? now },
           );
           if (n !== 1) {
             rejected.push(illegal(e.key, e.state));

@@ -76,6 +76,12 @@ export interface AttemptEnd {
   xcoms: Array<{ key: string; value: Json }>;
   /** Tasks of the same run to set skipped (branch / short-circuit), from none or scheduled. */
   skip: string[];
+  /** The worker, when its start was not recorded separately. */
+  pid?: number;
+  hostname?: string;
+  /** When the attempt started / ended (default: the operation's `now`). */
+  startedAt?: string;
+  endedAt?: string;
 }
 
 /** A scheduled TI that may be queued. */

@@ -25,12 +25,11 @@ export function dagFolders(config: Config): { dagsFolders: string[]; excluded: s
   return { dagsFolders: [config.dagsFolder], excluded: nested ? [EXAMPLES_FOLDER] : [] };
 }
 
-export function engineOptions(ctx: CliContext): EngineOptions & { excludeFolders: string[] } {
+export function engineOptions(ctx: CliContext): EngineOptions {
   const { dagsFolders, excluded } = dagFolders(ctx.config);
   return {
     home: ctx.config.home,
     dagsFolders,
-    // Not in the engine contract yet: an engine that ignores it still loads the examples (see docs/cli.md).
     excludeFolders: excluded,
     parallelism: ctx.config.parallelism,
     logger: ctx.logger,

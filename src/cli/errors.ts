@@ -63,8 +63,14 @@ export class CliError extends Error {
 
 /** A followed run (trigger --wait, dags test, backfill) ended failed: the command exits 1 after its summary. */
 export class RunFailedError extends CliError {
-  constructor(dagId: string, runId: string) {
-    super(`run ${runId} of ${dagId} failed`, `read a failed task's log: dagctl tasks logs ${dagId} ${runId} <task_id>`, 'run_failed', 1);
+  constructor(dagId: string, runId: string, failedTaskIds: readonly string[] = []) {
+    const first = failedTaskIds[0];
+    super(
+      failedTaskIds.length > 0 ? `run ${runId} of ${dagId} failed (failed: ${failedTaskIds.join(', ')})` : `run ${runId} of ${dagId} failed`,
+      `read the log: dagctl tasks logs ${dagId} ${runId} ${first ?? '<task_id>'}`,
+      'run_failed',
+      1,
+    );
     this.name = 'RunFailedError';
   }
 }

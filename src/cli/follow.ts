@@ -33,7 +33,9 @@ export function printOutcome(ctx: CliContext, run: DagRunRow, unordered: readonl
     ctx.out.rows(summaryRows(tis), format, SUMMARY_COLUMNS);
     ctx.out.line(`run ${run.dag_run_id} of ${run.dag_id}: ${run.state ?? 'None'} in ${formatDuration(seconds(run))}`);
   }
-  if (run.state === 'failed') throw new RunFailedError(run.dag_id, run.dag_run_id);
+  if (run.state === 'failed') {
+    throw new RunFailedError(run.dag_id, run.dag_run_id, tis.filter((ti) => ti.state === 'failed').map((ti) => ti.task_id));
+  }
 }
 
 /** `--wait`: follows a run to its end (driving it here when no scheduler is alive), then prints the outcome. */

@@ -141,7 +141,7 @@ describe('trigger and follow a run', () => {
     const r = await cli('trigger', 'example_trigger_rules', '--wait');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/│ boom\s+│ failed/);
-    expect(r.stderr).toMatch(/error: run manual__\S+ of example_trigger_rules failed\nhint: read a failed task's log: dagctl tasks logs example_trigger_rules/);
+    expect(r.stderr).toMatch(/error: run (manual__\S+) of example_trigger_rules failed \(failed: boom\)\nhint: read the log: dagctl tasks logs example_trigger_rules manual__\S+ boom\n$/);
   });
 });
 

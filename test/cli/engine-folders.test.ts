@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/cli/config.js';
+import { EXAMPLES_FOLDER, dagFolders } from '../../src/cli/engine.js';
+import { REPO } from './harness.js';
+
+const config = (env: Record<string, string>, dagsFolder?: string) => resolveConfig(env, { dagsFolder }, REPO);
+
+describe('which folders the DAG bag scans', () => {
+  it('the default dags folder already contains the examples: scanned once', () => {
+    expect(EXAMPLES_FOLDER).toBe(path.join(REPO, 'src/dags/examples'));
+    expect(dagFolders(config({}))).toEqual({ dagsFolders: [path.join(REPO, 'src/dags')], excluded: [] });
+  });
+
+  it('DAGCTL_LOAD_EXAMPLES=false excludes the nested examples folder', () => {
+    expect(dagFolders(config({ DAGCTL_LOAD_EXAMPLES: 'false' }))).toEqual({ dagsFolders: [path.join(REPO, 'src/dags')], excluded: [EXAMPLES_FOLDER] });
+  });
+
+  it('another dags folder gets the examples added, or nothing excluded', () => {
+    expect(dagFolders(config({}, '/srv/dags'))).toEqual({ dagsFolders: ['/srv/dags', EXAMPLES_FOLDER], excluded: [] });
+    expect(dagFolders(config({ DAGCTL_LOAD_EXAMPLES: '0' }, '/srv/dags'))).toEqual({ dagsFolders: ['/srv/dags'], excluded: [] });
+  });
+
+  it('a bad DAGCTL_LOAD_EXAMPLES value is a config error naming the fix', () => {
+    expect(() => config({ DAGCTL_LOAD_EXAMPLES: 'maybe' })).toThrow('DAGCTL_LOAD_EXAMPLES=maybe is not a boolean');
+    expect(() => config({ DAGCTL_LOG_FORMAT: 'xml' })).toThrow('DAGCTL_LOG_FORMAT=xml is not a log format');
+  });
+});

@@ -8,6 +8,7 @@ import { installGradients } from './gradients.js';
 import { matmulKernels } from './matmul.js';
 import { normKernels } from './norm.js';
 import { patchMoments } from './moments.js';
+import { adamKernel, patchAdam } from './adam.js';
 
 export const BACKEND_NAME = 'native-cpu';
 // Above cpu (1) and wasm (2) so that, once registered, it is TF.js's default when nothing is set.
@@ -23,7 +24,13 @@ class NativeCPUBackend extends MathBackendCPU {
 
 // For profiling what each group buys (docs/native-backend.md): DAGCTL_NATIVE_KERNELS=conv,norm,...
 // limits the native kernel groups; DAGCTL_NATIVE_GRADS=0 keeps TF.js's own gradients.
-const GROUPS = { conv: convKernels, elementwise: elementwiseKernels, norm: normKernels, matmul: matmulKernels };
+const GROUPS = {
+  conv: convKernels,
+  elementwise: elementwiseKernels,
+  norm: normKernels,
+  matmul: matmulKernels,
+  adam: (addon) => [adamKernel(addon)],
+};
 
 export function registerNativeBackend(addon) {
   if (tf.findBackendFactory(BACKEND_NAME)) return;
@@ -39,12 +46,12 @@ export function registerNativeBackend(addon) {
     installGradients(tf, BACKEND_NAME);
     patchMoments(BACKEND_NAME);
   }
+  if (overridden.has('NativeAdam')) patchAdam(BACKEND_NAME);
   tf.registerBackend(BACKEND_NAME, () => new NativeCPUBackend(), PRIORITY);
 }
 
 /** Kernel names this backend runs natively (the rest are the cpu backend's). */
 export function nativeKernelNames(addon) {
   const none = new Map();
-  return [...convKernels(addon, none), ...elementwiseKernels(addon, none), ...normKernels(addon, none), ...matmulKernels(addon, none)]
-    .map((k) => k.kernelName);
+  return Object.values(GROUPS).flatMap((make) => make(addon, none)).map((k) => k.kernelName);
 }

@@ -64,25 +64,32 @@ export function elementwiseKernels(addon, cpu) {
     },
   }));
 
+  // Sums over a contiguous run of axes: leading (per-channel statistics, bias gradients), trailing,
+  // or middle (global average pooling: [N,H,W,C] over H,W), as row sums of [outer, mid, inner].
   function reduce(name, { inputs, backend, attrs }) {
     const { x } = inputs;
     const xv = f32(backend, x);
     const axes = xv ? util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q) : [];
     const r = x.shape.length;
     const k = axes.length;
-    const leading = k > 0 && axes.every((ax, i) => ax === i);
-    const trailing = k > 0 && axes.every((ax, i) => ax === r - k + i);
-    if (!xv || (!leading && !trailing) || k === r || xv.length === 0) return fallback(cpu, name, { inputs, backend, attrs });
-    const reduced = leading ? x.shape.slice(0, k) : x.shape.slice(r - k);
-    const kept = leading ? x.shape.slice(k) : x.shape.slice(0, r - k);
-    const n = util.sizeFromShape(reduced), m = util.sizeFromShape(kept);
-    const out = new Float32Array(m);
-    const scale = name === 'Mean' ? 1 / n : 1;
-    if (leading) addon.reduceRows(xv, n, m, out, scale);
-    else addon.reduceCols(xv, m, n, out, scale);
-    const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+    const contiguous = k > 0 && axes.every((ax, i) => ax === axes[0] + i);
+    if (!xv || !contiguous || k === r || xv.length === 0) return fallback(cpu, name, { inputs, backend, attrs });
+    const first = axes[0], last = axes[k - 1];
+    const outer = util.sizeFromShape(x.shape.slice(0, first));
+    const mid = util.sizeFromShape(x.shape.slice(first, last + 1));
+    const inner = util.sizeFromShape(x.shape.slice(last + 1));
+    const out = new Float32Array(outer * inner);
+    const scale = name === 'Mean' ? 1 / mid : 1;
+    if (inner === 1) addon.reduceCols(xv, outer, mid, out, scale);
+    else if (outer === 1) addon.reduceRows(xv, mid, inner, out, scale);
+    else {
+      for (let o = 0; o < outer; o++) {
+        addon.reduceRows(xv.subarray(o * mid * inner, (o + 1) * mid * inner), mid, inner, out.subarray(o * inner, (o + 1) * inner), scale);
+      }
+    }
+    const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
     const info = output(backend, outShape, out);
-    if (name === 'Mean' && leading && k === r - 1) provenance.mean(info.dataId, x.dataId);
+    if (name === 'Mean' && first === 0 && k === r - 1) provenance.mean(info.dataId, x.dataId);
     return info;
   }
 

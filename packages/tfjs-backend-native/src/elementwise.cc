@@ -234,6 +234,32 @@ Napi::Value Slice4d(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adam(g, m, v, w, mOut, vOut, wOut, [beta1, beta2, 1-beta1, 1-beta2, 1-beta1^t, 1-beta2^t, -lr, eps]): tf.train.adam's
+// update for one variable in one pass, with the same operation order as tfjs-core's AdamOptimizer.
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  const float* g = f32(info[0]);
+  const float* m = f32(info[1]);
+  const float* v = f32(info[2]);
+  const float* w = f32(info[3]);
+  float* mo = f32(info[4]);
+  float* vo = f32(info[5]);
+  float* wo = f32(info[6]);
+  auto p = info[7].As<Napi::Array>();
+  float h[8];
+  for (uint32_t i = 0; i < 8; i++) h[i] = p.Get(i).As<Napi::Number>().FloatValue();
+  const float b1 = h[0], b2 = h[1], ob1 = h[2], ob2 = h[3], c1 = h[4], c2 = h[5], nlr = h[6], eps = h[7];
+  int64_t n = (int64_t)len(info[0]);
+#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+  for (int64_t i = 0; i < n; i++) {
+    float mi = m[i] * b1 + g[i] * ob1;
+    float vi = v[i] * b2 + (g[i] * g[i]) * ob2;
+    mo[i] = mi;
+    vo[i] = vi;
+    wo[i] = ((mi / c1) / (std::sqrt(vi / c2) + eps)) * nlr + w[i];
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerElementwise(Napi::Env env, Napi::Object exports) {
@@ -244,6 +270,7 @@ void registerElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceCols", NB_FN(env, ReduceCols));
   exports.Set("pad4d", NB_FN(env, Pad4d));
   exports.Set("slice4d", NB_FN(env, Slice4d));
+  exports.Set("adam", NB_FN(env, Adam));
 }
 
 }  // namespace nb

@@ -11,7 +11,7 @@ export function taskLogPath(home: string, k: { dagId: string; runId: string; tas
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'CRITICAL' };
-const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'dagId', 'runId', 'taskId', 'tryNumber']);
+const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'logId', 'dagId', 'runId', 'taskId', 'tryNumber']);
 
 export function formatLine(json: string): string {
   let rec: Record<string, unknown>;
@@ -35,26 +35,43 @@ export function formatLine(json: string): string {
 
 export interface TaskLog {
   logger: Logger;
-  /** Appends a raw line (subprocess output) without decoration. */
   close(): void;
+}
+
+/**
+ * One pino root per process (creating a pino instance costs more than a no-op task); each attempt gets a
+ * child bound to a log id, and the destination routes lines by that id. A logger used after its attempt
+ * ended (a stray callback) writes nowhere rather than into another attempt's file.
+ */
+const files = new Map<number, number>();
+let nextId = 1;
+let root: Logger | undefined;
+function rootLogger(): Logger {
+  root ??= pino(
+    { level: 'trace', base: undefined },
+    {
+      write(s: string): void {
+        const m = /"logId":(\d+)/.exec(s);
+        const fd = m ? files.get(Number(m[1])) : undefined;
+        if (fd !== undefined) writeSync(fd, formatLine(s.trimEnd()));
+      },
+    },
+  );
+  return root;
 }
 
 /** Opens (appends to) the attempt's log file and a logger bound to the attempt. */
 export function openTaskLog(file: string, bindings: Record<string, unknown>, level = 'info'): TaskLog {
   mkdirSync(path.dirname(file), { recursive: true });
-  const fd = openSync(file, 'a');
-  let open = true;
-  const dest = {
-    write(s: string): void {
-      if (open) writeSync(fd, formatLine(s.trimEnd()));
-    },
-  };
-  const logger = pino({ level, base: undefined }, dest).child(bindings);
+  const id = nextId++;
+  files.set(id, openSync(file, 'a'));
+  const logger = rootLogger().child({ logId: id, ...bindings }, { level });
   return {
     logger,
     close() {
-      if (!open) return;
-      open = false;
+      const fd = files.get(id);
+      if (fd === undefined) return;
+      files.delete(id);
       closeSync(fd);
     },
   };

@@ -57,6 +57,14 @@ describe('worker processes', () => {
     expect(log).toMatch(/\] INFO - Running command: echo/);
     expect(log).toMatch(/\] INFO - done-b/);
     expect(engine.taskLog('proc_chain', run.run_id, 'a')).toContain('INFO - hello from a');
+    expect(engine.taskLog('proc_chain', run.run_id, 'a')).toContain("INFO - printed by a: { n: 7 }");
+  });
+  it('runs one scheduling step with `once`, recording the results of the attempts it started', async () => {
+    const run = engine.triggerDagRun('proc_chain');
+    await engine.runScheduler({ once: true });
+    expect(engine.getDagRun('proc_chain', run.run_id).state).toBe('running');
+    expect(engine.taskInstances('proc_chain', run.run_id).map((t) => [t.task_id, t.state])).toEqual([['a', 'success'], ['b', 'scheduled'], ['c', null]]);
+    expect((await engine.waitForRun('proc_chain', run.run_id)).state).toBe('success');
   });
   it('kills an attempt that ignores its executionTimeout and replaces the worker', async () => {
     const run = engine.triggerDagRun('proc_timeout');

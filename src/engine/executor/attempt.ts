@@ -8,6 +8,7 @@ import { coerceError, TaskNotFoundError, TaskTimeoutError } from '../errors.js';
 import { assertJson, type Json } from '../json.js';
 import { isOperator, type BaseOperator, type Callback, type CallbackContext, type TaskContext } from '../operator.js';
 import { shouldRetry } from '../retry.js';
+import type { Logger } from 'pino';
 import { openTaskLog } from './task-log.js';
 import type { AttemptJob, AttemptResult } from './types.js';
 
@@ -15,6 +16,8 @@ export interface AttemptDeps {
   /** Reads an XCom of this run (another task's, or this one's from an earlier push). */
   readXcom(taskId: string, key: string): Json | undefined;
   signal: AbortSignal;
+  /** Told the attempt's logger while the attempt runs, and undefined after (worker console capture). */
+  onLogger?: (logger: Logger | undefined) => void;
 }
 
 function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
@@ -33,6 +36,7 @@ function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
 export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): Promise<AttemptResult> {
   const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber });
   const logger = log.logger;
+  deps.onLogger?.(logger);
   const xcoms: AttemptResult['xcoms'] = [];
   const skip = new Set<string>();
   let task: BaseOperator | undefined;
@@ -87,6 +91,7 @@ export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): 
     }
   }
   if (task) await runTaskCallback(task, dag, job, result, logger);
+  deps.onLogger?.(undefined);
   log.close();
   return result;
 }

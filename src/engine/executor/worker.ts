@@ -4,6 +4,8 @@
  * the scheduler that owns it.
  */
 import { hostname } from 'node:os';
+import { format } from 'node:util';
+import type { Logger } from 'pino';
 import { importDagFile } from '../dagbag.js';
 import { coerceError, DagNotFoundError, TaskTimeoutError } from '../errors.js';
 import type { Json } from '../json.js';
@@ -18,6 +20,13 @@ const send = (m: FromWorker): void => {
 };
 const stores = new Map<string, Store>();
 let current: { job: AttemptJob; ac: AbortController } | undefined;
+let attemptLogger: Logger | undefined;
+
+// What task code prints with console.* goes to the attempt's log (as Airflow captures stdout), not to the scheduler's terminal.
+for (const [method, level] of [['log', 'info'], ['info', 'info'], ['warn', 'warn'], ['error', 'error'], ['debug', 'debug']] as const) {
+  const original = console[method].bind(console);
+  console[method] = (...args: unknown[]) => (attemptLogger ? attemptLogger[level](format(...args)) : original(...args));
+}
 
 function readXcom(job: AttemptJob, taskId: string, key: string): Json | undefined {
   let s = stores.get(job.dbFile);
@@ -35,7 +44,7 @@ async function run(job: AttemptJob): Promise<void> {
   try {
     const dag = (await importDagFile(job.fileloc)).find((d) => d.dagId === job.dagId);
     if (!dag) throw new DagNotFoundError(job.dagId);
-    result = await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => readXcom(job, t, k) });
+    result = await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => readXcom(job, t, k), onLogger: (l) => (attemptLogger = l) });
   } catch (e) {
     const err = coerceError(e);
     result = { outcome: 'failed', xcoms: [], skip: [], error: { message: `could not load ${job.fileloc}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), nonRetryable: false } };

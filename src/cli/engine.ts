@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openEngine, type DagRunRow, type Engine, type EngineOptions } from '../engine/service.js';
+import type { DagRunRow, Engine, EngineOptions } from '../engine/service.js';
 import type { Config } from './config.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
@@ -38,6 +38,8 @@ export function engineOptions(ctx: CliContext): EngineOptions {
 
 /** Opens the engine for one command and always closes it (workers, database) afterwards. */
 export async function withEngine<T>(ctx: CliContext, fn: (engine: Engine) => Promise<T> | T): Promise<T> {
+  // Loaded on first use: `--help` and commands that need no engine start without it (SQLite, DAG loader).
+  const { openEngine } = await import('../engine/service.js');
   const engine = await openEngine(engineOptions(ctx));
   try {
     return await fn(engine);

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadMigrations } from '../../engine/store/migrate.js';
-import { openSqliteStore } from '../../engine/store/sqlite.js';
 import { topCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import type { CommandModule } from '../program.js';
@@ -9,13 +7,20 @@ import type { CommandModule } from '../program.js';
 /** The metadata database inside DAGCTL_HOME (the engine contract's location). */
 const dbFile = (home: string): string => path.join(home, 'dagctl.db');
 
+/** The SQLite store, loaded on first use (a native module: other commands should not pay for it). */
+async function loadStore(): Promise<typeof import('../../engine/store/sqlite.js') & typeof import('../../engine/store/migrate.js')> {
+  const [sqlite, migrate] = await Promise.all([import('../../engine/store/sqlite.js'), import('../../engine/store/migrate.js')]);
+  return { ...sqlite, ...migrate };
+}
+
 const db: CommandModule = (ctx) => {
   const root = topCommand('db', ctx).description('The metadata database (SQLite in DAGCTL_HOME)');
   root
     .command('migrate')
     .description('Create the database or apply pending migrations (every command also does this on open)')
-    .action(() => {
+    .action(async () => {
       const c = ctx();
+      const { loadMigrations, openSqliteStore } = await loadStore();
       const file = dbFile(c.config.home);
       const existed = existsSync(file);
       openSqliteStore(file, new Date().toISOString()).close();
@@ -25,8 +30,9 @@ const db: CommandModule = (ctx) => {
   root
     .command('check')
     .description('Check that the database exists and can be read (exit 1 if not)')
-    .action(() => {
+    .action(async () => {
       const c = ctx();
+      const { openSqliteStore } = await loadStore();
       const file = dbFile(c.config.home);
       if (!existsSync(file)) throw new CliError(`no database at ${file}`, 'create it with `dagctl db migrate` (or check DAGCTL_HOME / --home)', 'no_database');
       const store = openSqliteStore(file, new Date().toISOString(), { readonly: true });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ModelNotReadyError, ServeError } from '../errors.js';
 import type { InferenceService } from '../inference.js';
 import { decodeInput, inferResponse, MAX_BATCH, MODEL_NAME, parseInferRequest } from '../kserve.js';
@@ -19,6 +19,7 @@ interface ModelParams {
   model: string;
   version?: string;
 }
+type ModelRequest = FastifyRequest<{ Params: ModelParams }>;
 
 /** The Open Inference Protocol (KServe V2) REST subset: health, metadata, infer. */
 export function v2Routes(d: Deps) {
@@ -49,7 +50,7 @@ export function v2Routes(d: Deps) {
 
     app.get('/v2', async () => ({ name: 'dagctl-serve', version: d.serverVersion, extensions: [] }));
 
-    const metadata = async (req: { params: ModelParams }) => {
+    const metadata = async (req: ModelRequest) => {
       const m = resolve(req.params);
       const s = m.inputSize;
       return {
@@ -70,7 +71,7 @@ export function v2Routes(d: Deps) {
     app.get<{ Params: ModelParams }>('/v2/models/:model', metadata);
     app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version', metadata);
 
-    const ready = async (req: { params: ModelParams }, reply: { status(n: number): { send(b: unknown): unknown } }) => {
+    const ready = async (req: ModelRequest, reply: FastifyReply) => {
       try {
         resolve(req.params);
         return reply.status(200).send({ name: MODEL_NAME, ready: true });
@@ -82,7 +83,7 @@ export function v2Routes(d: Deps) {
     app.get<{ Params: ModelParams }>('/v2/models/:model/ready', ready);
     app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version/ready', ready);
 
-    const infer = async (req: { params: ModelParams; body: unknown }) => {
+    const infer = async (req: ModelRequest) => {
       const served = resolve(req.params);
       const request = parseInferRequest(req.body);
       const input = decodeInput(request, served.inputSize);

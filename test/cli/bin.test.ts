@@ -38,27 +38,31 @@ describe('bin/dagctl.js', () => {
     expect(r.stderr).toMatch(/^error: --conf is not valid JSON \([^\n]*\)\nhint: pass a JSON object, e.g. -c '\{"key": "value"\}'$/);
   });
 
-  it('scheduler stops cleanly on SIGTERM', async () => {
-    // No DAGs (empty folder, no examples): an idle scheduler, so stopping does not wait for a task.
-    const child = execa('node', [path.join(REPO, 'bin/dagctl.js'), 'scheduler'], {
-      cwd: REPO,
-      env: { ...env(), DAGCTL_LOAD_EXAMPLES: 'false' },
-      reject: false,
-      forceKillAfterDelay: false,
-    });
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      child.stderr?.on('data', (b: Buffer) => {
-        seen += b.toString();
-        if (seen.includes('scheduler: pid')) resolve();
+  it('with a scheduler alive, trigger --wait only watches; a second scheduler is refused; SIGTERM stops it cleanly', async () => {
+    const child = execa('node', [path.join(REPO, 'bin/dagctl.js'), 'scheduler'], { cwd: REPO, env: env(), reject: false, forceKillAfterDelay: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        child.stderr?.on('data', (b: Buffer) => {
+          seen += b.toString();
+          if (seen.includes('scheduler: pid')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`scheduler exited early:\n${seen}`)));
       });
-      child.once('exit', () => reject(new Error(`scheduler exited early:\n${seen}`)));
-    });
-    child.kill('SIGTERM');
+      const watched = await dagctl(home, ['trigger', 'example_xcom', '--wait'], { DAGCTL_DAGS_FOLDER: dags });
+      expect(watched.code, watched.stderr).toBe(0);
+      expect(watched.stderr).not.toContain('no scheduler is running');
+      expect(watched.stdout).toMatch(/│ summarize\s+│ success/);
+      const second = await dagctl(home, ['scheduler', '--once'], { DAGCTL_DAGS_FOLDER: dags });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/^error: another scheduler \(pid \d+ .*owns this database\nhint: only one scheduler may own a SQLite database/m);
+    } finally {
+      child.kill('SIGTERM');
+    }
     const r = await child;
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('scheduler: stopped (SIGTERM)');
-    // The lock is released: db check reports it free.
+    expect(r.stderr).toMatch(/example_xcom {2}manual__\S+ {2}summarize -> success/);
     expect((await dagctl(home, ['db', 'check'], { DAGCTL_DAGS_FOLDER: dags })).stdout).toContain('scheduler lock: free');
   });
 });

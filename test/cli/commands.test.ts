@@ -217,7 +217,7 @@ describe('errors: one line and a hint, no stack trace unless --verbose', () => {
   });
 
   it('unknown task and run', async () => {
-    const t = await cli('tasks', 'state', 'cli_daily', 'nope', 'manual__2026-02-03T00:00:00+00:00');
+    const t = await cli('tasks', 'test', 'cli_daily', 'nope');
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/^error: task 'nope' not found in DAG 'cli_daily'\nhint: tasks of cli_daily: hello, bye\n$/);
     const r = await cli('tasks', 'states-for-dag-run', 'cli_daily', 'manual__nope');

@@ -46,6 +46,7 @@ describe('migrations', () => {
     expect(err).toBeInstanceOf(DatabaseTooNewError);
     expect((err as DatabaseTooNewError).message).toContain('schema version 999');
     expect((err as DatabaseTooNewError).hint).toMatch(/upgrade dagctl/);
+    expect(() => openSqliteStore(file, NOW, { readonly: true })).toThrow(DatabaseTooNewError);
   });
   it('opens in WAL mode', () => {
     const file = path.join(tempDir(), 'dagctl.db');

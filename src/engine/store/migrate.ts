@@ -45,3 +45,15 @@ export function migrate(db: Database.Database, file: string, now: string, migrat
   }
   return applied;
 }
+
+/** For read-only opens: refuses a database newer than the code without writing to it. */
+export function assertNotTooNew(db: Database.Database, file: string, migrations = loadMigrations()): void {
+  const latest = migrations.at(-1)?.version ?? 0;
+  let current = 0;
+  try {
+    current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  } catch {
+    return; // no schema_migrations table yet: nothing newer than us
+  }
+  if (current > latest) throw new DatabaseTooNewError(current, latest, file);
+}

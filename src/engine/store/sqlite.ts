@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { migrate } from './migrate.js';
+import { assertNotTooNew, migrate } from './migrate.js';
 import { dagOps } from './sql-dags.js';
 import { runOps } from './sql-runs.js';
 import { tiOps } from './sql-tis.js';
@@ -21,7 +21,8 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
   const db = new Database(file, { readonly: o.readonly ?? false, fileMustExist: o.readonly ?? false });
   try {
     db.pragma(`busy_timeout = ${o.busyTimeoutMs ?? 5000}`);
-    if (!o.readonly) {
+    if (o.readonly) assertNotTooNew(db, file);
+    else {
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode (only an OS crash may lose the last commits).
       db.pragma('synchronous = NORMAL');

@@ -4,18 +4,18 @@ import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 
 export interface KernelCall {
   kernel: string;
-  inputs: Record<string, { data: Float32Array; shape: number[] }>;
+  inputs: Record<string, { data: Float32Array | Int32Array; shape: number[]; dtype?: 'float32' | 'int32' | 'bool' }>;
   attrs: object;
 }
 
 /** Tensors are built from arrays on `backend` itself: moving tensors between backends is not exact in tfjs 4.22. */
-export async function runOn(backend: string, call: KernelCall): Promise<{ data: Float32Array; shape: number[] }> {
+export async function runOn(backend: string, call: KernelCall): Promise<{ data: Float32Array; shape: number[]; dtype: string }> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const inputs: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(call.inputs)) inputs[name] = tf.tensor(t.data, t.shape);
+    for (const [name, t] of Object.entries(call.inputs)) inputs[name] = tf.tensor(t.data, t.shape, t.dtype ?? 'float32');
     const out = tf.engine().runKernel(call.kernel, inputs, call.attrs as NamedAttrMap) as tf.Tensor;
-    return { data: out.dataSync() as Float32Array, shape: out.shape };
+    return { data: Float32Array.from(out.dataSync()), shape: out.shape, dtype: out.dtype };
   });
 }
 

@@ -2,11 +2,13 @@ import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-co
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { tileConfig } from './tile.js';
 
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+export { tileWasm } from './tile.js';
 
-const OURS: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig];
+const OURS: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, tileConfig];
 
 /** What the wasm package shipped before we replaced it, kept for bench/kernels.ts comparisons. */
 const shipped = new Map<string, KernelConfig>();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from './clock.js';
 import { SchedulerBusyError } from './errors.js';
-import { isPidAlive } from './scheduler.js';
+import { isPidAlive } from './zombies.js';
 import type { LockHolder } from './store/rows.js';
 import type { Store } from './store/store.js';
 

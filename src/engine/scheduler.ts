@@ -9,17 +9,19 @@ import { appendFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { DAG } from './dag.js';
-import { createRun } from './dagrun.js';
 import { coerceError, IllegalTransitionError } from './errors.js';
 import { decideRun } from './evaluate.js';
 import { taskLogPath } from './executor/task-log.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './executor/types.js';
 import type { CallbackContext } from './operator.js';
 import { nextRetryAt, shouldRetry } from './retry.js';
-import { nextDagRunInfo } from './schedule.js';
+import { createDueRuns, runsToStart } from './run-creation.js';
+import { findZombies, isPidAlive } from './zombies.js';
 import type { DagRunState, TaskState } from './states.js';
 import type { DagRunRow, RunKey, TiKey } from './store/rows.js';
 import type { AttemptEnd, QueueCandidate, Store } from './store/store.js';
+
+export { isPidAlive };
 
 export type RunEvent =
   | { type: 'run'; dagId: string; runId: string; state: DagRunState; at: Date }
@@ -56,15 +58,6 @@ export interface TickResult {
   timedOutRuns: number;
   /** When a tick next has something to do (a run due, a retry due, a run timeout), if known. */
   nextWakeAt: Date | undefined;
-}
-
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const rk = (k: RunKey): string => `${k.dagId}\u0000${k.runId}`;
@@ -171,28 +164,10 @@ export class Scheduler {
 
   #createRuns(now: Date, r: TickResult): void {
     for (const dag of this.#o.dags.values()) {
-      if (dag.schedule.kind === 'none') continue;
-      const row = this.#store.getDag(dag.dagId);
-      if (!row || row.is_paused) continue;
-      for (let i = 0; i < 10; i++) {
-        const last = this.#store.latestScheduledRun(dag.dagId);
-        const info = nextDagRunInfo(dag.scheduleInput, last?.data_interval_start ? new Date(last.data_interval_start) : undefined, now);
-        const active = this.#store.countRuns(dag.dagId, 'running') + this.#store.countRuns(dag.dagId, 'queued');
-        const full = active >= dag.maxActiveRuns;
-        this.#store.setNextDagRun(dag.dagId, {
-          next_dagrun: info?.logicalDate.toISOString() ?? null,
-          next_dagrun_data_interval_start: info?.start.toISOString() ?? null,
-          next_dagrun_data_interval_end: info?.end.toISOString() ?? null,
-          // Airflow: NULL while max_active_runs is reached; creation resumes when a run finishes.
-          next_dagrun_create_after: info && !full ? info.runAfter.toISOString() : null,
-        });
-        if (!info || full) break;
-        if (info.runAfter > now) {
-          r.nextWakeAt = earliest(r.nextWakeAt, info.runAfter);
-          break;
-        }
-        if (this.#store.getDagRunByLogicalDate(dag.dagId, info.logicalDate.toISOString())) break; // a manual run holds that date
-        const run = createRun(this.#store, dag, { runType: 'scheduled', logicalDate: info.logicalDate, dataIntervalStart: info.start, dataIntervalEnd: info.end }, now);
+      if (dag.schedule.kind === 'none' || this.#store.getDag(dag.dagId)?.is_paused !== false) continue;
+      const { created, wakeAt } = createDueRuns(this.#store, dag, now);
+      r.nextWakeAt = earliest(r.nextWakeAt, wakeAt);
+      for (const run of created) {
         r.createdRuns.push(run.run_id);
         this.#emitRun(run, now);
         this.#o.logger.info({ dagId: dag.dagId, runId: run.run_id }, 'created DAG run');
@@ -201,29 +176,14 @@ export class Scheduler {
   }
 
   #startQueuedRuns(now: Date, r: TickResult): void {
-    const start = (run: DagRunRow): void => {
+    const toStart = this.#o.runs
+      ? this.#o.runs.flatMap((k) => this.#store.getDagRun(k) ?? []).filter((x) => x.state === 'queued')
+      : [...this.#o.dags.values()].flatMap((dag) => runsToStart(this.#store, dag));
+    for (const run of toStart) {
       const started = this.#store.startDagRun({ dagId: run.dag_id, runId: run.run_id }, now.toISOString());
       this.#runs.set(rk({ dagId: run.dag_id, runId: run.run_id }), started);
       r.startedRuns.push(run.run_id);
       this.#emitRun(started, now);
-    };
-    if (this.#o.runs) {
-      for (const k of this.#o.runs) {
-        const run = this.#store.getDagRun(k);
-        if (run?.state === 'queued') start(run);
-      }
-      return;
-    }
-    for (const dag of this.#o.dags.values()) {
-      const row = this.#store.getDag(dag.dagId);
-      if (!row || row.is_paused) continue; // a run triggered on a paused DAG stays queued
-      const queued = this.#store.listDagRuns({ dagId: dag.dagId, state: 'queued', order: 'asc' }).filter((x) => x.run_type !== 'backfill');
-      if (queued.length === 0) continue;
-      let room = dag.maxActiveRuns - this.#store.countRuns(dag.dagId, 'running');
-      for (const run of queued) {
-        if (room-- <= 0) break;
-        start(run);
-      }
     }
   }
 
@@ -254,30 +214,31 @@ export class Scheduler {
 
   /** Running TIs no live attempt backs: their worker died with a previous scheduler, or stopped heartbeating. */
   #zombies(now: Date, r: TickResult): void {
-    const every = (this.#o.zombieCheckIntervalS ?? 5) * 1000;
-    if (now.getTime() - this.#lastZombieCheck < every) return;
+    if (now.getTime() - this.#lastZombieCheck < (this.#o.zombieCheckIntervalS ?? 5) * 1000) return;
     this.#lastZombieCheck = now.getTime();
-    const mine = new Set(this.#o.executor.inFlight().map(jobKey));
-    const host = this.#o.hostname ?? osHostname();
-    const alive = this.#o.isPidAlive ?? isPidAlive;
-    const threshold = (this.#o.zombieThresholdS ?? 60) * 1000;
-    const ends: AttemptEnd[] = [];
-    for (const ti of this.#store.runningTis(this.#scope)) {
+    const zombies = findZombies(
+      this.#store.runningTis(this.#scope),
+      {
+        mine: new Set(this.#o.executor.inFlight().map(jobKey)),
+        hostname: this.#o.hostname ?? osHostname(),
+        isPidAlive: this.#o.isPidAlive ?? isPidAlive,
+        thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000,
+        now,
+      },
+      (ti) => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id }),
+    );
+    const ends = zombies.map(({ ti, why }) => {
       const key = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id };
-      if (mine.has(jobKey(key))) continue;
-      const pidDead = ti.hostname === host && ti.pid !== null && !alive(ti.pid);
-      const stale = !ti.heartbeat_at || now.getTime() - new Date(ti.heartbeat_at).getTime() > threshold;
-      if (!pidDead && !stale) continue;
-      const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "try_number": ${ti.try_number}} (${pidDead ? `its process ${ti.pid} is gone` : 'no heartbeat'})`;
+      const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "try_number": ${ti.try_number}} (${why})`;
       this.#o.logger.warn(msg);
       try {
         appendFileSync(taskLogPath(this.#o.home, { ...key, tryNumber: ti.try_number }), `[${now.toISOString()}] ERROR - ${msg}; marking the attempt failed\n`);
       } catch {
         /* the log folder may be gone; the state change below is what matters */
       }
-      ends.push(this.#endFor(key, ti.try_number, 'failed', false, now, { xcoms: [], skip: [] }));
-      r.zombies++;
-    }
+      return this.#endFor(key, ti.try_number, 'failed', false, now, { xcoms: [], skip: [] });
+    });
+    r.zombies += ends.length;
     if (ends.length) this.#applyEnds(ends, now, r);
   }
 

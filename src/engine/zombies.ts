@@ -1,0 +1,33 @@
+/**
+ * Zombie detection: running task instances that no live attempt backs. On this host a dead worker pid
+ * is proof at once; elsewhere, no heartbeat for the threshold is (Airflow's scheduler_zombie_task_threshold).
+ */
+import type { TaskInstanceRow } from './store/rows.js';
+
+export interface ZombieCheck {
+  /** jobKey()s of the attempts this process's executor holds: those are alive. */
+  mine: ReadonlySet<string>;
+  hostname: string;
+  isPidAlive: (pid: number) => boolean;
+  thresholdMs: number;
+  now: Date;
+}
+
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function findZombies(running: readonly TaskInstanceRow[], c: ZombieCheck, key: (ti: TaskInstanceRow) => string): Array<{ ti: TaskInstanceRow; why: string }> {
+  const out: Array<{ ti: TaskInstanceRow; why: string }> = [];
+  for (const ti of running) {
+    if (c.mine.has(key(ti))) continue;
+    if (ti.hostname === c.hostname && ti.pid !== null && !c.isPidAlive(ti.pid)) out.push({ ti, why: `its process ${ti.pid} is gone` });
+    else if (!ti.heartbeat_at || c.now.getTime() - new Date(ti.heartbeat_at).getTime() > c.thresholdMs) out.push({ ti, why: 'no heartbeat' });
+  }
+  return out;
+}

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dagctl, json, tempHome } from './harness.js';
 
@@ -34,14 +35,17 @@ describe('dags: the DAG bag', () => {
     expect(ids).toContain('cli_daily');
     expect(ids).toContain('example_bash_chain');
     expect(ids).not.toContain('cli_broken');
-    expect(r.stderr).toContain('1 DAG file(s) failed to load; see: dagctl dags list-import-errors');
+    expect(r.stderr).toContain('2 DAG file(s) failed to load; see: dagctl dags list-import-errors');
   });
 
-  it('reports the broken file with its reason', async () => {
+  it('reports each broken file with its reason (a cycle, a bad cron)', async () => {
     const errors = json<Array<{ filename: string; stack_trace: string }>>(await cli('dags', 'list-import-errors', '-o', 'json'));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]?.filename).toMatch(/cli_broken\.ts$/);
-    expect(errors[0]?.stack_trace).toContain('cycle detected: a -> b -> a');
+    expect(errors.map((e) => path.basename(e.filename))).toEqual(['cli_bad_cron.ts', 'cli_broken.ts']);
+    expect(errors[0]?.stack_trace).toContain("schedule: '61 * * * *' is not a cron expression or preset");
+    expect(errors[1]?.stack_trace).toContain('cycle detected: a -> b -> a');
+    const table = (await cli('dags', 'list-import-errors', '-o', 'plain')).stdout.trim().split('\n');
+    expect(table).toHaveLength(2); // one line per file: the message, not the stack
+    expect(table[1]).toMatch(/cli_broken\.ts\tDagDefinitionError: DAG 'cli_broken': cycle detected: a -> b -> a\t/);
   });
 
   it('prints every listing as table, plain, yaml and json', async () => {

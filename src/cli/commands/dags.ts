@@ -37,7 +37,13 @@ function listCommands(root: ReturnType<typeof topCommand>, ctx: () => CliContext
     .addOption(outputOption())
     .action(async (o: Out) => {
       const c = ctx();
-      await withEngine(c, (engine) => c.out.rows(rowsOf(engine.importErrors()), o.output));
+      await withEngine(c, (engine) => {
+        const errors = engine.importErrors();
+        if (o.output === 'json' || o.output === 'yaml') return c.out.rows(rowsOf(errors), o.output);
+        // A table shows what went wrong; the stack (json/yaml) is for when that is not enough.
+        const rows = errors.map((e) => ({ filename: e.filename, error: e.stack_trace.split('\n')[0], timestamp: e.timestamp }));
+        c.out.rows(rows, o.output, ['filename', 'error', 'timestamp']);
+      });
     });
 }
 

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/registry/index.js';
@@ -73,6 +74,20 @@ describe('POST /predict', () => {
     expect(cells).toHaveLength(4);
     for (const v of cells) expect(v).toBeGreaterThanOrEqual(0);
     expect(Math.max(...cells)).toBeLessThanOrEqual(1);
+  });
+
+  it('leaks no tensors across predictions, heat maps and V2 calls', async () => {
+    const img = await fixture('normal-2.jpeg');
+    const once = async () => {
+      await post('/predict?explain=1', img, { 'content-type': 'image/jpeg' });
+      await post('/v2/models/pneumonia/infer', JSON.stringify({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [img.toString('base64')] }] }), {
+        'content-type': 'application/json',
+      });
+    };
+    await once();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await once();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import * as tf from '@tensorflow/tfjs-core';
 import { truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,7 @@ describe('hot reload from the registry champion', () => {
   it('switches to a newly promoted version without a restart, and requests in flight all succeed', async () => {
     const before = await predict();
     expect(before.model_version).toBe(1);
+    const tensorsBefore = tf.memory().numTensors;
     const v2 = await register('m2', 2);
     const loaded = once(server.reloader, 'loaded');
     const inFlight = Array.from({ length: 8 }, () => predict());
@@ -50,6 +52,8 @@ describe('hot reload from the registry champion', () => {
     }
     const after = await predict();
     expect(after.model_version).toBe(2);
+    // Same architecture, and the old model was disposed once its last request finished.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(after.probabilities.PNEUMONIA).not.toBe(before.probabilities.PNEUMONIA);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/model_info\{version="2",dir="[^"]+"\} 1/);

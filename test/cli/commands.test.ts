@@ -112,6 +112,18 @@ describe('trigger and follow a run', () => {
     expect(r.stdout).toMatch(/run manual__2026-02-03T00:00:00\+00:00 of cli_daily: success in /);
   });
 
+  it('--wait -o json prints the finished run with its task instances, progress staying on stderr', async () => {
+    const r = await cli('trigger', 'cli_daily', '-e', '2026-02-04', '--wait', '-o', 'json');
+    expect(r.code).toBe(0);
+    const out = json<RunRow & { task_instances: TiRow[] }>(r);
+    expect(out.state).toBe('success');
+    expect(out.task_instances.map((t) => [t.task_id, t.state])).toEqual([
+      ['hello', 'success'],
+      ['bye', 'success'],
+    ]);
+    expect(r.stderr).toContain('bye       running -> success');
+  });
+
   it('runs the queued run too (scheduler --once) and filters runs by state and count', async () => {
     const r = await cli('scheduler', '--once', '-q');
     expect(r.code).toBe(0);

@@ -101,10 +101,7 @@ function actionCommands(root: ReturnType<typeof topCommand>, ctx: () => CliConte
       const c = ctx();
       await withEngine(c, async (engine) => {
         let when: Date | undefined;
-        if (runRef !== undefined) {
-          const logical = looksLikeDate(runRef) ? parseDate(runRef, 'logical date') : resolveRun(engine, dagId, runRef).logical_date;
-          when = logical instanceof Date ? logical : logical ? new Date(logical) : undefined;
-        }
+        if (runRef !== undefined) when = looksLikeDate(runRef) ? parseDate(runRef, 'logical date') : new Date(resolveRun(engine, dagId, runRef).logical_date);
         const result = await engine.testTask(dagId, taskId, when, params);
         if (result.log) c.err.write(result.log.endsWith('\n') ? result.log : `${result.log}\n`);
         c.out.line(`state: ${result.state}`);

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { BaseOperator, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
 import { openRegistry } from '../registry/index.js';
-import { openTrackingStore } from '../tracking/index.js';
 import type { CompareResult } from './compare-models.js';
 import type { LogMetricsResult } from './log-metrics.js';
 import { registryRoot, runParams, type Project } from './ml/project.js';
+import { openPipelineTracking } from './ml/tracking.js';
 import type { TrainResult } from './train-resnet18.js';
 
 export type DeployResult = {
@@ -47,12 +47,7 @@ export class DeployOperator extends BaseOperator<DeployResult> {
 
     let mlflowVersion: string | null = null;
     if (logged) {
-      const store = await openTrackingStore({
-        trackingUri: this.#o.env.MLFLOW_TRACKING_URI,
-        fileRoot: path.join(ctx.home, 'mlruns'),
-        onUnreachable: params.pipeline.on_mlflow_unreachable,
-        logger: ctx.logger,
-      });
+      const store = await openPipelineTracking({ env: this.#o.env, home: ctx.home, params, logger: ctx.logger });
       const name = params.pipeline.model_name;
       await store.createRegisteredModel(name);
       mlflowVersion = await store.createModelVersion(name, `runs:/${logged.mlflow_run_id}/model`, logged.mlflow_run_id);

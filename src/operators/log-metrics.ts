@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BaseOperator, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
-import { openTrackingStore, type MetricPoint } from '../tracking/index.js';
+import type { MetricPoint } from '../tracking/index.js';
 import { runParams, type Project } from './ml/project.js';
+import { openPipelineTracking, withTrackingHint } from './ml/tracking.js';
 import type { TrainResult } from './train-resnet18.js';
 
 export type LogMetricsResult = {
@@ -35,15 +36,18 @@ export class LogMetricsOperator extends BaseOperator<LogMetricsResult> {
   }
 
   async execute(ctx: TaskContext): Promise<LogMetricsResult> {
+    try {
+      return await this.#log(ctx);
+    } catch (err) {
+      throw withTrackingHint(err);
+    }
+  }
+
+  async #log(ctx: TaskContext): Promise<LogMetricsResult> {
     const trained = ctx.xcomPull(this.#o.train);
     if (!trained) throw new Error(`no candidate: task '${this.#o.train.taskId}' pushed no result`);
     const params = await runParams(this.#o.project, ctx.params);
-    const store = await openTrackingStore({
-      trackingUri: this.#o.env.MLFLOW_TRACKING_URI,
-      fileRoot: path.join(ctx.home, 'mlruns'),
-      onUnreachable: params.pipeline.on_mlflow_unreachable,
-      logger: ctx.logger,
-    });
+    const store = await openPipelineTracking({ env: this.#o.env, home: ctx.home, params, logger: ctx.logger });
     const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(path.join(trained.model_dir, f), 'utf8'));
     const metadata = (await read('metadata.json')) as Record<string, unknown> & { params: unknown; git_commit: string | null; backend: { name: string; threads: number } };
     const history = (await read('history.json')) as Epoch[];

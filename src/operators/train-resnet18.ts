@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BaseOperator, type Json, type TaskContext, type TaskOptions } from '../engine/index.js';
 import { runDagctl } from './ml/child.js';
-import { confOverrides, outputDir, type Project } from './ml/project.js';
+import { confOverrides, outputDir, runParams, type Project } from './ml/project.js';
 
 export type TrainResult = {
   model_dir: string;
@@ -29,6 +29,9 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
 
   async execute(ctx: TaskContext): Promise<TrainResult> {
     const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), `attempt=${ctx.tryNumber}`, 'model');
+    // Validate params.yaml and the conf overrides here first: a bad key fails in milliseconds with a typed error
+    // naming it, instead of after a child process has started (the child validates them again, by the same loader).
+    await runParams(this.#project, ctx.params);
     const sets = confOverrides(ctx.params).flatMap((s) => ['--set', s]);
     await runDagctl(['train', '--params', this.#project.paramsFile, '--out', out, ...sets], {
       cwd: this.#project.root,

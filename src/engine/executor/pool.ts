@@ -84,6 +84,16 @@ export class ProcessPool implements Executor {
     clearTimeout(t);
   }
 
+  /** Kills what is left of a worker's process group (an attempt's subprocesses) once the worker is gone. */
+  #reapGroup(pid: number | undefined): void {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* no such group: nothing left */
+    }
+  }
+
   #busy(): number {
     let n = 0;
     for (const w of this.#workers) if (w.job) n++;
@@ -128,6 +138,7 @@ export class ProcessPool implements Executor {
 
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w);
+    this.#reapGroup(w.child.pid);
     const job = w.job;
     this.#release(w);
     if (job) {

@@ -26,8 +26,6 @@ export interface ProgressOptions {
 interface TaskView {
   state: string | null;
   tryNumber: number;
-  /** When the current state was entered (event time, ms). */
-  since: number;
   /** When the current try started running (ms). */
   startedAt?: number;
   /** Run time of the finished try (s). */
@@ -49,13 +47,13 @@ export function createProgress(opts: ProgressOptions): Progress {
   // Keyed by task id, or run id + task id when several runs are followed at once.
   const tasks = new Map<string, TaskView>();
   const keyOf = (e: { runId: string; taskId: string }): string => (opts.prefixRun ? `${e.runId}\u0000${e.taskId}` : e.taskId);
-  for (const id of opts.taskIds ?? []) tasks.set(id, { state: null, tryNumber: 0, since: 0, seq: 0 });
+  for (const id of opts.taskIds ?? []) tasks.set(id, { state: null, tryNumber: 0, seq: 0 });
   let origin: number | undefined;
   let runLabel = '';
   let runState: string = 'queued';
   const runStates = new Map<string, string>();
   let seq = 0;
-  const width = Math.max(8, ...[...tasks.keys()].map((id) => id.length));
+  const width = [...tasks.keys()].reduce((w, id) => Math.max(w, id.length), 8);
 
   function apply(event: RunEvent): string | undefined {
     const at = event.at.getTime();
@@ -70,16 +68,15 @@ export function createProgress(opts: ProgressOptions): Progress {
     }
     runLabel ||= `${event.dagId}  ${event.runId}`;
     const prev = tasks.get(keyOf(event));
-    const view: TaskView = prev ?? { state: null, tryNumber: 0, since: at, seq: 0 };
+    const view: TaskView = prev ?? { state: null, tryNumber: 0, seq: 0 };
     const before = view.state;
     if (before === event.state && view.tryNumber === event.tryNumber) return undefined;
     if (event.state === 'running') view.startedAt = at;
-    if (event.state !== null && TERMINAL.has(event.state) || event.state === 'up_for_retry') {
+    if ((event.state !== null && TERMINAL.has(event.state)) || event.state === 'up_for_retry') {
       view.duration = view.startedAt === undefined ? undefined : (at - view.startedAt) / 1000;
     }
     view.state = event.state;
     view.tryNumber = event.tryNumber;
-    view.since = at;
     view.seq = ++seq;
     tasks.set(keyOf(event), view);
     const tryText = event.tryNumber > 0 ? `  try ${event.tryNumber}` : '';

@@ -100,17 +100,24 @@ async function main(): Promise<void> {
   await pytorchComparison();
 }
 
-/** bench/pytorch_resnet18.py (helper N) prints the seed stack's figures; run it when torchvision imports. */
+/** bench/pytorch_resnet18.py (helper N) prints the seed stack's figures; run it with a python3 that imports torchvision. */
 async function pytorchComparison(): Promise<void> {
   const script = path.resolve('bench/pytorch_resnet18.py');
   if (!existsSync(script)) return;
-  const probe = await execa('python3', ['-c', 'import torchvision'], { reject: false });
-  if (probe.exitCode !== 0) {
-    console.error('bench/pytorch_resnet18.py skipped: python3 cannot import torchvision');
+  // pyenv shims often lack Debian's python3-torchvision; the system interpreter has it.
+  let python: string | undefined;
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    if ((await execa(candidate, ['-c', 'import torchvision'], { reject: false })).exitCode === 0) {
+      python = candidate;
+      break;
+    }
+  }
+  if (!python) {
+    console.error('bench/pytorch_resnet18.py skipped: no python3 here imports torchvision');
     return;
   }
-  const args = [script, '--sizes', a.sizes, '--batch', a.batch, ...(a.json ? ['--json'] : [])];
-  const r = await execa('python3', args, { reject: false, all: true });
+  const args = [script, '--sizes', a.sizes, '--batch', a.batch, '--steps', a.steps, '--infer-runs', a['infer-runs'], ...(a.json ? ['--json'] : [])];
+  const r = await execa(python, args, { reject: false, all: true });
   process.stdout.write(`${r.all ?? ''}\n`);
 }
 

@@ -87,7 +87,7 @@ async function writePlots(dir: string, history: readonly EpochRecord[], m: Metri
   await writeFile(path.join(dir, 'loss.svg'), lineChart('Loss per epoch', 'epoch', 'cross-entropy', [series('train', (e) => e.loss), series('val', (e) => e.val_loss)]));
   await writeFile(
     path.join(dir, 'accuracy.svg'),
-    lineChart('Accuracy per epoch', 'epoch', 'accuracy / AUC', [series('train acc', (e) => e.accuracy), series('val acc', (e) => e.val_accuracy), series('val AUC', (e) => e.val_auc)]),
+    lineChart('Accuracy per epoch', 'epoch', 'accuracy / AUC', [series('train acc', (e) => e.accuracy), series('val acc', (e) => e.val_accuracy), series('val AUC', (e) => e.val_auc)], 1),
   );
   await writeFile(path.join(dir, 'roc.svg'), rocChart(m?.roc ?? [], m?.auc ?? null));
   await writeFile(path.join(dir, 'confusion_matrix.svg'), confusionChart(m ?? { confusion_matrix: [[0, 0], [0, 0]], threshold: 0.5 }));

@@ -6,7 +6,7 @@ import type { Metrics, RocPoint } from './metrics.js';
  */
 const W = 480;
 const H = 360;
-const M = { l: 56, r: 16, t: 36, b: 44 };
+const M = { l: 56, r: 16, t: 48, b: 44 };
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -29,17 +29,18 @@ interface Scale {
   y: (v: number) => number;
 }
 
-function axes(x0: number, x1: number, y0: number, y1: number): { scale: Scale; svg: string } {
+function axes(x0: number, x1: number, y0: number, y1: number, integerX = false): { scale: Scale; svg: string } {
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
   const dx = x1 - x0 || 1;
   const dy = y1 - y0 || 1;
   const scale = { x: (v: number) => M.l + ((v - x0) / dx) * pw, y: (v: number) => M.t + ph - ((v - y0) / dy) * ph };
   const ticks: string[] = [`<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`];
+  // Epoch axes get whole-number ticks; others five evenly spaced ones.
+  const xTicks = integerX && dx <= 20 ? Array.from({ length: dx + 1 }, (_, i) => x0 + i) : [0, 1, 2, 3, 4].map((i) => x0 + (dx * i) / 4);
+  for (const xv of xTicks) ticks.push(`<text x="${scale.x(xv)}" y="${M.t + ph + 16}" text-anchor="middle">${integerX ? String(xv) : fmt(xv)}</text>`);
   for (let i = 0; i <= 4; i++) {
-    const xv = x0 + (dx * i) / 4;
     const yv = y0 + (dy * i) / 4;
-    ticks.push(`<text x="${scale.x(xv)}" y="${M.t + ph + 16}" text-anchor="middle">${fmt(xv)}</text>`);
     ticks.push(`<text x="${M.l - 6}" y="${scale.y(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`);
     ticks.push(`<line x1="${M.l}" x2="${M.l + pw}" y1="${scale.y(yv)}" y2="${scale.y(yv)}" stroke="#eee"/>`);
   }
@@ -51,18 +52,21 @@ export interface Series {
   points: { x: number; y: number }[];
 }
 
-export function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[]): string {
+/** `yMax` fixes the top of the y axis (1 for accuracy/AUC); otherwise the data's maximum. */
+export function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[], yMax?: number): string {
   const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
   const yMin = Math.min(0, ...ys);
-  const { scale, svg } = axes(Math.min(...xs, 1), Math.max(...xs, 1), yMin, Math.max(...ys, yMin + 1e-6));
+  const integerX = xs.every((x) => Number.isInteger(x));
+  const { scale, svg } = axes(Math.min(...xs, 1), Math.max(...xs, 1), yMin, yMax ?? Math.max(...ys, yMin + 1e-6), integerX);
   const lines = series.map((s, i) => {
     const c = COLOURS[i % COLOURS.length] as string;
     const pts = s.points.filter((p) => Number.isFinite(p.y));
     const path = pts.map((p) => `${scale.x(p.x).toFixed(1)},${scale.y(p.y).toFixed(1)}`).join(' ');
     const dots = pts.map((p) => `<circle cx="${scale.x(p.x).toFixed(1)}" cy="${scale.y(p.y).toFixed(1)}" r="3" fill="${c}"/>`).join('');
-    const legend = `<text x="${W - M.r - 110}" y="${M.t + 16 + i * 16}" fill="${c}">${esc(s.name)}</text>`;
+    // Legend in one row above the plot, where no line can cross it.
+    const legend = `<text x="${M.l + i * 110}" y="${M.t - 8}" fill="${c}">${esc(s.name)}</text>`;
     return `<polyline points="${path}" fill="none" stroke="${c}" stroke-width="2"/>${dots}${legend}`;
   });
   return frame(title, xLabel, yLabel, `${svg}\n${lines.join('\n')}`);

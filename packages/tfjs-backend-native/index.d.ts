@@ -28,4 +28,4 @@ export interface NativeInfo {
   kernels: string[];
   convImpls: string[];
 }
-export function nativeInfo(): NativeInfo | null;
+export function nativeInfo(): Promise<NativeInfo | null>;

@@ -1,7 +1,6 @@
 // Public entry of @dagctl/tfjs-backend-native (see index.d.ts and docs/native-backend.md).
 import { availableParallelism } from 'node:os';
 import { loaded } from './lib/addon.js';
-import { BACKEND_NAME, nativeKernelNames, registerNativeBackend } from './lib/backend.js';
 
 export const INSTALL_HINT =
   'install oneDNN and rebuild: apt-get install -y libdnnl-dev && npm rebuild @dagctl/tfjs-backend-native';
@@ -31,19 +30,22 @@ export async function register(opts = {}) {
   const wanted = opts.threads ?? (Number(process.env.DAGCTL_NATIVE_THREADS || 0) || availableParallelism());
   if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`threads must be a positive integer (got ${opts.threads})`);
   const threads = addon.setThreads(wanted);
-  // 'nhwc' (default) runs oneDNN's NHWC kernels on TF.js's buffers; 'blocked' lets oneDNN reorder
-  // into its preferred layouts (see src/conv.cc). Measured about equal on AVX2; kept switchable.
-  addon.setConvLayout(process.env.DAGCTL_NATIVE_CONV_LAYOUT === 'blocked' ? 'blocked' : 'nhwc');
+  // Which convolutions run on NHWC buffers and which in oneDNN's blocked layout (src/conv.cc).
+  const layout = process.env.DAGCTL_NATIVE_CONV_LAYOUT ?? 'auto';
+  addon.setConvLayout(['nhwc', 'blocked'].includes(layout) ? layout : 'auto');
   // TF.js registers its gradients when tfjs-layers loads (tfjs-core alone has none); load it first
   // so our gradient wrappers wrap those, whatever order the caller imports things in.
   await import('@tensorflow/tfjs-layers').catch(() => undefined);
+  // Loaded here, not at the top: without the addon, importing this package must not need TF.js.
+  const { BACKEND_NAME, registerNativeBackend } = await import('./lib/backend.js');
   registerNativeBackend(addon);
   return { name: BACKEND_NAME, threads };
 }
 
 /** Versions, thread count, native kernels and the oneDNN implementations chosen so far (for logs). */
-export function nativeInfo() {
+export async function nativeInfo() {
   const { addon } = loaded;
   if (!addon) return null;
+  const { nativeKernelNames } = await import('./lib/backend.js');
   return { ...addon.version(), threads: addon.getThreads(), kernels: nativeKernelNames(addon), convImpls: addon.convImpls() };
 }

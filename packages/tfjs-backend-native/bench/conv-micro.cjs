@@ -5,7 +5,7 @@ const batch = Number(process.argv[2] ?? 16);
 a.setThreads(Number(process.argv[3] ?? 2));
 // [ih, ic, k, oc, stride] after explicit padding (valid convs, as src/training/resnet.ts builds them)
 const layers = [[230, 3, 7, 64, 2], [58, 64, 3, 64, 1], [58, 64, 3, 128, 2], [30, 128, 3, 128, 1], [56, 64, 1, 128, 2], [16, 256, 3, 256, 1], [9, 512, 3, 512, 1]];
-for (const layout of (process.argv[4] ?? 'nhwc,blocked').split(',')) {
+for (const layout of (process.argv[4] ?? 'nhwc,blocked,auto').split(',')) {
 a.setConvLayout(layout);
 console.log(`layout ${layout}`);
 for (const [ih, ic, k, oc, s] of layers) {
@@ -14,7 +14,10 @@ for (const [ih, ic, k, oc, s] of layers) {
   const x = new Float32Array(batch * ih * ih * ic).fill(0.5), w = new Float32Array(k * k * ic * oc).fill(0.1);
   const y = new Float32Array(batch * oh * oh * oc), dx = new Float32Array(x.length), dw = new Float32Array(w.length);
   const flops = 2 * batch * oh * oh * oc * ic * k * k;
-  const time = (f) => { f(); const t = performance.now(); f(); f(); return (performance.now() - t) / 2; };
+  // CPU time (user+sys) rather than wall time with CPU_TIME=1: robust when other processes load the machine
+  // (use with 1 thread, or OMP_WAIT_POLICY=passive, so spinning is not counted as work).
+  const now = () => (process.env.CPU_TIME ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) : performance.now());
+  const time = (f) => { f(); const t = now(); f(); f(); return (now() - t) / 2; };
   const tf = time(() => a.conv2d(x, w, null, y, shape, false));
   const td = time(() => a.conv2dBackpropInput(y, w, dx, shape));
   const tw = time(() => a.conv2dBackpropFilter(x, y, dw, shape));

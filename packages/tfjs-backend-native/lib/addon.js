@@ -16,7 +16,7 @@ export const loaded = (() => {
   } catch (err) {
     const failure = join(root, 'build', 'failure.txt');
     const why = existsSync(failure)
-      ? readFileSync(failure, 'utf8').trim().split('\n').slice(0, 3).join(' ')
+      ? readFileSync(failure, 'utf8').split('\n')[0]
       : `${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
     return { addon: null, error: why };
   }

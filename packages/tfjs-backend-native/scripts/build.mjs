@@ -18,22 +18,26 @@ function nodeGypCommand() {
   return ['node-gyp'];
 }
 
-function fail(reason) {
+// The first line of build/failure.txt is the summary register() reports; the rest is the log.
+function fail(summary, log = '') {
   mkdirSync(dirname(failureFile), { recursive: true });
-  writeFileSync(failureFile, reason.trim() + '\n');
+  writeFileSync(failureFile, `${summary}\n${log}`);
   console.warn(`@dagctl/tfjs-backend-native: native addon NOT built (the 'native-cpu' backend will be unavailable).`);
-  console.warn(reason.trim().split('\n').slice(-15).join('\n'));
+  console.warn(summary);
+  if (log) console.warn(log.trim().split('\n').slice(-15).join('\n'));
   console.warn('To enable it: apt-get install -y libdnnl-dev g++ make && npm rebuild @dagctl/tfjs-backend-native');
   process.exit(0);
 }
 
-rmSync(failureFile, { force: true });
+// A stale addon from an earlier build must not load after this one fails.
+rmSync(join(root, 'build'), { recursive: true, force: true });
 if (process.env.DAGCTL_SKIP_NATIVE === '1') fail('skipped: DAGCTL_SKIP_NATIVE=1');
 
-const include = process.env.DNNL_INCLUDE_DIR || '/usr/include';
-if (!process.env.DNNL_INCLUDE_DIR && !existsSync(join(include, 'dnnl.hpp'))) {
-  const pc = spawnSync('pkg-config', ['--exists', 'dnnl']);
-  if (pc.status !== 0) fail(`oneDNN headers not found (no ${include}/dnnl.hpp, no pkg-config 'dnnl'); install libdnnl-dev (apt-get install -y libdnnl-dev)`);
+// Headers: $DNNL_INCLUDE_DIR, else pkg-config's includedir, else Debian/Ubuntu's /usr/include.
+const pc = spawnSync('pkg-config', ['--variable=includedir', 'dnnl'], { encoding: 'utf8' });
+const include = process.env.DNNL_INCLUDE_DIR || (pc.status === 0 && pc.stdout.trim()) || '/usr/include';
+if (!existsSync(join(include, 'dnnl.hpp'))) {
+  fail(`oneDNN headers not found (no ${join(include, 'dnnl.hpp')}); install libdnnl-dev (apt-get install -y libdnnl-dev)`);
 }
 
 // Offline machines: node-gyp would download Node's headers; point it at the installed ones instead.
@@ -44,6 +48,9 @@ if (existsSync(join(prefix, 'include', 'node', 'common.gypi'))) args.push(`--nod
 const [cmd, ...pre] = nodeGypCommand();
 const r = spawnSync(cmd, [...pre, ...args], { cwd: root, encoding: 'utf8', env: process.env });
 if (r.status !== 0) {
-  fail(`node-gyp ${args.join(' ')} failed (exit ${r.status ?? r.error?.message}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+  fail(
+    `compiling the addon failed (node-gyp exit ${r.status ?? r.error?.message}; is a C++ compiler installed? log: ${failureFile})`,
+    (r.stdout ?? '') + (r.stderr ?? ''),
+  );
 }
 console.log('@dagctl/tfjs-backend-native: built build/Release/tfjs_native.node');

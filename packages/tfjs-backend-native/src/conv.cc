@@ -1,10 +1,10 @@
 // Conv2D forward (optionally fused bias + ReLU), backward-data and backward-weights on oneDNN.
-// TF.js tensors are NHWC activations and HWIO filters. Two ways to run them (setConvLayout):
-//  - "blocked" (default): let oneDNN pick its preferred (blocked, e.g. nChw8c) layouts and reorder
-//    activations in and out; on AVX2 its blocked kernels are much faster than its NHWC ones, which
-//    pays for the extra memory passes (this is what PyTorch's mkldnn path does too);
-//  - "nhwc": run directly on the NHWC buffers (no reorders).
-// Filters are always reordered from HWIO to what the kernel wants (they are small).
+// TF.js tensors are NHWC activations and HWIO filters. Each primitive kind runs either directly on
+// the NHWC buffers, or in oneDNN's preferred blocked layout (nChw8c on AVX2) with reorders in and
+// out, as PyTorch's mkldnn path does. setConvLayout picks: "auto" (default) = forward and
+// backward-data on NHWC, backward-weights blocked, which measured fastest on AVX2 (CPU time per
+// ResNet18 layer: NHWC wins conv1's forward 2x, blocked wins 3x3 backward-weights by 20-100%);
+// "nhwc" or "blocked" for all three. Filters are always reordered from HWIO (they are small).
 #include <memory>
 
 #include "common.h"
@@ -16,7 +16,8 @@ using dt = memory::data_type;
 
 namespace {
 
-bool g_blocked = true;
+enum Kind { kFwd = 0, kBwdData = 1, kBwdWeights = 2 };
+bool g_blocked[3] = {false, false, true};
 
 struct ConvShape {
   int64_t n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
@@ -27,8 +28,8 @@ struct ConvShape {
   memory::dims dil() const { return {dh - 1, dw - 1}; }  // TF counts dilation from 1, oneDNN from 0
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
-  std::string k(int64_t extra) const {
-    return key({n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, extra, g_blocked ? 1 : 0});
+  std::string k(Kind kind, int64_t extra) const {
+    return key({n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, extra, g_blocked[kind] ? 1 : 0});
   }
 };
 
@@ -41,15 +42,14 @@ ConvShape shapeOf(const Napi::Value& v) {
 }
 
 memory::desc md(const memory::dims& d, tag t) { return memory::desc(d, dt::f32, t); }
-tag act() { return g_blocked ? tag::any : tag::nhwc; }
-
-convolution_forward::desc fwdDesc(const ConvShape& s, bool bias) {
+convolution_forward::desc fwdDesc(const ConvShape& s, bool bias, Kind kind) {
+  tag act = g_blocked[kind] ? tag::any : tag::nhwc;
   if (bias)
-    return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act()),
-                                     md(s.wei(), tag::any), md({s.oc}, tag::x), md(s.dst(), act()), s.strides(),
+    return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act),
+                                     md(s.wei(), tag::any), md({s.oc}, tag::x), md(s.dst(), act), s.strides(),
                                      s.dil(), s.padL(), s.padR());
-  return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act()),
-                                   md(s.wei(), tag::any), md(s.dst(), act()), s.strides(), s.dil(), s.padL(),
+  return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act),
+                                   md(s.wei(), tag::any), md(s.dst(), act), s.strides(), s.dil(), s.padL(),
                                    s.padR());
 }
 
@@ -128,14 +128,14 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   bool hasBias = !isNull(info[2]);
   bool relu = info[5].As<Napi::Boolean>().Value();
   auto& e = cpuEngine();
-  Fwd& f = fwdCache.get(s.k(hasBias * 2 + relu), [&] {
+  Fwd& f = fwdCache.get(s.k(kFwd, hasBias * 2 + relu), [&] {
     primitive_attr attr;
     if (relu) {
       post_ops po;
       po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
       attr.set_post_ops(po);
     }
-    auto pd = convolution_forward::primitive_desc(fwdDesc(s, hasBias), attr, e);
+    auto pd = convolution_forward::primitive_desc(fwdDesc(s, hasBias, kFwd), attr, e);
     Fwd r{pd, convolution_forward(pd), {}, {}, {}};
     r.src.init(md(s.src(), tag::nhwc), pd.src_desc(), true);
     r.wei.init(md(s.wei(), tag::hwio), pd.weights_desc(), true);
@@ -158,10 +158,11 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
 Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   ConvShape s = shapeOf(info[3]);
   auto& e = cpuEngine();
-  BwdData& b = bwdDataCache.get(s.k(0), [&] {
-    auto hint = convolution_forward::primitive_desc(fwdDesc(s, false), e);
-    convolution_backward_data::desc d(algorithm::convolution_direct, md(s.src(), act()), md(s.wei(), tag::any),
-                                      md(s.dst(), act()), s.strides(), s.dil(), s.padL(), s.padR());
+  BwdData& b = bwdDataCache.get(s.k(kBwdData, 0), [&] {
+    auto hint = convolution_forward::primitive_desc(fwdDesc(s, false, kBwdData), e);
+    tag act = g_blocked[kBwdData] ? tag::any : tag::nhwc;
+    convolution_backward_data::desc d(algorithm::convolution_direct, md(s.src(), act), md(s.wei(), tag::any),
+                                      md(s.dst(), act), s.strides(), s.dil(), s.padL(), s.padR());
     auto pd = convolution_backward_data::primitive_desc(d, e, hint);
     BwdData r{pd, convolution_backward_data(pd), {}, {}, {}};
     r.dy.init(md(s.dst(), tag::nhwc), pd.diff_dst_desc(), true);
@@ -183,14 +184,15 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
 Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   ConvShape s = shapeOf(info[3]);
   auto& e = cpuEngine();
-  BwdWeights& b = bwdWeightsCache.get(s.k(0), [&] {
-    auto hint = convolution_forward::primitive_desc(fwdDesc(s, false), e);
-    convolution_backward_weights::desc d(algorithm::convolution_direct, md(s.src(), act()), md(s.wei(), tag::any),
-                                         md(s.dst(), act()), s.strides(), s.dil(), s.padL(), s.padR());
+  BwdWeights& b = bwdWeightsCache.get(s.k(kBwdWeights, 0), [&] {
+    auto hint = convolution_forward::primitive_desc(fwdDesc(s, false, kBwdWeights), e);
+    tag act = g_blocked[kBwdWeights] ? tag::any : tag::nhwc;
+    convolution_backward_weights::desc d(algorithm::convolution_direct, md(s.src(), act), md(s.wei(), tag::any),
+                                         md(s.dst(), act), s.strides(), s.dil(), s.padL(), s.padR());
     auto pd = convolution_backward_weights::primitive_desc(d, e, hint);
     // oneDNN 2.6's jit_1x1 backward-weights kernel returns wrong sums for strided 1x1 convolutions
     // on NHWC input with batch > 1 (ResNet's downsample shortcuts); take the next implementation.
-    if (s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && !g_blocked) {
+    if (s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && !g_blocked[kBwdWeights]) {
       while (std::string(pd.impl_info_str()).find("1x1") != std::string::npos && pd.next_impl()) {
       }
     }
@@ -210,13 +212,17 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setConvLayout("blocked" | "nhwc"); returns the previous one.
+// setConvLayout("auto" | "nhwc" | "blocked").
 Napi::Value SetConvLayout(const Napi::CallbackInfo& info) {
-  std::string prev = g_blocked ? "blocked" : "nhwc";
   std::string v = info[0].As<Napi::String>().Utf8Value();
-  if (v != "blocked" && v != "nhwc") throw Napi::Error::New(info.Env(), "conv layout must be 'blocked' or 'nhwc'");
-  g_blocked = v == "blocked";
-  return Napi::String::New(info.Env(), prev);
+  if (v == "auto") {
+    g_blocked[kFwd] = false, g_blocked[kBwdData] = false, g_blocked[kBwdWeights] = true;
+  } else if (v == "nhwc" || v == "blocked") {
+    for (bool& b : g_blocked) b = v == "blocked";
+  } else {
+    throw Napi::Error::New(info.Env(), "conv layout must be 'auto', 'nhwc' or 'blocked'");
+  }
+  return info.Env().Undefined();
 }
 
 // Names of the implementations oneDNN picked, for the docs/profile ("jit:avx2" vs "ref").

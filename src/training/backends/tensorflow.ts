@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activator } from './activator.js';
 import { importOptional } from './optional-import.js';
@@ -16,11 +17,12 @@ function tfjsNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): A
     name: 'tensorflow',
     package: pkg,
     hint: HINT,
-    async activate({ threads }) {
+    async activate() {
       await importOptional(pkg);
       if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but the 'tensorflow' backend did not initialise`);
-      // libtensorflow sizes its intra-op pool to the machine's cores by default; we do not override it.
-      return threads;
+      // libtensorflow sizes its intra-op pool to the machine's cores and tfjs-node offers no
+      // setting, so a requested thread count is not applied; report what it uses.
+      return availableParallelism();
     },
   };
 }

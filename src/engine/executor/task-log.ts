@@ -60,9 +60,20 @@ function rootLogger(): Logger {
   return root;
 }
 
+/** The run folder usually exists already (an earlier task of the run made it): one mkdir, not a recursive walk. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') mkdirSync(dir, { recursive: true });
+    else if (code !== 'EEXIST') throw e;
+  }
+}
+
 /** Opens (appends to) the attempt's log file and a logger bound to the attempt. */
 export function openTaskLog(file: string, bindings: Record<string, unknown>, level = 'info'): TaskLog {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeDir(path.dirname(file));
   const id = nextId++;
   files.set(id, openSync(file, 'a'));
   const logger = rootLogger().child({ logId: id, ...bindings }, { level });

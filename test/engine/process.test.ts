@@ -120,13 +120,19 @@ describe('facade', () => {
 });
 
 describe('crash safety', () => {
-  it('refuses a second scheduler on the same database', async () => {
+  it('refuses a second scheduler on the same database; waitForRun then watches the scheduler run it', async () => {
     const ac = new AbortController();
     const first = engine.runScheduler({ signal: ac.signal });
     const other = await openEngine({ home, dagsFolders: [DAGS], parallelism: 1, logger: silent });
     try {
       await waitFor(() => other.schedulerAlive(), 'the first scheduler to take the lock');
       await expect(other.runScheduler({ once: true })).rejects.toBeInstanceOf(SchedulerBusyError);
+      // With a scheduler alive, waitForRun only watches the database, reporting what the scheduler does.
+      const run = other.triggerDagRun('proc_chain');
+      const seen: string[] = [];
+      const done = await other.waitForRun('proc_chain', run.run_id, { onEvent: (e) => e.type === 'task' && e.state === 'success' && seen.push(e.taskId) });
+      expect(done.state).toBe('success');
+      expect(seen).toEqual(['a', 'b', 'c']);
     } finally {
       ac.abort();
       await first;

@@ -2,6 +2,7 @@ import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseParams } from '../../src/params/index.js';
+import { dataVersion, gitCommit } from '../../src/training/artifacts.js';
 import { augmentImage } from '../../src/training/augment.js';
 import { streamBatches } from '../../src/training/batches.js';
 import { loadKaggleData, resolveSplitDir, scanClassFolder, stratifiedSplit, type SkippedFile } from '../../src/training/dataset.js';
@@ -128,5 +129,17 @@ describe('batches', () => {
     expect(Array.from(a)).not.toEqual(Array.from(img));
     const id = augmentImage(img, 24, { ...p, rotation_deg: 0, shift: 0, zoom: 0 }, createRng(1));
     id.forEach((v, i) => expect(v).toBeCloseTo(img[i] as number, 5));
+  });
+});
+
+describe('provenance', () => {
+  it('reads the data version from <data.dir>.dvc and the git commit, null when absent', async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, 'chest_xray'));
+    expect(await dataVersion(path.join(root, 'chest_xray'))).toBeNull();
+    await writeFile(path.join(root, 'chest_xray.dvc'), 'outs:\n- md5: 70aad9a4563a538568e5e2fa3946da22.dir\n  size: 5280400\n  nfiles: 600\n  hash: md5\n  path: chest_xray\n');
+    expect(await dataVersion(path.join(root, 'chest_xray/'))).toBe('70aad9a4563a538568e5e2fa3946da22.dir');
+    expect(await gitCommit(root)).toBeNull();
+    expect(await gitCommit(process.cwd())).toMatch(/^[0-9a-f]{40}$/);
   });
 });

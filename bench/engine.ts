@@ -63,6 +63,8 @@ async function idleCpu(engine: Engine): Promise<{ percent: number; ms: number }>
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const used = process.cpuUsage(before);
   const wall = performance.now() - t0;
+  // Guard against measuring nothing: the scheduler must hold the lock for the whole window.
+  if (!engine.schedulerAlive()) throw new Error('the scheduler was not running during the idle measurement');
   controller.abort();
   await running;
   const cpuMs = (used.user + used.system) / 1000;

@@ -1,6 +1,6 @@
 import type { DagRunRow, Engine, RunEvent, TaskInstanceRow } from '../engine/service.js';
 import type { CliContext } from './context.js';
-import { RunFailedError } from './errors.js';
+import { CliError, RunFailedError } from './errors.js';
 import type { OutputFormat } from './output.js';
 import { formatDuration } from './parse.js';
 import { createProgress, summaryRows, SUMMARY_COLUMNS, type Progress } from './progress.js';
@@ -14,6 +14,12 @@ export function progressFor(ctx: CliContext, engine: Engine, dagId: string): Pro
   });
 }
 
+/** The DAG's topological order reads like the graph; ids the order does not know go last. */
+function sortByOrder(tis: readonly TaskInstanceRow[], order: readonly string[]): TaskInstanceRow[] {
+  const rank = new Map(order.map((id, i) => [id, i]));
+  return [...tis].sort((a, b) => (rank.get(a.task_id) ?? order.length) - (rank.get(b.task_id) ?? order.length));
+}
+
 function seconds(run: DagRunRow): number | null {
   if (!run.start_date || !run.end_date) return null;
   return (new Date(run.end_date).getTime() - new Date(run.start_date).getTime()) / 1000;
@@ -24,9 +30,7 @@ function seconds(run: DagRunRow): number | null {
  * or the run row with its task instances in json/yaml. Throws RunFailedError when the run failed.
  */
 export function printOutcome(ctx: CliContext, run: DagRunRow, unordered: readonly TaskInstanceRow[], format: OutputFormat, order: readonly string[] = []): void {
-  // The DAG's topological order reads like the graph; ids the order does not know go last.
-  const rank = new Map(order.map((id, i) => [id, i]));
-  const tis = [...unordered].sort((a, b) => (rank.get(a.task_id) ?? order.length) - (rank.get(b.task_id) ?? order.length));
+  const tis = sortByOrder(unordered, order);
   if (format === 'json' || format === 'yaml') {
     ctx.out.object({ ...run, task_instances: tis }, format);
   } else {
@@ -49,6 +53,17 @@ export async function followRun(ctx: CliContext, engine: Engine, run: DagRunRow,
     progress.finish();
   }
   const order = engine.listTasks(final.dag_id).map((t) => t.task_id);
-  printOutcome(ctx, final, engine.taskInstances(final.dag_id, final.dag_run_id), format, order);
+  const tis = engine.taskInstances(final.dag_id, final.dag_run_id);
+  if (final.state !== 'success' && final.state !== 'failed') {
+    // Ctrl-C / SIGTERM: the run is not over; say where it stands and how it gets finished.
+    ctx.out.rows(summaryRows(sortByOrder(tis, order)), format === 'json' || format === 'yaml' ? 'table' : format, SUMMARY_COLUMNS);
+    throw new CliError(
+      `stopped following ${final.dag_run_id} of ${final.dag_id}; the run is still ${final.state}`,
+      `start \`dagctl scheduler\` to finish it; check on it with \`dagctl tasks states-for-dag-run ${final.dag_id} ${final.dag_run_id}\``,
+      'interrupted',
+      130,
+    );
+  }
+  printOutcome(ctx, final, tis, format, order);
   return final;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dagctl, REPO, tempHome } from './harness.js';
+import { dagctl, FIXTURE_DAGS, REPO, tempHome } from './harness.js';
 
 // The real executable, as a user runs it: node + tsx, its own process, real exit codes.
 let home: string;
@@ -36,6 +36,28 @@ describe('bin/dagctl.js', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: --conf is not valid JSON \([^\n]*\)\nhint: pass a JSON object, e.g. -c '\{"key": "value"\}'$/);
+  });
+
+  it('Ctrl-C while following a run exits 130 and says how the run gets finished', async () => {
+    const child = execa('node', [path.join(REPO, 'bin/dagctl.js'), 'trigger', 'cli_slow', '--wait'], {
+      cwd: REPO,
+      env: { ...env(), DAGCTL_DAGS_FOLDER: FIXTURE_DAGS, DAGCTL_LOG_LEVEL: 'error' },
+      reject: false,
+      forceKillAfterDelay: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr?.on('data', (b: Buffer) => {
+        seen += b.toString();
+        if (/nap\s+queued -> running/.test(seen)) resolve();
+      });
+      child.once('exit', () => reject(new Error(`exited before the task started:\n${seen}`)));
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toMatch(/│ nap\s+│ running/);
+    expect(r.stderr).toMatch(/error: stopped following manual__\S+ of cli_slow; the run is still running\nhint: start `dagctl scheduler` to finish it/);
   });
 
   it('with a scheduler alive, trigger --wait only watches; a second scheduler is refused; SIGTERM stops it cleanly', async () => {

@@ -28,7 +28,11 @@ beforeAll(async () => {
   engine = await openEngine({ home, dagsFolders: [DAGS], parallelism: 2, logger: silent });
 });
 afterAll(async () => {
+  // Every worker that ran an attempt must be gone once the engine is closed (no leaked processes).
+  const pids = new Set(engine.listDagRuns().flatMap((r) => engine.taskInstances(r.dag_id, r.run_id).flatMap((t) => (t.pid ? [t.pid] : []))));
+  pids.delete(process.pid);
   await engine.close();
+  await waitFor(() => [...pids].every((pid) => !isPidAlive(pid)), `worker processes ${[...pids].join(', ')} to exit`, 10_000);
   cleanup();
 });
 

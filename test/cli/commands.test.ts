@@ -124,6 +124,18 @@ describe('trigger and follow a run', () => {
     expect(r.stderr).toContain('bye       running -> success');
   });
 
+  it('--wait on a paused DAG stops at once with the unpause hint; the run stays queued', async () => {
+    await cli('dags', 'pause', 'cli_daily');
+    try {
+      const r = await cli('trigger', 'cli_daily', '-e', '2026-02-05', '--wait');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: DAG 'cli_daily' is paused, so its queued run will not start\nhint: unpause it with `dagctl dags unpause cli_daily`/);
+      expect((await cli('dags', 'state', 'cli_daily', '2026-02-05')).stdout.trim()).toBe('queued');
+    } finally {
+      await cli('dags', 'unpause', 'cli_daily');
+    }
+  });
+
   it('runs the queued run too (scheduler --once) and filters runs by state and count', async () => {
     const r = await cli('scheduler', '--once', '-q');
     expect(r.code).toBe(0);

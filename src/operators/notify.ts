@@ -1,5 +1,5 @@
-import { BaseOperator, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
-import { notifyAll, type RunSummary } from '../notify/index.js';
+import { BaseOperator, NonRetryableError, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { notifyAll, NotifyError, NotifyFailedError, type RunSummary } from '../notify/index.js';
 import type { CheckNewDataResult } from './check-new-data.js';
 import type { CompareResult } from './compare-models.js';
 import type { DeployResult } from './deploy.js';
@@ -66,13 +66,31 @@ export class NotifyOperator extends BaseOperator<{ channels: { channel: string; 
   }
 
   async execute(ctx: TaskContext): Promise<{ channels: { channel: string; status: string }[] }> {
-    const failed = Object.values(this.#o.tasks)
-      .filter((t) => ctx.xcomPull(t) === undefined && t.taskId !== this.#o.tasks.deploy.taskId)
-      .map((t) => t.taskId);
-    const check = ctx.xcomPull(this.#o.tasks.check);
-    const summary = summarise(ctx, this.#o.tasks, check && !check.proceed ? [] : failed);
+    const t = this.#o.tasks;
+    const check = ctx.xcomPull(t.check);
+    const summary = summarise(ctx, t, check && !check.proceed ? [] : failedTasks(ctx, t));
     ctx.logger.info({ decision: summary.decision }, summary.reason);
-    const results = await notifyAll(summary, { env: this.#o.env, logger: ctx.logger });
-    return { channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
+    try {
+      const results = await notifyAll(summary, { env: this.#o.env, logger: ctx.logger });
+      return { channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
+    } catch (err) {
+      // The engine records only the message: keep the hint in it, and do not retry what retrying cannot fix
+      // (an archived Slack channel, a mailbox the server refuses for good).
+      if (!(err instanceof NotifyFailedError)) throw err;
+      const message = `${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`;
+      throw err.retryable ? new NotifyError(message, err.code, err.hint, true, { cause: err }) : new NonRetryableError(message, { cause: err, ...(err.hint ? { hint: err.hint } : {}) });
+    }
   }
+}
+
+/**
+ * The tasks that failed, from the XComs present. Up to compare_models the pipeline is a chain, so the first task
+ * without a result is the one that failed (the ones after it never ran: upstream_failed). Deploy has no result
+ * either when the gate kept the champion, so it counts as failed only when the gate said promote.
+ */
+function failedTasks(ctx: Pick<TaskContext, 'xcomPull'>, t: PipelineTasks): string[] {
+  const chain = [t.check, t.pull, t.train, t.logMetrics, t.compare];
+  const first = chain.find((task) => ctx.xcomPull(task) === undefined);
+  if (first) return [first.taskId];
+  return ctx.xcomPull(t.compare)?.promote === true && ctx.xcomPull(t.deploy) === undefined ? [t.deploy.taskId] : [];
 }

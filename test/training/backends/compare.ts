@@ -1,6 +1,9 @@
 // Test helpers: run one kernel on a named backend from plain arrays, and compare results.
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedAttrMap } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** A kernel function called directly, bypassing the registry (e.g. ours where a dispatcher is registered). */
+export type DirectKernel = (args: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs?: NamedAttrMap }) => TensorInfo;
 
 export interface KernelCall {
   kernel: string;
@@ -9,11 +12,22 @@ export interface KernelCall {
 }
 
 /** Tensors are built from arrays on `backend` itself: moving tensors between backends is not exact in tfjs 4.22. */
-export async function runOn(backend: string, call: KernelCall): Promise<{ data: Float32Array; shape: number[]; dtype: string }> {
+export async function runOn(
+  backend: string,
+  call: KernelCall,
+  direct?: DirectKernel,
+): Promise<{ data: Float32Array; shape: number[]; dtype: string }> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const inputs: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(call.inputs)) inputs[name] = tf.tensor(t.data, t.shape, t.dtype ?? 'float32');
+    if (direct !== undefined) {
+      const kernelBackend = tf.backend();
+      const out = direct({ inputs, backend: kernelBackend, attrs: call.attrs as NamedAttrMap });
+      const data = Float32Array.from(kernelBackend.readSync(out.dataId) as Float32Array);
+      kernelBackend.disposeData(out.dataId);
+      return { data, shape: out.shape, dtype: out.dtype };
+    }
     const out = tf.engine().runKernel(call.kernel, inputs, call.attrs as NamedAttrMap) as tf.Tensor;
     return { data: Float32Array.from(out.dataSync()), shape: out.shape, dtype: out.dtype };
   });

@@ -2,16 +2,15 @@ import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-co
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { rememberShippedKernel } from './shipped.js';
 import { tileConfig } from './tile.js';
 
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+export { shippedWasmKernel } from './shipped.js';
 export { tileWasm } from './tile.js';
 
 const OURS: readonly KernelConfig[] = [conv2dBackpropFilterConfig, conv2dBackpropInputConfig, tileConfig];
-
-/** What the wasm package shipped before we replaced it, kept for bench/kernels.ts comparisons. */
-const shipped = new Map<string, KernelConfig>();
 
 /**
  * Installs the kernels the wasm backend needs to train conv nets. Idempotent. Our kernels only
@@ -23,13 +22,9 @@ export function registerWasmTrainingKernels(): void {
     const current = getKernel(config.kernelName, 'wasm');
     if (current === config) continue;
     if (current !== undefined) {
-      if (!shipped.has(config.kernelName)) shipped.set(config.kernelName, current);
+      rememberShippedKernel(current);
       unregisterKernel(config.kernelName, 'wasm');
     }
     registerKernel(config);
   }
-}
-
-export function shippedWasmKernel(kernelName: string): KernelConfig | undefined {
-  return shipped.get(kernelName);
 }

@@ -74,7 +74,7 @@ export class Scheduler {
   readonly #runs = new Map<string, DagRunRow>();
   readonly #callbacks = new Set<Promise<void>>();
   #lastZombieCheck = 0;
-  /** Called when executor events arrive (the daemon flushes them at once). */
+  /** Called when an attempt finished (the daemon flushes it at once, to schedule its downstream). */
   onWork: () => void = () => {};
 
   constructor(o: SchedulerOptions) {
@@ -82,9 +82,26 @@ export class Scheduler {
     this.#store = o.store;
     this.#scope = o.runs ? { runs: o.runs, excludeBackfill: false } : { excludeBackfill: true };
     o.executor.onEvent((e) => {
-      this.#pending.push(e);
-      this.onWork();
+      // A start is recorded at once, before the executor hands the attempt over (it sends on the next
+      // microtask): if this process dies, the attempt is `running` in the database, so it is detected as a
+      // zombie and retried as a new try, never silently re-run under the same try number.
+      if (e.type === 'started') this.#recordStart(e);
+      else {
+        this.#pending.push(e);
+        this.onWork();
+      }
     });
+  }
+
+  #recordStart(e: Extract<ExecutorEvent, { type: 'started' }>): void {
+    const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
+    try {
+      this.#store.startAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
+      this.#emitTask(key, 'running', e.job.tryNumber, e.at);
+    } catch (err) {
+      if (!(err instanceof IllegalTransitionError)) throw err;
+      this.#o.logger.warn({ ...key, err: err.message }, 'attempt started but its task instance changed meanwhile');
+    }
   }
 
   /** Attempts that were queued to an executor that no longer exists go back to scheduled (startup). */
@@ -264,36 +281,15 @@ export class Scheduler {
     return { key, tryNumber, state, nextRetryAt: retryAt, xcoms: extra.xcoms, skip: extra.skip, fromQueued: true };
   }
 
+  /** Records finished attempts (starts are recorded as they happen, in #recordStart). */
   #applyEvents(now: Date, r: TickResult): void {
     if (this.#pending.length === 0) return;
-    const events = this.#pending.splice(0);
-    const ends: AttemptEnd[] = [];
-    // An attempt that started and finished within one batch is recorded by its end alone (one UPDATE, not two).
-    const startedBy = new Map<string, { pid: number; hostname: string; startedAt: string }>();
-    const finished = new Set(events.flatMap((e) => (e.type === 'finished' ? [`${jobKey(e.job)}\u0000${e.job.tryNumber}`] : [])));
-    this.#store.transaction(() => {
-      for (const e of events) {
-        const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
-        if (e.type === 'started') {
-          if (finished.has(`${jobKey(e.job)}\u0000${e.job.tryNumber}`)) {
-            startedBy.set(`${jobKey(e.job)}\u0000${e.job.tryNumber}`, { pid: e.pid, hostname: e.hostname, startedAt: e.at.toISOString() });
-            this.#emitTask(key, 'running', e.job.tryNumber, now);
-            continue;
-          }
-          try {
-            this.#store.startAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
-            this.#emitTask(key, 'running', e.job.tryNumber, now);
-          } catch (err) {
-            if (!(err instanceof IllegalTransitionError)) throw err;
-            this.#o.logger.warn({ ...key, err: err.message }, 'attempt started but its task instance changed meanwhile');
-          }
-        } else {
-          const res = e.result;
-          const end = this.#endFor(key, e.job.tryNumber, res.outcome, res.error?.nonRetryable ?? false, e.at, { xcoms: res.xcoms, skip: res.skip }, e.job.maxTries);
-          const by = startedBy.get(`${jobKey(e.job)}\u0000${e.job.tryNumber}`);
-          ends.push({ ...end, ...by, endedAt: e.at.toISOString() });
-        }
-      }
+    const ends = this.#pending.splice(0).flatMap((e) => {
+      if (e.type !== 'finished') return [];
+      const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
+      const res = e.result;
+      const end = this.#endFor(key, e.job.tryNumber, res.outcome, res.error?.nonRetryable ?? false, e.at, { xcoms: res.xcoms, skip: res.skip }, e.job.maxTries);
+      return [{ ...end, endedAt: e.at.toISOString() }];
     });
     if (ends.length) this.#applyEnds(ends, now, r);
   }

@@ -171,9 +171,12 @@ export class ProcessPool implements Executor {
       const job = this.#queue.shift()!;
       w.job = job;
       if (job.executionTimeout !== undefined) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
-      this.#send(w, { type: 'run', job });
-      // The attempt is running once its worker has it; reported here, which saves an IPC round per attempt.
+      // Reported as started before it is sent (the listener records it synchronously), so the database
+      // never holds `queued` for an attempt a worker is already running. No IPC round trip is needed for it.
       this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at: this.#o.clock.now() });
+      queueMicrotask(() => {
+        if (w.job === job) this.#send(w, { type: 'run', job });
+      });
     }
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BaseOperator, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
 import { openRegistry } from '../registry/index.js';
 import { decide, type EvaluatedModel, type GateDecision } from '../promotion/gate.js';
-import { mcnemar, type McNemarResult } from '../training/metrics.js';
+import { mcnemar, type McNemarResult } from '../training/index.js';
 import { evaluateInChild, type ChildEvaluation } from './ml/evaluate-child.js';
 import { outputDir, registryRoot, runParams, type Project } from './ml/project.js';
 import type { TrainResult } from './train-resnet18.js';

@@ -1,5 +1,8 @@
 import { QueueFullError } from './errors.js';
 
+/** Requests admitted at once (decoding + waiting + running); one more gets 503. */
+export const DEFAULT_QUEUE_CAPACITY = 32;
+
 /** A place in the queue: run the inference step through it, then leave. */
 export interface Ticket {
   /** Runs `job` after every job admitted earlier has finished its run. */

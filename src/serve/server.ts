@@ -4,7 +4,8 @@ import { createMetrics, type ServeMetrics } from './metrics.js';
 import { ModelHolder } from './model-holder.js';
 import { loadServedModel, type ServedModel } from './model.js';
 import { InferenceService } from './inference.js';
-import { InferenceQueue } from './queue.js';
+import { DEFAULT_QUEUE_CAPACITY, InferenceQueue } from './queue.js';
+export { DEFAULT_QUEUE_CAPACITY } from './queue.js';
 import { Reloader } from './reloader.js';
 import { installErrorHandlers } from './routes/errors.js';
 import { opsRoutes } from './routes/ops.js';
@@ -43,7 +44,6 @@ export interface RunningServer {
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_QUEUE_CAPACITY = 32;
 const SERVER_VERSION = '0.1.0';
 
 /**

@@ -2,8 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { openRegistry } from '../../registry/index.js';
-import { initBackend, isBackendName, releaseBackend, type BackendName } from '../../training/backends/index.js';
-import { championSource, DEFAULT_QUEUE_CAPACITY, folderSource, pinnedVersionSource, startServer, type ModelSource } from '../../serve/index.js';
+import { isBackendName, type BackendName } from '../../training/backends/types.js';
+import type { ModelSource } from '../../serve/index.js';
+import { DEFAULT_QUEUE_CAPACITY } from '../../serve/queue.js';
 import { topCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -33,7 +34,9 @@ function megabytes(raw: string): number {
 }
 
 /** `--model`: 'champion' follows the registry, a number pins a registered version, anything else is a folder. */
-export function resolveModelSource(ref: string, c: CliContext): ModelSource {
+export async function resolveModelSource(ref: string, c: CliContext): Promise<ModelSource> {
+  // Loaded on use: fastify and TF.js cost seconds of start-up that `dagctl --help` should not pay.
+  const { championSource, folderSource, pinnedVersionSource } = await import('../../serve/index.js');
   const registryRoot = path.join(c.config.home, 'registry');
   if (ref === 'champion') return championSource(openRegistry({ root: registryRoot, logger: c.logger }));
   const version = /^v?(\d+)$/.exec(ref);
@@ -57,7 +60,9 @@ const serve: CommandModule = (ctx) =>
     .action(async (o: ServeFlags) => {
       const c = ctx();
       if (o.backend !== 'auto' && !isBackendName(o.backend)) throw new UsageError(`unknown backend ${o.backend}`, 'use auto, tensorflow, native-cpu, wasm, webgpu or cpu');
-      const source = resolveModelSource(o.model, c);
+      const source = await resolveModelSource(o.model, c);
+      const { startServer } = await import('../../serve/index.js');
+      const { initBackend, releaseBackend } = await import('../../training/backends/index.js');
       const backend = await initBackend(o.backend as BackendName | 'auto', c.logger);
       const stop = stopOnSignals();
       try {

@@ -4,6 +4,11 @@ import { exitCodeOf, formatError } from './errors.js';
 import { buildProgram } from './program.js';
 
 // The process boundary: the only place that calls process.exit.
+// `dagctl … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const io = processIo();
 const program = buildProgram(io);
 try {

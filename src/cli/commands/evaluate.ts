@@ -20,11 +20,12 @@ interface EvaluateFlags {
   backend: BackendName | 'auto';
 }
 
-/**
- * What `--model` means, in one place so the registry's `champion` / version numbers can be added here:
- * today, a model folder written by `dagctl train`.
- */
-export function resolveModelDir(ref: string, c: CliContext): string {
+/** What `--model` means, in one place: `champion` or a version number from the registry, or a model folder. */
+export async function resolveModelDir(ref: string, c: CliContext): Promise<string> {
+  if (ref === 'champion' || /^v?\d+$/.test(ref)) {
+    const { openRegistry } = await import('../../registry/index.js');
+    return (await openRegistry({ root: path.join(c.config.home, 'registry'), logger: c.logger }).resolve(ref)).dir;
+  }
   const dir = path.resolve(c.cwd, ref);
   if (!existsSync(path.join(dir, 'model.json'))) {
     throw new UsageError(`--model ${ref}: no model.json in ${dir}`, 'pass a model folder written by `dagctl train` (e.g. --model models/resnet18)');
@@ -37,7 +38,7 @@ const METRIC_KEYS = ['accuracy', 'precision', 'recall', 'specificity', 'f1', 'au
 const evaluateCommand: CommandModule = (ctx) =>
   topCommand('evaluate', ctx)
     .description('Evaluate a model folder on labelled images; print the metric table and write metrics.json (DVC format)')
-    .requiredOption('--model <dir>', 'model folder written by `dagctl train`')
+    .requiredOption('--model <ref>', 'champion, a registered version number, or a model folder written by `dagctl train`')
     .requiredOption('--data <dir>', 'a folder with NORMAL/ and PNEUMONIA/, or a Kaggle-layout root (then --split picks the split)')
     .option('--split <name>', 'split of a Kaggle-layout root', 'test')
     .option('--threshold <p>', 'P(PNEUMONIA) at or above which PNEUMONIA is predicted (default: the model\'s evaluate.threshold)')
@@ -49,7 +50,7 @@ const evaluateCommand: CommandModule = (ctx) =>
       const c = ctx();
       const threshold = o.threshold === undefined ? undefined : Number(o.threshold);
       if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be between 0 and 1 (got ${o.threshold})`, 'e.g. --threshold 0.5');
-      const dir = resolveModelDir(o.model, c);
+      const dir = await resolveModelDir(o.model, c);
       // Loaded on use: tfjs and sharp would otherwise slow every dagctl command's start.
       const { evaluate, flatMetrics, initBackend, loadModel, releaseBackend } = await import('../../training/index.js');
       await initBackend(o.backend, c.logger);

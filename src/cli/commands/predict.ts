@@ -17,12 +17,12 @@ const predictCommand: CommandModule = (ctx) =>
   topCommand('predict', ctx)
     .description('Classify chest X-ray images (NORMAL / PNEUMONIA) with a trained model folder')
     .argument('<images...>', 'JPEG or PNG files')
-    .requiredOption('--model <dir>', 'model folder written by `dagctl train`')
+    .requiredOption('--model <ref>', 'champion, a registered version number, or a model folder written by `dagctl train`')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_NAMES]).default('auto'))
     .addOption(outputOption())
     .action(async (images: string[], o: PredictFlags) => {
       const c = ctx();
-      const dir = resolveModelDir(o.model, c);
+      const dir = await resolveModelDir(o.model, c);
       const buffers = await Promise.all(images.map((f) => readFile(path.resolve(c.cwd, f))));
       // Loaded on use: tfjs and sharp would otherwise slow every dagctl command's start.
       const { initBackend, loadModel, predict, releaseBackend } = await import('../../training/index.js');

@@ -9,6 +9,8 @@ export const cpu: Activator = {
   async activate() {
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+    // Its first write prints a banner telling Node users to install tfjs-node; we already logged why we run on cpu.
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
     return 1;
   },
 };

@@ -147,7 +147,7 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     const mail = smtp.mails.at(-1)!;
     expect(mail.text).toMatch(/candidate/i);
     expect(mail.text).toMatch(/champion/i);
-    expect(mail.text).toContain(compare.candidate.metrics.auc.toFixed(3));
-    expect(mail.text).toContain(compare.champion.metrics.auc.toFixed(3));
+    expect(mail.text).toContain(compare.candidate.metrics.auc.toFixed(4));
+    expect(mail.text).toContain(compare.champion.metrics.auc.toFixed(4));
   });
 });

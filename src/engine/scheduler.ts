@@ -114,8 +114,8 @@ export class Scheduler {
 
   tick(now: Date): TickResult {
     const r = emptyResult();
-    // One transaction per step (each transition inside stays guarded); attempts go to the executor after commit.
-    const jobs = this.#store.transaction(() => {
+    // One transaction per step (each transition inside stays guarded).
+    this.#store.transaction(() => {
       this.#applyEvents(now, r);
       if (!this.#o.runs) this.#createRuns(now, r);
       this.#startQueuedRuns(now, r);
@@ -126,11 +126,11 @@ export class Scheduler {
         this.#decide(run, 'all', now, r);
         this.#finalise(run, now, r);
       }
-      const queued = this.#queue(now, r);
       this.#heartbeat(now);
-      return queued;
+      // Submitted inside the transaction: starts are recorded in it too, and executors only hand attempts
+      // over on a later microtask, i.e. after the commit.
+      this.#submit(this.#queue(now, r));
     });
-    this.#submit(jobs);
     const due = this.#store.nextRetryDue(this.#scope);
     r.nextWakeAt = earliest(r.nextWakeAt, due ? new Date(due) : undefined);
     return r;
@@ -139,11 +139,10 @@ export class Scheduler {
   /** The fast path: apply reported attempt results, schedule their downstream, queue what became ready. */
   processEvents(now: Date, o: { queue?: boolean } = {}): TickResult {
     const r = emptyResult();
-    const jobs = this.#store.transaction(() => {
+    this.#store.transaction(() => {
       this.#applyEvents(now, r);
-      return o.queue === false ? [] : this.#queue(now, r);
+      if (o.queue !== false) this.#submit(this.#queue(now, r));
     });
-    this.#submit(jobs);
     const due = r.retried ? this.#store.nextRetryDue(this.#scope) : undefined;
     r.nextWakeAt = due ? new Date(due) : undefined;
     return r;

@@ -51,4 +51,22 @@ describe.skipIf(!native.ok)('a full ResNet18 training step on native-cpu', () =>
     for (const [name, g] of want.grads) expectClose(got.grads.get(name)!, g, 2e-3, name);
     model.dispose();
   });
+
+  it('leaks no tensors across training steps (with Adam)', async () => {
+    await tf.setBackend('native-cpu');
+    const model = buildResNet18({ inputSize: 32, width: 4, numClasses: 2, seed: 5 });
+    const logits = logitsModel(model);
+    const opt = tf.train.adam(1e-3);
+    const x = tf.tensor4d(randTensor(rng(2), [2, 32, 32, 3]).data, [2, 32, 32, 3]);
+    const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      tf.dispose(opt.minimize(() => tf.losses.softmaxCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true));
+      counts.push(tf.memory().numTensors);
+    }
+    expect(counts[2]).toBe(counts[1]);
+    tf.dispose([x, y]);
+    opt.dispose();
+    model.dispose();
+  });
 });

@@ -52,8 +52,9 @@ for (const k of prof.kernels) {
   e.n += 1;
   byName.set(k.name, e);
 }
+const liveMb = Math.max(...prof.kernels.map((k) => k.totalBytesSnapshot)) / 2 ** 20;
 const total = [...byName.values()].reduce((s, e) => s + e.ms, 0);
-console.log(`${a.backend} ${size}x${size} batch ${batch}: step ${(wall / 1000).toFixed(2)} s (${(batch / (wall / 1000)).toFixed(2)} img/s), kernels ${(total / 1000).toFixed(2)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+console.log(`${a.backend} ${size}x${size} batch ${batch}: step ${(wall / 1000).toFixed(2)} s (${(batch / (wall / 1000)).toFixed(2)} img/s), kernels ${(total / 1000).toFixed(2)} s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB, peak live tensors ${Math.round(liveMb)} MB`);
 for (const [name, e] of [...byName.entries()].sort((p, q) => q[1].ms - p[1].ms).slice(0, Number(a.top))) {
   console.log(`  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  (${e.n} calls)`);
 }

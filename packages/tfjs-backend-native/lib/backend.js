@@ -1,5 +1,7 @@
 // The 'native-cpu' backend: TF.js's cpu backend (same storage, same kernels) with the hot kernels
 // replaced by native ones. Kernels we do not override are the cpu backend's own functions.
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { convKernels } from './conv.js';
@@ -11,6 +13,20 @@ import { patchMoments } from './moments.js';
 import { adamKernel, patchAdam } from './adam.js';
 
 export const BACKEND_NAME = 'native-cpu';
+const GC_BYTES = Number(process.env.DAGCTL_NATIVE_GC_MB || 1024) * 2 ** 20;
+const collectGarbage = gcFunction();
+
+/** V8's gc() without --expose-gc on the command line (the flag can be set at run time). */
+function gcFunction() {
+  try {
+    if (typeof globalThis.gc === 'function') return globalThis.gc;
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc');
+    return typeof gc === 'function' ? gc : () => undefined;
+  } catch {
+    return () => undefined;
+  }
+}
 // Above cpu (1) and wasm (2) so that, once registered, it is TF.js's default when nothing is set.
 const PRIORITY = 3;
 
@@ -19,6 +35,23 @@ class NativeCPUBackend extends MathBackendCPU {
     super();
     // The cpu backend's "install tfjs-node" banner does not apply: this is the native path.
     this.firstUse = false;
+    this.disposedBytes = 0;
+  }
+
+  // A disposed tensor's Float32Array is only garbage: V8 frees its memory at its next GC, which
+  // it schedules lazily, so a training step at batch 64 (tens of GB allocated per step) peaked at
+  // 6.4 GB RSS. Collecting after every GC_BYTES disposed keeps the peak near the live set.
+  disposeData(dataId, force = false) {
+    const values = this.data.get(dataId)?.values;
+    const removed = super.disposeData(dataId, force);
+    if (removed && values?.byteLength > 1 << 20) {
+      this.disposedBytes += values.byteLength;
+      if (this.disposedBytes > GC_BYTES) {
+        this.disposedBytes = 0;
+        collectGarbage();
+      }
+    }
+    return removed;
   }
 }
 

@@ -1,5 +1,6 @@
 // Module entry: one CPU engine + stream for the process, thread control, and error translation
 // (oneDNN throws dnnl::error; node-addon-api turns C++ exceptions into JS errors).
+#include <malloc.h>
 #include <omp.h>
 
 #include "common.h"
@@ -40,6 +41,10 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 }  // namespace nb
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Tensor buffers (V8 ArrayBuffers are calloc'd) of 4 MB and up get their own mappings, returned
+  // to the OS when freed; otherwise glibc's adaptive threshold rises to 32 MB and freed activations
+  // stay in the heap, inflating RSS by gigabytes at batch 64.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
   nb::registerConv(env, exports);
   nb::registerPool(env, exports);
   nb::registerMatMul(env, exports);

@@ -3,7 +3,7 @@ import { BaseOperator, type Json, type Task, type TaskContext, type TaskOptions 
 import { openRegistry } from '../registry/index.js';
 import { decide, type EvaluatedModel, type GateDecision } from '../promotion/gate.js';
 import { mcnemar, type McNemarResult } from '../training/index.js';
-import { evaluateInChild, type ChildEvaluation } from './ml/evaluate-child.js';
+import { evaluateInChild, evaluationFromTraining, type ChildEvaluation } from './ml/evaluate-child.js';
 import { outputDir, registryRoot, runParams, type Project } from './ml/project.js';
 import type { TrainResult } from './train-resnet18.js';
 
@@ -58,7 +58,9 @@ export class CompareModelsOperator extends BaseOperator<CompareResult> {
       logger: ctx.logger,
       signal: ctx.signal,
     };
-    const candidateEval = await evaluateInChild(trained.model_dir, { ...evalOpts, name: 'candidate' });
+    // Training already scored the candidate on this split; only the champion needs a fresh look at today's data.
+    const candidateEval =
+      (await evaluationFromTraining(trained.model_dir, evalOpts.split)) ?? (await evaluateInChild(trained.model_dir, { ...evalOpts, name: 'candidate' }));
     const candidate = side(null, trained.model_dir, candidateEval);
 
     const registry = openRegistry({ root: registryRoot(ctx.home), name: params.pipeline.model_name, logger: ctx.logger });

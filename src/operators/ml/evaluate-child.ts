@@ -29,3 +29,24 @@ export async function evaluateInChild(
   if (!hash) throw new Error(`dagctl evaluate reported no test_set_hash for ${modelDir}`);
   return { metrics, predictions, test_set_hash: hash };
 }
+
+/**
+ * The evaluation `dagctl train` already made of its model on the test split (metadata.json + predictions.json),
+ * or null when it evaluated on another split or wrote no predictions: then the caller evaluates in a child.
+ */
+export async function evaluationFromTraining(modelDir: string, split: string): Promise<ChildEvaluation | null> {
+  const meta = JSON.parse(await readFile(path.join(modelDir, 'metadata.json'), 'utf8')) as {
+    evaluated_on?: string;
+    test_set_hash?: string | null;
+    metrics?: (ChildEvaluation['metrics'] & { roc?: unknown }) | null;
+  };
+  if (meta.evaluated_on !== split || !meta.test_set_hash || !meta.metrics) return null;
+  let predictions: ChildEvaluation['predictions'];
+  try {
+    predictions = JSON.parse(await readFile(path.join(modelDir, 'predictions.json'), 'utf8')) as ChildEvaluation['predictions'];
+  } catch {
+    return null;
+  }
+  const { roc: _roc, ...metrics } = meta.metrics;
+  return { metrics, predictions, test_set_hash: meta.test_set_hash };
+}

@@ -1,9 +1,12 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { DagRunRow, Engine, RunEvent, TaskInstanceRow } from '../engine/service.js';
+// The facade has no path for an attempt's log (only its whole text); this is the one place that names it.
+import { taskLogPath } from '../engine/executor/task-log.js';
 import type { CliContext } from './context.js';
 import { CliError, RunFailedError } from './errors.js';
 import type { OutputFormat } from './output.js';
 import { formatDuration } from './parse.js';
-import { createProgress, summaryRows, SUMMARY_COLUMNS, type Progress } from './progress.js';
+import { createProgress, progressText, summaryRows, SUMMARY_COLUMNS, type Progress } from './progress.js';
 
 /** Live progress on stderr for a DAG's runs: lines on a pipe, a redrawn table on a terminal. */
 export function progressFor(ctx: CliContext, engine: Engine, dagId: string): Progress {
@@ -12,6 +15,112 @@ export function progressFor(ctx: CliContext, engine: Engine, dagId: string): Pro
     interactive: ctx.errInteractive,
     taskIds: engine.listTasks(dagId).map((t) => t.task_id),
   });
+}
+
+/** How often `--wait` looks at running tasks' logs; it shows at most one progress record per task per look. */
+export const LOG_POLL_MS = 2000;
+/** Most new log bytes read per attempt per look: a chatty task's backlog is skipped, not parsed. */
+const MAX_READ = 256 * 1024;
+
+/** A running attempt's log, read from where the last look stopped. */
+interface Tail {
+  runId: string;
+  taskId: string;
+  file: string;
+  offset: number;
+  /** Bytes after the last newline: a line still being written. */
+  rest: Buffer;
+}
+
+/** Reads the whole lines the log gained since the last call; a log that does not exist yet has none. */
+function newLines(t: Tail): string[] {
+  let fd: number;
+  try {
+    fd = openSync(t.file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= t.offset) return [];
+    const start = Math.max(t.offset, size - MAX_READ);
+    const chunk = Buffer.alloc(size - start);
+    const n = readSync(fd, chunk, 0, chunk.length, start);
+    // After a skip the first line is cut: drop it with the stale rest.
+    const skipped = start > t.offset;
+    const text = Buffer.concat([skipped ? Buffer.alloc(0) : t.rest, chunk.subarray(0, n)]);
+    t.offset = start + n;
+    const end = text.lastIndexOf(0x0a);
+    t.rest = text.subarray(end + 1);
+    if (end < 0) return [];
+    const lines = text.subarray(0, end).toString('utf8').split('\n');
+    return skipped ? lines.slice(1) : lines;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `[2026-01-01T00:00:00.000Z] INFO - train.step {"step":1}` (src/engine/executor/task-log.ts formatLine). */
+const LOG_LINE = /^\[([^\]]+)\] [A-Z]+ - (.*?)(?: (\{.*\}))?$/;
+
+function parseLogLine(line: string): { at: Date; msg: string; fields: Record<string, unknown> } | undefined {
+  const m = LOG_LINE.exec(line);
+  if (!m?.[1] || m[2] === undefined) return undefined;
+  let fields: Record<string, unknown> = {};
+  try {
+    if (m[3] !== undefined) fields = JSON.parse(m[3]) as Record<string, unknown>;
+  } catch {
+    return undefined; // a message that merely contains braces: not a structured record
+  }
+  const at = new Date(m[1]);
+  return Number.isNaN(at.getTime()) ? undefined : { at, msg: m[2], fields };
+}
+
+export interface LogWatcher {
+  /** Feed it the run's events: it follows the attempt log of every running task. */
+  onEvent(event: RunEvent): void;
+  /** Reads what the running attempts' logs gained and hands each task's latest progress to the display. */
+  refresh(): void;
+}
+
+/**
+ * Shows training progress while a run is followed: the task's child process logs `train.step` records into
+ * the attempt log, so the display reads each running attempt's new bytes (never the whole file) on every look.
+ */
+export function watchTaskLogs(home: string, progress: Pick<Progress, 'onTaskProgress'>): LogWatcher {
+  const tails = new Map<string, Tail>();
+
+  function look(t: Tail): void {
+    let best: { at: Date; text: string; summary: boolean } | undefined;
+    for (const line of newLines(t)) {
+      const r = parseLogLine(line);
+      const text = r && progressText(r.msg, r.fields);
+      if (!r || text === undefined) continue;
+      // An epoch's summary (no step) outranks the next epoch's first steps read in the same look.
+      const summary = r.fields.step === undefined;
+      if (!best?.summary || summary) best = { at: r.at, text, summary };
+    }
+    if (best) progress.onTaskProgress({ runId: t.runId, taskId: t.taskId, at: best.at, text: best.text });
+  }
+
+  return {
+    onEvent(e) {
+      if (e.type !== 'task') return;
+      const key = `${e.runId}\u0000${e.taskId}`;
+      const t = tails.get(key);
+      if (e.state === 'running' && e.tryNumber > 0) {
+        const file = taskLogPath(home, { dagId: e.dagId, runId: e.runId, taskId: e.taskId, tryNumber: e.tryNumber });
+        if (t?.file !== file) tails.set(key, { runId: e.runId, taskId: e.taskId, file, offset: 0, rest: Buffer.alloc(0) });
+      } else if (t) {
+        look(t); // the attempt's last records (an epoch's metrics) show before it leaves running
+        tails.delete(key);
+      }
+    },
+    refresh() {
+      for (const t of tails.values()) look(t);
+    },
+  };
 }
 
 /** The DAG's topological order reads like the graph; ids the order does not know go last. */
@@ -45,11 +154,20 @@ export function printOutcome(ctx: CliContext, run: DagRunRow, unordered: readonl
 /** `--wait`: follows a run to its end (driving it here when no scheduler is alive), then prints the outcome. */
 export async function followRun(ctx: CliContext, engine: Engine, run: DagRunRow, format: OutputFormat, signal?: AbortSignal): Promise<DagRunRow> {
   const progress = progressFor(ctx, engine, run.dag_id);
+  const logs = watchTaskLogs(ctx.config.home, progress);
   if (!engine.schedulerAlive()) ctx.err.line(`no scheduler is running: running ${run.dag_run_id} in this process`);
+  const poll = setInterval(() => logs.refresh(), LOG_POLL_MS).unref();
   let final: DagRunRow;
   try {
-    final = await engine.waitForRun(run.dag_id, run.dag_run_id, { onEvent: (e: RunEvent) => progress.onEvent(e), signal });
+    final = await engine.waitForRun(run.dag_id, run.dag_run_id, {
+      onEvent: (e: RunEvent) => {
+        logs.onEvent(e);
+        progress.onEvent(e);
+      },
+      signal,
+    });
   } finally {
+    clearInterval(poll);
     progress.finish();
   }
   const order = engine.listTasks(final.dag_id).map((t) => t.task_id);

@@ -5,8 +5,19 @@ import { formatDuration } from './parse.js';
 /** Receives the engine's run events while `trigger --wait`, `dags test` or `dags backfill` follow a run. */
 export interface Progress {
   onEvent(event: RunEvent): void;
+  /** The latest progress of a running task (from its attempt log): a line on a pipe, a table column on a terminal. */
+  onTaskProgress(update: TaskProgress): void;
   /** Draws the last frame (TTY) and stops any pending redraw. */
   finish(): void;
+}
+
+export interface TaskProgress {
+  runId: string;
+  taskId: string;
+  /** When the task logged it. */
+  at: Date;
+  /** What `progressText` made of the record. */
+  text: string;
 }
 
 export interface ProgressOptions {
@@ -31,6 +42,8 @@ interface TaskView {
   /** Run time of the finished try (s). */
   duration?: number;
   seq: number;
+  /** Latest progress text of the current try. */
+  progress?: string;
 }
 
 const ACTIVE = new Set(['running', 'queued', 'scheduled', 'up_for_retry', 'up_for_reschedule']);
@@ -41,6 +54,35 @@ const stateName = (s: string | null): string => s ?? 'none';
 /** Seconds since the first event, as `+1.234s`: relative times read better than clocks in a log. */
 function offset(ms: number, origin: number): string {
   return `+${((ms - origin) / 1000).toFixed(3)}s`.padStart(9);
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * A log record as one short progress text (`epoch 1/3  step 3/6  loss 0.691  4.2 img/s  eta 1m12s`), or
+ * undefined when it is not progress: only train.step / train.epoch and records counting step/steps or
+ * epoch/epochs qualify, so other tasks' chatter never reaches the screen.
+ */
+export function progressText(msg: string, f: Readonly<Record<string, unknown>>): string | undefined {
+  const [epoch, epochs, step, steps] = [num(f.epoch), num(f.epochs), num(f.step), num(f.steps)];
+  const counted = (step !== undefined && steps !== undefined) || (epoch !== undefined && epochs !== undefined);
+  if (!counted && msg !== 'train.step' && msg !== 'train.epoch') return undefined;
+  const of = (name: string, n: number | undefined, total: number | undefined): string | undefined =>
+    n === undefined ? undefined : `${name} ${n}${total === undefined ? '' : `/${total}`}`;
+  const metric = (label: string, v: number | undefined): string | undefined => (v === undefined ? undefined : `${label} ${v.toFixed(3)}`);
+  const rate = num(f.images_per_s);
+  const eta = num(f.eta_s);
+  const parts = [
+    of('epoch', epoch, epochs),
+    of('step', step, steps),
+    metric('loss', num(f.loss)),
+    metric('val_loss', num(f.val_loss)),
+    metric('val_acc', num(f.val_accuracy)),
+    metric('val_auc', num(f.val_auc)),
+    rate === undefined ? undefined : `${rate.toFixed(1)} img/s`,
+    eta === undefined ? undefined : `eta ${formatDuration(eta)}`,
+  ].filter((p) => p !== undefined);
+  return parts.length > 0 ? parts.join('  ') : undefined;
 }
 
 export function createProgress(opts: ProgressOptions): Progress {
@@ -54,6 +96,18 @@ export function createProgress(opts: ProgressOptions): Progress {
   const runStates = new Map<string, string>();
   let seq = 0;
   const width = [...tasks.keys()].reduce((w, id) => Math.max(w, id.length), 8);
+
+  const who = (e: { runId: string; taskId: string }): string => (opts.prefixRun ? `${e.runId}  ${e.taskId}` : e.taskId.padEnd(width));
+
+  /** Records a task's progress; returns the line to print, or undefined when it says nothing new. */
+  function applyProgress(u: TaskProgress): string | undefined {
+    const at = u.at.getTime();
+    origin ??= at;
+    const view = tasks.get(keyOf(u));
+    if (view === undefined || view.progress === u.text) return undefined;
+    view.progress = u.text;
+    return `${offset(at, origin)}  ${who(u)}  ${u.text}`;
+  }
 
   function apply(event: RunEvent): string | undefined {
     const at = event.at.getTime();
@@ -71,7 +125,10 @@ export function createProgress(opts: ProgressOptions): Progress {
     const view: TaskView = prev ?? { state: null, tryNumber: 0, seq: 0 };
     const before = view.state;
     if (before === event.state && view.tryNumber === event.tryNumber) return undefined;
-    if (event.state === 'running') view.startedAt = at;
+    if (event.state === 'running') {
+      view.startedAt = at;
+      view.progress = undefined; // a new try starts from scratch
+    }
     if ((event.state !== null && TERMINAL.has(event.state)) || event.state === 'up_for_retry') {
       view.duration = view.startedAt === undefined ? undefined : (at - view.startedAt) / 1000;
     }
@@ -81,8 +138,7 @@ export function createProgress(opts: ProgressOptions): Progress {
     tasks.set(keyOf(event), view);
     const tryText = event.tryNumber > 0 ? `  try ${event.tryNumber}` : '';
     const took = view.duration !== undefined && event.state !== 'running' && before === 'running' ? `  (${formatDuration(view.duration)})` : '';
-    const who = opts.prefixRun ? `${event.runId}  ${event.taskId}` : event.taskId.padEnd(width);
-    return `${offset(at, origin)}  ${who}  ${stateName(before)} -> ${stateName(event.state)}${tryText}${took}`;
+    return `${offset(at, origin)}  ${who(event)}  ${stateName(before)} -> ${stateName(event.state)}${tryText}${took}`;
   }
 
   if (!opts.interactive || opts.prefixRun) {
@@ -90,6 +146,10 @@ export function createProgress(opts: ProgressOptions): Progress {
     return {
       onEvent(event) {
         const line = done ? undefined : apply(event);
+        if (line !== undefined) opts.write(`${line}\n`);
+      },
+      onTaskProgress(update) {
+        const line = done ? undefined : applyProgress(update);
         if (line !== undefined) opts.write(`${line}\n`);
       },
       finish() {
@@ -117,10 +177,13 @@ export function createProgress(opts: ProgressOptions): Progress {
         .sort(([, a], [, b]) => Number(ACTIVE.has(stateName(b.state))) - Number(ACTIVE.has(stateName(a.state))) || b.seq - a.seq)
         .slice(0, maxRows);
     }
-    const table = new Table({ head: ['task_id', 'state', 'try', 'duration'], style: { head: [], border: [] } });
+    // The progress column appears once some task reported progress; DAGs without it keep the narrow table.
+    const withProgress = entries.some(([, v]) => v.progress !== undefined);
+    const head = ['task_id', 'state', 'try', 'duration', ...(withProgress ? ['progress'] : [])];
+    const table = new Table({ head, style: { head: [], border: [] } });
     for (const [id, v] of entries) {
       const running = v.state === 'running' && v.startedAt !== undefined ? (now - v.startedAt) / 1000 : v.duration;
-      table.push([id, stateName(v.state), v.tryNumber || '-', formatDuration(running)]);
+      table.push([id, stateName(v.state), v.tryNumber || '-', formatDuration(running), ...(withProgress ? [v.progress ?? ''] : [])]);
     }
     const more = tasks.size > entries.length ? `  (${tasks.size - entries.length} more not shown)` : '';
     return `${runLabel}  ${runState}  ${done}/${tasks.size} done  [${summary}]${more}\n${table.toString()}\n`;
@@ -139,11 +202,16 @@ export function createProgress(opts: ProgressOptions): Progress {
   // Events can still arrive after the follower returned (the engine flushes its last batch); once the
   // final frame is drawn, nothing may redraw over the summary printed below it.
   let finished = false;
+  function changed(): void {
+    if (Date.now() - lastDraw >= redrawMs) draw();
+    else timer ??= setTimeout(draw, redrawMs).unref();
+  }
   return {
     onEvent(event) {
-      if (finished || apply(event) === undefined) return;
-      if (Date.now() - lastDraw >= redrawMs) draw();
-      else timer ??= setTimeout(draw, redrawMs).unref();
+      if (!finished && apply(event) !== undefined) changed();
+    },
+    onTaskProgress(update) {
+      if (!finished && applyProgress(update) !== undefined) changed();
     },
     finish() {
       if (finished) return;

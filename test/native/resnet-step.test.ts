@@ -61,7 +61,8 @@ describe.skipIf(!native.ok)('a full ResNet18 training step on native-cpu', () =>
     const y = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 2);
     const counts: number[] = [];
     for (let i = 0; i < 3; i++) {
-      tf.dispose(opt.minimize(() => tf.losses.softmaxCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true));
+      const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+      if (loss) loss.dispose();
       counts.push(tf.memory().numTensors);
     }
     expect(counts[2]).toBe(counts[1]);

@@ -60,7 +60,7 @@ describe('compare_models', { timeout: 180_000 }, () => {
     expect(result).toMatchObject({ promote: false, next_task: 'skip_deploy' });
     expect(run.states).toMatchObject({ deploy: 'skipped', skip_deploy: 'success' });
     const out = outputDir(home, 'compare_test', run.runId, 'compare_models');
-    for (const f of ['candidate-predictions.json', 'champion-v1-predictions.json', 'champion-v1-metrics.json']) expect(existsSync(path.join(out, f)), f).toBe(true);
+    for (const f of ['champion-v1-predictions.json', 'champion-v1-metrics.json']) expect(existsSync(path.join(out, f)), f).toBe(true);
   });
 
   it.concurrent('keeps the champion (skip_deploy) when the candidate is below a floor', async () => {

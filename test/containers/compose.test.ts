@@ -8,7 +8,7 @@ import { buildProgram } from '../../src/cli/program.js';
 // Docker can't run on our machines, so this keeps the container files honest instead:
 // the compose services must call real dagctl commands with real options, and the README must describe them.
 const root = path.resolve(import.meta.dirname, '../..');
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yaml'), 'utf8')) as {
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yaml'), 'utf8'), { merge: true }) as {
   services: Record<string, { command?: string[]; ports?: string[]; volumes?: string[]; healthcheck?: { test: string[] }; image?: string; build?: string; profiles?: string[] }>;
   volumes: Record<string, unknown>;
 };

@@ -5,7 +5,8 @@
  * path: it applies attempt results the executor reported and schedules their downstream at once.
  * All state lives in the store; tests call these with a fake clock and assert on stored state.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { DAG } from './dag.js';
@@ -96,6 +97,10 @@ export class Scheduler {
   #recordStart(e: Extract<ExecutorEvent, { type: 'started' }>): void {
     const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
     try {
+      if (e.reassigned) {
+        this.#store.reassignAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
+        return;
+      }
       this.#store.startAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
       this.#emitTask(key, 'running', e.job.tryNumber, e.at);
     } catch (err) {
@@ -248,7 +253,9 @@ export class Scheduler {
       const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "try_number": ${ti.try_number}} (${why})`;
       this.#o.logger.warn(msg);
       try {
-        appendFileSync(taskLogPath(this.#o.home, { ...key, tryNumber: ti.try_number }), `[${now.toISOString()}] ERROR - ${msg}; marking the attempt failed\n`);
+        const file = taskLogPath(this.#o.home, { ...key, tryNumber: ti.try_number });
+        mkdirSync(path.dirname(file), { recursive: true }); // a quiet attempt may not have made its file yet
+        appendFileSync(file, `[${now.toISOString()}] ERROR - ${msg}; marking the attempt failed\n`);
       } catch {
         /* the log folder may be gone; the state change below is what matters */
       }
@@ -288,7 +295,7 @@ export class Scheduler {
       const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
       const res = e.result;
       const end = this.#endFor(key, e.job.tryNumber, res.outcome, res.error?.nonRetryable ?? false, e.at, { xcoms: res.xcoms, skip: res.skip }, e.job.maxTries);
-      return [{ ...end, endedAt: e.at.toISOString() }];
+      return [{ ...end, endedAt: e.at.toISOString(), ...(e.startedAt ? { startedAt: e.startedAt.toISOString() } : {}) }];
     });
     if (ends.length) this.#applyEnds(ends, now, r);
   }

@@ -20,6 +20,9 @@ export interface AttemptDeps {
   onLogger?: (logger: Logger | undefined) => void;
 }
 
+/** Milliseconds an attempt runs before its log file is created even if it logged nothing yet. */
+const MATERIALIZE_AFTER_MS = 200;
+
 function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
   const err = coerceError(e);
   const code = (err as { code?: unknown }).code;
@@ -37,6 +40,10 @@ export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): 
   const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber });
   const logger = log.logger;
   deps.onLogger?.(logger);
+  // An attempt still running after a moment gets its file, so a long task's log can be followed (and
+  // survives a kill); a no-op task finishes first and never pays for one.
+  const materialize = setTimeout(() => log.materialize(), MATERIALIZE_AFTER_MS);
+  materialize.unref();
   const xcoms: AttemptResult['xcoms'] = [];
   const skip = new Set<string>();
   let task: BaseOperator | undefined;
@@ -44,7 +51,7 @@ export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): 
   try {
     task = dag.task(job.taskId);
     if (!task) throw new TaskNotFoundError(job.dagId, job.taskId, dag.taskIds);
-    logger.info(`Starting attempt ${job.tryNumber} of ${job.maxTries + 1} (${task.operatorName}, run ${job.runId})`);
+    log.note(`Starting attempt ${job.tryNumber} of ${job.maxTries + 1} (${task.operatorName}, run ${job.runId})`);
     const ctx: TaskContext = {
       dagId: job.dagId,
       taskId: job.taskId,
@@ -79,7 +86,7 @@ export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): 
     if (value !== undefined && value !== null) {
       xcoms.push({ key: 'return_value', value: assertJson(value, `the return value of task '${job.taskId}'`) });
     }
-    logger.info(`Marking task as SUCCESS (${job.dagId}/${job.runId}/${job.taskId})`);
+    log.note(`Marking task as SUCCESS (${job.dagId}/${job.runId}/${job.taskId})`);
     result = { outcome: 'success', xcoms, skip: [...skip] };
   } catch (e) {
     result = errorResult(e, xcoms);
@@ -91,6 +98,8 @@ export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): 
     }
   }
   if (task) await runTaskCallback(task, dag, job, result, logger);
+  clearTimeout(materialize);
+  if (result.outcome !== 'success') log.materialize(); // a failed or skipped attempt always leaves its log
   deps.onLogger?.(undefined);
   log.close();
   return result;

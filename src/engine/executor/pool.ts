@@ -1,7 +1,7 @@
 /**
  * The local executor: a pool of long-lived worker processes (child_process.fork with the tsx loader).
- * Each runs one attempt at a time; `parallelism` attempts run at once and as many more wait here, so a
- * finishing worker picks its next attempt without a round trip through the scheduler.
+ * Each runs one attempt at a time and holds up to WORKER_DEPTH (the rest wait in it), so a finishing worker
+ * starts its next attempt without a round trip through the scheduler, and one IPC write carries several.
  * executionTimeout aborts the attempt, then kills the worker's process group if it has not stopped
  * within the grace period; a worker that dies mid-attempt fails that attempt; dead workers are replaced.
  */
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import type { AttemptJob, AttemptResult, Executor, ExecutorEvent } from './types.js';
+import { jobKey, type AttemptJob, type AttemptResult, type Executor, type ExecutorEvent } from './types.js';
 
 export const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 
@@ -24,13 +24,19 @@ export interface PoolOptions {
   clock?: Clock;
 }
 
+/** Attempts a worker holds at once: one running, the rest waiting in it (see protocol.ts). */
+export const WORKER_DEPTH = 4;
+
 interface Worker {
   child: ChildProcess;
   ready: boolean;
-  job: AttemptJob | undefined;
+  /** Attempts handed to it, in the order it runs them; jobs[0] is running (or about to). */
+  jobs: AttemptJob[];
+  /** Handed over but not yet sent (one IPC message per worker per turn). */
+  outbox: AttemptJob[];
   timer: NodeJS.Timeout | undefined;
-  /** Set when the attempt timed out: the worker is replaced after it reports (or is killed). */
-  timedOut: boolean;
+  /** The attempt that timed out: the worker is replaced after it reports (or is killed). */
+  timedOut: AttemptJob | undefined;
   stderr: string[];
   exited: Promise<void>;
 }
@@ -39,6 +45,8 @@ export class ProcessPool implements Executor {
   readonly #o: Required<PoolOptions>;
   readonly #workers = new Set<Worker>();
   readonly #queue: AttemptJob[] = [];
+  /** Attempts whose start is already recorded (handed to a worker that died before running them). */
+  readonly #reassigned = new WeakSet<AttemptJob>();
   #listener: (e: ExecutorEvent) => void = () => {};
   #idleWaiters: Array<() => void> = [];
   #closing = false;
@@ -49,10 +57,10 @@ export class ProcessPool implements Executor {
   }
 
   freeSlots(): number {
-    return Math.max(0, 2 * this.#o.parallelism - this.#busy() - this.#queue.length);
+    return Math.max(0, WORKER_DEPTH * this.#o.parallelism - this.#busy() - this.#queue.length);
   }
   inFlight(): AttemptJob[] {
-    return [...[...this.#workers].flatMap((w) => (w.job ? [w.job] : [])), ...this.#queue];
+    return [...[...this.#workers].flatMap((w) => w.jobs), ...this.#queue];
   }
   onEvent(listener: (e: ExecutorEvent) => void): void {
     this.#listener = listener;
@@ -96,7 +104,7 @@ export class ProcessPool implements Executor {
 
   #busy(): number {
     let n = 0;
-    for (const w of this.#workers) if (w.job) n++;
+    for (const w of this.#workers) n += w.jobs.length;
     return n;
   }
 
@@ -108,7 +116,7 @@ export class ProcessPool implements Executor {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     let onExit!: () => void;
-    const w: Worker = { child, ready: false, job: undefined, timer: undefined, timedOut: false, stderr: [], exited: new Promise((r) => (onExit = r)) };
+    const w: Worker = { child, ready: false, jobs: [], outbox: [], timer: undefined, timedOut: undefined, stderr: [], exited: new Promise((r) => (onExit = r)) };
     this.#workers.add(w);
     child.stderr?.on('data', (b: Buffer) => {
       w.stderr.push(...b.toString('utf8').split('\n').filter(Boolean));
@@ -126,12 +134,18 @@ export class ProcessPool implements Executor {
     if (m.type === 'ready') {
       w.ready = true;
       this.#dispatch();
-    } else if (m.type === 'finished' && w.job) {
-      const job = w.job;
-      this.#release(w);
+    } else if (m.type === 'begun') {
+      // executionTimeout counts from the attempt's start in the worker, not from when it was handed over.
+      const job = w.jobs[0];
+      if (job?.executionTimeout !== undefined && !w.timer) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
+    } else if (m.type === 'finished' && w.jobs.length > 0) {
+      const job = w.jobs.shift()!;
+      this.#clearTimer(w);
+      const at = this.#o.clock.now();
+      const startedAt = new Date(at.getTime() - Math.max(0, Math.round(m.runMs)));
       if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
       else this.#dispatch();
-      this.#listener({ type: 'finished', job, result: m.result, at: this.#o.clock.now() });
+      this.#listener({ type: 'finished', job, result: m.result, at, startedAt });
       this.#checkIdle();
     }
   }
@@ -139,8 +153,11 @@ export class ProcessPool implements Executor {
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w);
     this.#reapGroup(w.child.pid);
-    const job = w.job;
-    this.#release(w);
+    this.#clearTimer(w);
+    const jobs = w.jobs.splice(0);
+    // The first attempt it held was running (or about to) when it died, unless it was a timed-out one that
+    // already reported; the others never started: they go to another worker under the same try.
+    const job = w.timedOut && w.timedOut !== jobs[0] ? undefined : jobs.shift();
     if (job) {
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = w.stderr.length ? `; last stderr lines:\n${w.stderr.slice(-10).join('\n')}` : '';
@@ -150,6 +167,8 @@ export class ProcessPool implements Executor {
       const result: AttemptResult = { outcome: 'failed', xcoms: [], skip: [], error: { message, nonRetryable: false, code: w.timedOut ? 'task_timeout' : 'worker_died' } };
       this.#listener({ type: 'finished', job, result, at: this.#o.clock.now() });
     }
+    for (const j of jobs) this.#reassigned.add(j);
+    this.#queue.unshift(...jobs);
     if (!this.#closing) {
       this.#spawn();
       this.#dispatch();
@@ -157,33 +176,41 @@ export class ProcessPool implements Executor {
     this.#checkIdle();
   }
 
-  #release(w: Worker): void {
+  #clearTimer(w: Worker): void {
     if (w.timer) clearTimeout(w.timer);
     w.timer = undefined;
-    w.job = undefined;
   }
 
+  /** Hands waiting attempts to the least loaded workers; each worker gets one message per turn. */
   #dispatch(): void {
     if (this.#closing) return;
-    for (const w of this.#workers) {
-      if (this.#queue.length === 0) return;
-      if (!w.ready || w.job || w.timedOut || !w.child.connected) continue;
+    while (this.#queue.length > 0) {
+      let best: Worker | undefined;
+      for (const w of this.#workers) {
+        if (!w.ready || w.timedOut || !w.child.connected || w.jobs.length >= WORKER_DEPTH) continue;
+        if (!best || w.jobs.length < best.jobs.length) best = w;
+      }
+      if (!best) return;
+      const w = best;
       const job = this.#queue.shift()!;
-      w.job = job;
-      if (job.executionTimeout !== undefined) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
+      w.jobs.push(job);
       // Reported as started before it is sent (the listener records it synchronously), so the database
-      // never holds `queued` for an attempt a worker is already running. No IPC round trip is needed for it.
-      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at: this.#o.clock.now() });
-      queueMicrotask(() => {
-        if (w.job === job) this.#send(w, { type: 'run', job });
-      });
+      // never holds `queued` for an attempt a worker may already run. No IPC round trip is needed for it.
+      const reassigned = this.#reassigned.has(job);
+      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at: this.#o.clock.now(), ...(reassigned ? { reassigned } : {}) });
+      if (w.outbox.push(job) === 1) {
+        queueMicrotask(() => {
+          const jobs = w.outbox.splice(0).filter((j) => w.jobs.includes(j));
+          if (jobs.length > 0) this.#send(w, { type: 'run', jobs });
+        });
+      }
     }
   }
 
   #timeout(w: Worker, job: AttemptJob): void {
-    if (w.job !== job) return;
-    w.timedOut = true;
-    this.#send(w, { type: 'abort', reason: 'timeout', ...(job.executionTimeout !== undefined ? { timeoutS: job.executionTimeout } : {}) });
+    if (w.jobs[0] !== job) return;
+    w.timedOut = job;
+    this.#send(w, { type: 'abort', key: jobKey(job), reason: 'timeout', ...(job.executionTimeout !== undefined ? { timeoutS: job.executionTimeout } : {}) });
     w.timer = setTimeout(() => this.#kill(w, 'SIGKILL'), this.#o.killGraceMs);
   }
 

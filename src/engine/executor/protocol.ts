@@ -1,7 +1,17 @@
 /** Messages between the process pool and its worker processes (IPC, JSON). */
 import type { AttemptJob, AttemptResult } from './types.js';
 
-export type ToWorker = { type: 'run'; job: AttemptJob } | { type: 'abort'; reason: 'timeout' | 'cancel'; timeoutS?: number };
+/**
+ * `run` hands a worker one or more attempts; it runs them one at a time, in order (a few wait in the worker,
+ * so it starts its next one without a round trip and one IPC write carries several). `abort` names the
+ * attempt it is for, so an abort that crosses that attempt's result never hits the next one.
+ */
+export type ToWorker = { type: 'run'; jobs: AttemptJob[] } | { type: 'abort'; key: string; reason: 'timeout' | 'cancel'; timeoutS?: number };
+/**
+ * `begun`: the attempt's code is about to run (sent only for attempts with an executionTimeout, whose clock
+ * starts then). `finished` comes for every attempt, in order; `runMs` is how long it ran in the worker.
+ */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'finished'; result: AttemptResult };
+  | { type: 'begun' }
+  | { type: 'finished'; result: AttemptResult; runMs: number };

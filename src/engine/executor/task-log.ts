@@ -35,6 +35,11 @@ export function formatLine(json: string): string {
 
 export interface TaskLog {
   logger: Logger;
+  /** A line of the attempt's own bookkeeping (start, success): kept in memory until the file exists. */
+  note(msg: string): void;
+  /** Creates the file now and writes what was held back (the attempt runs long, or it did not succeed). */
+  materialize(): void;
+  /** Closes the file; a quiet attempt (nothing but notes) that was never materialized leaves no file. */
   close(): void;
 }
 
@@ -42,8 +47,15 @@ export interface TaskLog {
  * One pino root per process (creating a pino instance costs more than a no-op task); each attempt gets a
  * child bound to a log id, and the destination routes lines by that id. A logger used after its attempt
  * ended (a stray callback) writes nowhere rather than into another attempt's file.
+ * Files are created lazily: a folder and a file cost ~1 ms of filesystem work here, more than a no-op
+ * task, so an attempt's notes wait in memory until the task logs something, fails, or runs for a while.
  */
-const files = new Map<number, number>();
+interface Entry {
+  file: string;
+  fd: number | undefined;
+  held: string[];
+}
+const files = new Map<number, Entry>();
 let nextId = 1;
 let root: Logger | undefined;
 function rootLogger(): Logger {
@@ -52,12 +64,22 @@ function rootLogger(): Logger {
     {
       write(s: string): void {
         const m = /"logId":(\d+)/.exec(s);
-        const fd = m ? files.get(Number(m[1])) : undefined;
-        if (fd !== undefined) writeSync(fd, formatLine(s.trimEnd()));
+        const e = m ? files.get(Number(m[1])) : undefined;
+        if (e) writeSync(open(e), formatLine(s.trimEnd()));
       },
     },
   );
   return root;
+}
+
+function open(e: Entry): number {
+  if (e.fd === undefined) {
+    makeDir(path.dirname(e.file));
+    e.fd = openSync(e.file, 'a');
+    if (e.held.length > 0) writeSync(e.fd, e.held.join(''));
+    e.held = [];
+  }
+  return e.fd;
 }
 
 /** The run folder usually exists already (an earlier task of the run made it): one mkdir, not a recursive walk. */
@@ -71,19 +93,26 @@ function makeDir(dir: string): void {
   }
 }
 
-/** Opens (appends to) the attempt's log file and a logger bound to the attempt. */
+/** The attempt's log file (appended to) and a logger bound to the attempt. */
 export function openTaskLog(file: string, bindings: Record<string, unknown>, level = 'info'): TaskLog {
-  makeDir(path.dirname(file));
   const id = nextId++;
-  files.set(id, openSync(file, 'a'));
+  const entry: Entry = { file, fd: undefined, held: [] };
+  files.set(id, entry);
   const logger = rootLogger().child({ logId: id, ...bindings }, { level });
   return {
     logger,
+    note(msg) {
+      const line = `[${new Date().toISOString()}] INFO - ${msg}\n`;
+      if (entry.fd === undefined) entry.held.push(line);
+      else writeSync(entry.fd, line);
+    },
+    materialize() {
+      if (files.get(id) === entry) open(entry);
+    },
     close() {
-      const fd = files.get(id);
-      if (fd === undefined) return;
+      if (files.get(id) !== entry) return;
       files.delete(id);
-      closeSync(fd);
+      if (entry.fd !== undefined) closeSync(entry.fd);
     },
   };
 }

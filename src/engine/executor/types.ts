@@ -40,8 +40,8 @@ export interface AttemptResult {
 
 /** `at`: when it happened, by the executor's clock (the scheduler records it as start_date / end_date). */
 export type ExecutorEvent =
-  | { type: 'started'; job: AttemptJob; pid: number; hostname: string; at: Date }
-  | { type: 'finished'; job: AttemptJob; result: AttemptResult; at: Date };
+  | { type: 'started'; job: AttemptJob; pid: number; hostname: string; at: Date; /** Its start was recorded before (a worker died holding it, unstarted): only the worker changes. */ reassigned?: boolean }
+  | { type: 'finished'; job: AttemptJob; result: AttemptResult; at: Date; /** When its code started running, if the executor knows (it may have waited in a worker). */ startedAt?: Date };
 
 export interface Executor {
   /** How many more attempts it accepts now (running + waiting in its queue). */

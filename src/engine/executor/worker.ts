@@ -1,9 +1,10 @@
 /**
- * A worker process: receives attempts over IPC, one at a time, imports the DAG file (cached per worker),
- * runs the attempt, and reports. It exits as soon as its parent goes away, so an attempt never outlives
- * the scheduler that owns it.
+ * A worker process: receives attempts over IPC (a few at a time), runs them one after another, imports each
+ * DAG file once (cached per worker), and reports each attempt as it ends. It exits as soon as its parent
+ * goes away, so an attempt never outlives the scheduler that owns it.
  */
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { format } from 'node:util';
 import type { Logger } from 'pino';
 import { importDagFile } from '../dagbag.js';
@@ -13,13 +14,15 @@ import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { runAttempt } from './attempt.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import type { AttemptJob, AttemptResult } from './types.js';
+import { jobKey, type AttemptJob, type AttemptResult } from './types.js';
 
 const send = (m: FromWorker): void => {
   process.send?.(m);
 };
 const stores = new Map<string, Store>();
-let current: { job: AttemptJob; ac: AbortController } | undefined;
+const waiting: AttemptJob[] = [];
+let pumping = false;
+let current: { key: string; ac: AbortController } | undefined;
 let attemptLogger: Logger | undefined;
 
 // What task code prints with console.* goes to the attempt's log (as Airflow captures stdout), not to the scheduler's terminal.
@@ -39,23 +42,36 @@ function readXcom(job: AttemptJob, taskId: string, key: string): Json | undefine
 
 async function run(job: AttemptJob): Promise<void> {
   const ac = new AbortController();
-  current = { job, ac };
+  current = { key: jobKey(job), ac };
   let result: AttemptResult;
+  let t0 = performance.now();
   try {
     const dag = (await importDagFile(job.fileloc)).find((d) => d.dagId === job.dagId);
     if (!dag) throw new DagNotFoundError(job.dagId);
+    // The attempt starts now (its executionTimeout counts from here, not from when it was handed over).
+    t0 = performance.now();
+    if (job.executionTimeout !== undefined) send({ type: 'begun' });
     result = await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => readXcom(job, t, k), onLogger: (l) => (attemptLogger = l) });
   } catch (e) {
     const err = coerceError(e);
     result = { outcome: 'failed', xcoms: [], skip: [], error: { message: `could not load ${job.fileloc}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), nonRetryable: false } };
   }
   current = undefined;
-  send({ type: 'finished', result });
+  send({ type: 'finished', result, runMs: performance.now() - t0 });
+}
+
+async function pump(): Promise<void> {
+  if (pumping) return;
+  pumping = true;
+  while (waiting.length > 0) await run(waiting.shift()!);
+  pumping = false;
 }
 
 process.on('message', (m: ToWorker) => {
-  if (m.type === 'run') void run(m.job);
-  else if (m.type === 'abort' && current) {
+  if (m.type === 'run') {
+    waiting.push(...m.jobs);
+    void pump();
+  } else if (m.type === 'abort' && current?.key === m.key) {
     current.ac.abort(m.reason === 'timeout' ? new TaskTimeoutError(m.timeoutS ?? 0) : new Error('attempt cancelled'));
   }
 });

@@ -16,7 +16,7 @@ const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86
 export type TiOps = Pick<
   Store,
   | 'getTi' | 'listTis' | 'tiStates' | 'hasUnfinishedTis' | 'applyDecisions' | 'queueCandidates' | 'activeTiCounts' | 'queueTis'
-  | 'startAttempt' | 'endAttempts' | 'heartbeatTis' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'runningTis'
+  | 'startAttempt' | 'reassignAttempt' | 'endAttempts' | 'heartbeatTis' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'runningTis'
   | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom'
 >;
 
@@ -133,14 +133,21 @@ export function tiOps(sql: Sql): TiOps {
       );
       if (n !== 1) throw illegal(k, 'running');
     },
+    reassignAttempt(k, tryNumber, o, now) {
+      const n = sql.run(
+        `UPDATE task_instance SET pid = @pid, hostname = @hostname, heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`,
+        { ...k, tryNumber, pid: o.pid, hostname: o.hostname, now },
+      );
+      if (n !== 1) throw illegal(k, 'running');
+    },
     endAttempts(ends: readonly AttemptEnd[], now) {
       const rejected: IllegalTransitionError[] = [];
       sql.tx(() => {
         for (const e of ends) {
           const n = sql.run(
             `UPDATE task_instance SET state = @state, end_date = @endedAt, next_retry_at = @nextRetryAt,
-               start_date = CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE start_date END,
-               duration = (julianday(@endedAt) - julianday(CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE COALESCE(start_date, @endedAt) END)) * 86400.0,
+               start_date = CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE COALESCE(@startedAt, start_date) END,
+               duration = (julianday(@endedAt) - julianday(CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE COALESCE(@startedAt, start_date, @endedAt) END)) * 86400.0,
                pid = COALESCE(@pid, pid), hostname = COALESCE(@hostname, hostname)
              WHERE ${KEY} AND try_number = @tryNumber AND (state = 'running' OR (@fromQueued = 1 AND state = 'queued'))`,
             { ...e.key, state: e.state, now, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, fromQueued: e.fromQueued ? 1 : 0, pid: e.pid ?? null, hostname: e.hostname ?? null, startedAt: e.startedAt ?? null, endedAt: e.endedAt ?? now },

@@ -79,7 +79,7 @@ export interface AttemptEnd {
   /** The worker, when its start was not recorded separately. */
   pid?: number;
   hostname?: string;
-  /** When the attempt started / ended (default: the operation's `now`). */
+  /** When the attempt started (replaces the start recorded at hand-over) / ended (default: the operation's `now`). */
   startedAt?: string;
   endedAt?: string;
 }
@@ -147,6 +147,8 @@ export interface Store {
   queueTis(keys: readonly TiKey[], now: string): number[];
   /** queued -> running for this try. */
   startAttempt(key: TiKey, tryNumber: number, o: { pid: number; hostname: string }, now: string): void;
+  /** A running attempt that never started moves to another worker (same try): pid, hostname, heartbeat. */
+  reassignAttempt(key: TiKey, tryNumber: number, o: { pid: number; hostname: string }, now: string): void;
   /** running -> success | failed | up_for_retry | skipped, with XComs and skips, in one transaction. */
   /** Ends it could not apply (the TI was cleared, marked or timed out meanwhile) are returned, not thrown. */
   endAttempts(ends: readonly AttemptEnd[], now: string): IllegalTransitionError[];

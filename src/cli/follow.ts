@@ -138,12 +138,20 @@ function seconds(run: DagRunRow): number | null {
  * Prints how a run ended: the task table (state, try, duration) and one line for the run in table/plain,
  * or the run row with its task instances in json/yaml. Throws RunFailedError when the run failed.
  */
-export function printOutcome(ctx: CliContext, run: DagRunRow, unordered: readonly TaskInstanceRow[], format: OutputFormat, order: readonly string[] = []): void {
+export function printOutcome(
+  ctx: CliContext,
+  run: DagRunRow,
+  unordered: readonly TaskInstanceRow[],
+  format: OutputFormat,
+  order: readonly string[] = [],
+  summaries: readonly string[] = [],
+): void {
   const tis = sortByOrder(unordered, order);
   if (format === 'json' || format === 'yaml') {
-    ctx.out.object({ ...run, task_instances: tis }, format);
+    ctx.out.object({ ...run, task_instances: tis, ...(summaries.length > 0 ? { summaries } : {}) }, format);
   } else {
     ctx.out.rows(summaryRows(tis), format, SUMMARY_COLUMNS);
+    for (const text of summaries) ctx.out.line(`\n${text.trimEnd()}\n`);
     ctx.out.line(`run ${run.dag_run_id} of ${run.dag_id}: ${run.state ?? 'None'} in ${formatDuration(seconds(run))}`);
   }
   if (run.state === 'failed') {
@@ -182,6 +190,20 @@ export async function followRun(ctx: CliContext, engine: Engine, run: DagRunRow,
       130,
     );
   }
-  printOutcome(ctx, final, tis, format, order);
+  printOutcome(ctx, final, tis, format, order, leafSummaries(engine, final, tis));
   return final;
+}
+
+/**
+ * A leaf task that returns `{ "summary": "<text>" }` has that text printed after the run's table (like a CI job
+ * summary): continuous_retraining's notify task says what was decided and shows both models' metrics.
+ */
+function leafSummaries(engine: Engine, run: DagRunRow, tis: readonly TaskInstanceRow[]): string[] {
+  const leaves = new Set(engine.listTasks(run.dag_id).filter((t) => t.downstream_task_ids.length === 0).map((t) => t.task_id));
+  return tis.flatMap((ti) => {
+    if (!leaves.has(ti.task_id) || ti.state !== 'success') return [];
+    const value = engine.xcom(run.dag_id, run.dag_run_id, ti.task_id);
+    const summary = value !== null && typeof value === 'object' && !Array.isArray(value) ? value.summary : undefined;
+    return typeof summary === 'string' ? [summary] : [];
+  });
 }

@@ -1,5 +1,5 @@
 import { BaseOperator, NonRetryableError, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
-import { notifyAll, NotifyError, NotifyFailedError, type RunSummary } from '../notify/index.js';
+import { notifyAll, NotifyError, NotifyFailedError, renderNotice, type RunSummary } from '../notify/index.js';
 import type { CheckNewDataResult } from './check-new-data.js';
 import type { CompareResult } from './compare-models.js';
 import type { DeployResult } from './deploy.js';
@@ -57,7 +57,14 @@ export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>
  * Runs whatever happened upstream (trigger rule all_done); a failing channel fails this task so the engine retries
  * it, but never changes the other tasks' results.
  */
-export class NotifyOperator extends BaseOperator<{ channels: { channel: string; status: string }[] }> {
+export type NotifyResult = {
+  decision: string;
+  /** The notice as plain text; `dagctl trigger --wait` prints a leaf task's `summary` after the run. */
+  summary: string;
+  channels: { channel: string; status: string }[];
+};
+
+export class NotifyOperator extends BaseOperator<NotifyResult> {
   readonly #o: { tasks: PipelineTasks; env: NodeJS.ProcessEnv };
 
   constructor(o: TaskOptions & { tasks: PipelineTasks; env?: NodeJS.ProcessEnv }) {
@@ -65,14 +72,14 @@ export class NotifyOperator extends BaseOperator<{ channels: { channel: string; 
     this.#o = { tasks: o.tasks, env: o.env ?? process.env };
   }
 
-  async execute(ctx: TaskContext): Promise<{ channels: { channel: string; status: string }[] }> {
+  async execute(ctx: TaskContext): Promise<NotifyResult> {
     const t = this.#o.tasks;
     const check = ctx.xcomPull(t.check);
     const summary = summarise(ctx, t, check && !check.proceed ? [] : failedTasks(ctx, t));
     ctx.logger.info({ decision: summary.decision }, summary.reason);
     try {
       const results = await notifyAll(summary, { env: this.#o.env, logger: ctx.logger });
-      return { channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
+      return { decision: summary.decision, summary: renderNotice(summary).text, channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
     } catch (err) {
       // The engine records only the message: keep the hint in it, and do not retry what retrying cannot fix
       // (an archived Slack channel, a mailbox the server refuses for good).

@@ -91,6 +91,7 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
   it('pulls, trains, logs, deploys a first champion and tells people', async () => {
     const r = await dagctl(['trigger', 'continuous_retraining', '--wait']);
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout, 'the run ends with the decision and the metrics').toMatch(/Decision: promoted[\s\S]*auc/);
     const runId = await lastRunId();
     expect(await taskStates(runId)).toEqual({
       check_new_data: 'success', dvc_pull: 'success', train: 'success', log_metrics: 'success',

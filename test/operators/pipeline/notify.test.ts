@@ -87,8 +87,10 @@ describe('notify', { timeout: 180_000 }, () => {
     const posts = slack.bodies.length;
     const r = await notify({ ...upstream(true), deploy: deployed }, channels(smtp.port, slack.url));
     expect(r.result.outcome, r.log).toBe('success');
-    expect(r.value).toEqual({ channels: [{ channel: 'email', status: 'sent' }, { channel: 'slack', status: 'sent' }] });
+    expect(r.value).toMatchObject({ decision: 'promoted', channels: [{ channel: 'email', status: 'sent' }, { channel: 'slack', status: 'sent' }] });
     const m = await mail;
+    // The summary `dagctl trigger --wait` prints is the mail's own text.
+    expect((r.value as { summary: string }).summary.trim()).toBe(m.text?.trim());
     expect(m.subject).toBe('[dagctl] notify_test: promoted model v2 (AUC 0.912, was AUC 0.877)');
     expect(m.text).toContain(`notify_test run ${RUN_ID}: success`);
     expect(m.text).toContain('Decision: promoted - candidate beats champion v1');
@@ -138,7 +140,7 @@ describe('notify', { timeout: 180_000 }, () => {
   it('skips unconfigured channels without failing', async () => {
     const r = await notify(upstream(false), {});
     expect(r.result.outcome, r.log).toBe('success');
-    expect(r.value).toEqual({ channels: [{ channel: 'email', status: 'skipped' }, { channel: 'slack', status: 'skipped' }] });
+    expect(r.value).toMatchObject({ channels: [{ channel: 'email', status: 'skipped' }, { channel: 'slack', status: 'skipped' }] });
     expect(r.log).toMatch(/INFO - notify\.skipped .*"channel":"email".*SMTP_HOST is not set/);
     expect(r.log).toMatch(/INFO - notify\.skipped .*"channel":"slack".*SLACK_WEBHOOK_URL is not set/);
   });

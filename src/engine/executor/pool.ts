@@ -25,7 +25,7 @@ export interface PoolOptions {
 }
 
 /** Attempts a worker holds at once: one running, the rest waiting in it (see protocol.ts). */
-export const WORKER_DEPTH = 4;
+export const WORKER_DEPTH = 8;
 
 interface Worker {
   child: ChildProcess;
@@ -47,6 +47,7 @@ export class ProcessPool implements Executor {
   readonly #queue: AttemptJob[] = [];
   /** Attempts whose start is already recorded (handed to a worker that died before running them). */
   readonly #reassigned = new WeakSet<AttemptJob>();
+  readonly #handedAt = new WeakMap<AttemptJob, Date>();
   #listener: (e: ExecutorEvent) => void = () => {};
   #idleWaiters: Array<() => void> = [];
   #closing = false;
@@ -138,16 +139,24 @@ export class ProcessPool implements Executor {
       // executionTimeout counts from the attempt's start in the worker, not from when it was handed over.
       const job = w.jobs[0];
       if (job?.executionTimeout !== undefined && !w.timer) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
-    } else if (m.type === 'finished' && w.jobs.length > 0) {
-      const job = w.jobs.shift()!;
-      this.#clearTimer(w);
-      const at = this.#o.clock.now();
-      const startedAt = new Date(at.getTime() - Math.max(0, Math.round(m.runMs)));
-      if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
-      else this.#dispatch();
-      this.#listener({ type: 'finished', job, result: m.result, at, startedAt });
+    } else if (m.type === 'finished') {
+      for (const r of m.results) this.#finished(w, r.result, r.waitedMs);
       this.#checkIdle();
     }
+  }
+
+  #finished(w: Worker, result: AttemptResult, waitedMs: number): void {
+    const job = w.jobs.shift();
+    if (!job) return;
+    this.#clearTimer(w);
+    const at = this.#o.clock.now();
+    // Its start: when it was handed over, plus what it waited in the worker behind earlier attempts.
+    const handedAt = this.#handedAt.get(job) ?? at;
+    this.#handedAt.delete(job);
+    const startedAt = new Date(Math.min(at.getTime(), handedAt.getTime() + Math.max(0, Math.round(waitedMs))));
+    if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
+    else this.#dispatch();
+    this.#listener({ type: 'finished', job, result, at, startedAt });
   }
 
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
@@ -197,7 +206,9 @@ export class ProcessPool implements Executor {
       // Reported as started before it is sent (the listener records it synchronously), so the database
       // never holds `queued` for an attempt a worker may already run. No IPC round trip is needed for it.
       const reassigned = this.#reassigned.has(job);
-      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at: this.#o.clock.now(), ...(reassigned ? { reassigned } : {}) });
+      const at = this.#o.clock.now();
+      this.#handedAt.set(job, at);
+      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at, ...(reassigned ? { reassigned } : {}) });
       if (w.outbox.push(job) === 1) {
         queueMicrotask(() => {
           const jobs = w.outbox.splice(0).filter((j) => w.jobs.includes(j));

@@ -9,9 +9,10 @@ import type { AttemptJob, AttemptResult } from './types.js';
 export type ToWorker = { type: 'run'; jobs: AttemptJob[] } | { type: 'abort'; key: string; reason: 'timeout' | 'cancel'; timeoutS?: number };
 /**
  * `begun`: the attempt's code is about to run (sent only for attempts with an executionTimeout, whose clock
- * starts then). `finished` comes for every attempt, in order; `runMs` is how long it ran in the worker.
+ * starts then). `finished` carries one or more attempts' results, in order; `waitedMs` is how long each
+ * waited in the worker between arriving and starting (behind the attempts handed over before it).
  */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'begun' }
-  | { type: 'finished'; result: AttemptResult; runMs: number };
+  | { type: 'finished'; results: Array<{ result: AttemptResult; waitedMs: number }> };

@@ -19,8 +19,23 @@ import { jobKey, type AttemptJob, type AttemptResult } from './types.js';
 const send = (m: FromWorker): void => {
   process.send?.(m);
 };
+/**
+ * Results are sent once the current event-loop turn is over: attempts that end in the same turn (no-op
+ * tasks waiting in this worker) share one IPC write; an attempt that awaits anything lets them go first.
+ */
+let results: Array<{ result: AttemptResult; waitedMs: number }> = [];
+function flushResults(): void {
+  if (results.length === 0) return;
+  const batch = results;
+  results = [];
+  send({ type: 'finished', results: batch });
+}
+function report(r: { result: AttemptResult; waitedMs: number }): void {
+  if (results.push(r) === 1) setImmediate(flushResults);
+}
 const stores = new Map<string, Store>();
-const waiting: AttemptJob[] = [];
+/** Attempts handed over and not started yet, with when they arrived (performance.now()). */
+const waiting: Array<{ job: AttemptJob; arrived: number }> = [];
 let pumping = false;
 let current: { key: string; ac: AbortController } | undefined;
 let attemptLogger: Logger | undefined;
@@ -40,7 +55,7 @@ function readXcom(job: AttemptJob, taskId: string, key: string): Json | undefine
   return s.getXcom({ dagId: job.dagId, runId: job.runId, taskId }, key);
 }
 
-async function run(job: AttemptJob): Promise<void> {
+async function run(job: AttemptJob, arrived: number): Promise<void> {
   const ac = new AbortController();
   current = { key: jobKey(job), ac };
   let result: AttemptResult;
@@ -50,26 +65,33 @@ async function run(job: AttemptJob): Promise<void> {
     if (!dag) throw new DagNotFoundError(job.dagId);
     // The attempt starts now (its executionTimeout counts from here, not from when it was handed over).
     t0 = performance.now();
-    if (job.executionTimeout !== undefined) send({ type: 'begun' });
+    if (job.executionTimeout !== undefined) {
+      flushResults(); // in order: the pool reads `begun` as the oldest attempt it has no result for
+      send({ type: 'begun' });
+    }
     result = await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => readXcom(job, t, k), onLogger: (l) => (attemptLogger = l) });
   } catch (e) {
     const err = coerceError(e);
     result = { outcome: 'failed', xcoms: [], skip: [], error: { message: `could not load ${job.fileloc}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), nonRetryable: false } };
   }
   current = undefined;
-  send({ type: 'finished', result, runMs: performance.now() - t0 });
+  report({ result, waitedMs: t0 - arrived });
 }
 
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
-  while (waiting.length > 0) await run(waiting.shift()!);
+  while (waiting.length > 0) {
+    const w = waiting.shift()!;
+    await run(w.job, w.arrived);
+  }
   pumping = false;
 }
 
 process.on('message', (m: ToWorker) => {
   if (m.type === 'run') {
-    waiting.push(...m.jobs);
+    const arrived = performance.now();
+    for (const job of m.jobs) waiting.push({ job, arrived });
     void pump();
   } else if (m.type === 'abort' && current?.key === m.key) {
     current.ac.abort(m.reason === 'timeout' ? new TaskTimeoutError(m.timeoutS ?? 0) : new Error('attempt cancelled'));

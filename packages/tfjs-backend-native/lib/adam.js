@@ -4,7 +4,7 @@
 // accBeta1/2, iterations) is kept exactly as tfjs-core's AdamOptimizer keeps it, so weights save,
 // load and continue on any backend; on other backends the original method runs.
 import { createRequire } from 'node:module';
-import { f32, output } from './util.js';
+import { alloc, f32, output } from './util.js';
 
 const require = createRequire(import.meta.url);
 export const ADAM = 'NativeAdam';
@@ -15,8 +15,7 @@ export function adamKernel(addon) {
     // inputs g, m, v, w; attrs hyper = [b1, b2, 1-b1, 1-b2, 1-b1^t, 1-b2^t, -lr, eps]; outputs [m, v, w]
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { g, m, v, w } = inputs;
-      const n = g.shape.reduce((p, d) => p * d, 1);
-      const mo = new Float32Array(n), vo = new Float32Array(n), wo = new Float32Array(n);
+      const mo = alloc(g.shape), vo = alloc(g.shape), wo = alloc(g.shape);
       addon.adam(f32(backend, g), f32(backend, m), f32(backend, v), f32(backend, w), mo, vo, wo, attrs.hyper);
       return [output(backend, w.shape, mo), output(backend, w.shape, vo), output(backend, w.shape, wo)];
     },

@@ -1,6 +1,6 @@
 // BatchMatMul and _FusedMatMul (bias + relu/linear) on oneDNN's matmul.
 import { util } from '@tensorflow/tfjs-core';
-import { f32, fallback, output } from './util.js';
+import { alloc, f32, fallback, output } from './util.js';
 
 export function matmulKernels(addon, cpu) {
   function run({ inputs, backend, attrs }, name) {
@@ -18,7 +18,7 @@ export function matmulKernels(addon, cpu) {
     if (!ok) return fallback(cpu, name, { inputs, backend, attrs });
     const batch = Math.max(batchA, batchB);
     const outShape = [...(batchA >= batchB ? a.shape : b.shape).slice(0, -2), m, n];
-    const out = new Float32Array(batch * m * n);
+    const out = alloc([batch, m, n]);
     addon.batchMatMul(av, bv, out, [batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0]);
     if (biasv) addon.binary(0, out, biasv, out, 1, n);
     if (act === 'relu') addon.unary(0, out, out, 0);

@@ -1,6 +1,7 @@
 // Small helpers shared by the kernel files: typed-array access to the cpu backend's storage (the
 // addon reads and writes these Float32Arrays in place, no copies) and output construction.
 import { util } from '@tensorflow/tfjs-core';
+import { pool } from './pool.js';
 
 /** The Float32Array behind a float32 tensor, or null (other dtypes, complex, strings). */
 export function f32(backend, t) {
@@ -13,9 +14,9 @@ export function output(backend, shape, values) {
   return backend.makeTensorInfo(shape, 'float32', values);
 }
 
-/** A new float32 output buffer. Large ones come zero-filled from calloc (lazily mapped). */
+/** An output buffer for a kernel that writes every element (contents unspecified: pool memory). */
 export function alloc(shape) {
-  return new Float32Array(util.sizeFromShape(shape));
+  return pool.alloc(util.sizeFromShape(shape));
 }
 
 /** Same data, new shape: how the cpu backend's own Reshape/Identity share storage. */

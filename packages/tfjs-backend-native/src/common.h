@@ -53,6 +53,22 @@ struct Scratch {
   }
 };
 
+// Scratch memory for reorder temporaries, grown to the largest request and kept: allocating them
+// per call mapped and faulted in fresh pages every time (hundreds of MB per layer at batch 64).
+// Kernels run synchronously on the JS thread, so each slot has one user at a time; a kernel uses
+// distinct slots for the temporaries it needs at once.
+enum ScratchSlot { kScratchA = 0, kScratchB = 1, kScratchOut = 2, kScratchSlots = 3 };
+inline float* scratch(ScratchSlot slot, size_t bytes) {
+  static std::unique_ptr<float[]> bufs[kScratchSlots];
+  static size_t sizes[kScratchSlots] = {0, 0, 0};
+  if (sizes[slot] < bytes) {
+    bufs[slot].reset();  // free the old one before the larger one is mapped
+    bufs[slot].reset(new float[bytes / sizeof(float) + 1]);
+    sizes[slot] = bytes;
+  }
+  return bufs[slot].get();
+}
+
 // Runs a reorder from `from` memory into `to` memory.
 inline void reorderInto(dnnl::memory& from, dnnl::memory& to) {
   dnnl::reorder(from, to).execute(cpuStream(), from, to);

@@ -69,19 +69,19 @@ struct Arg {
   }
 };
 
-// Temporary storage for a reordered argument (uninitialised: every reorder/primitive writes it fully).
+// Where a reordered argument lives for one call: a scratch slot (see common.h).
 struct Temp {
-  std::unique_ptr<float[]> buf;
+  explicit Temp(ScratchSlot s) : slot(s) {}
+  ScratchSlot slot;
   memory mem;
 };
 
-// Input argument: the primitive's view of `ptr`, reordering into a temporary if needed.
+// Input argument: the primitive's view of `ptr`, reordering into scratch if needed.
 memory input(Arg& a, float* ptr, Temp& t) {
   auto& e = cpuEngine();
   memory user(a.user, e, ptr);
   if (!a.needReorder) return user;
-  t.buf.reset(new float[a.prim.get_size() / sizeof(float) + 1]);
-  t.mem = memory(a.prim, e, t.buf.get());
+  t.mem = memory(a.prim, e, scratch(t.slot, a.prim.get_size()));
   a.r.execute(cpuStream(), user, t.mem);
   return t.mem;
 }
@@ -90,8 +90,7 @@ memory input(Arg& a, float* ptr, Temp& t) {
 memory outputMem(Arg& a, float* ptr, Temp& t) {
   auto& e = cpuEngine();
   if (!a.needReorder) return memory(a.user, e, ptr);
-  t.buf.reset(new float[a.prim.get_size() / sizeof(float) + 1]);
-  t.mem = memory(a.prim, e, t.buf.get());
+  t.mem = memory(a.prim, e, scratch(t.slot, a.prim.get_size()));
   return t.mem;
 }
 void finish(Arg& a, float* ptr, Temp& t) {
@@ -142,7 +141,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     r.dst.init(md(s.dst(), tag::nhwc), pd.dst_desc(), false);
     return r;
   });
-  Temp ts, tw, td;
+  Temp ts{kScratchA}, tw{kScratchB}, td{kScratchOut};
   memory src = input(f.src, f32(info[0]), ts);
   memory wei = input(f.wei, f32(info[1]), tw);
   memory dst = outputMem(f.dst, f32(info[3]), td);
@@ -170,7 +169,7 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
     r.dx.init(md(s.src(), tag::nhwc), pd.diff_src_desc(), false);
     return r;
   });
-  Temp tdy, tw, tdx;
+  Temp tdy{kScratchA}, tw{kScratchB}, tdx{kScratchOut};
   memory dy = input(b.dy, f32(info[0]), tdy);
   memory wei = input(b.wei, f32(info[1]), tw);
   memory dx = outputMem(b.dx, f32(info[2]), tdx);
@@ -202,7 +201,7 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
     r.dw.init(md(s.wei(), tag::hwio), pd.diff_weights_desc(), false);
     return r;
   });
-  Temp tx, tdy, tdw;
+  Temp tx{kScratchA}, tdy{kScratchB}, tdw{kScratchOut};
   memory x = input(b.src, f32(info[0]), tx);
   memory dy = input(b.dy, f32(info[1]), tdy);
   memory dw = outputMem(b.dw, f32(info[2]), tdw);

@@ -67,9 +67,8 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   PoolShape s = shapeOf(info[3]);
   Pool& p = get(s);
   auto& e = cpuEngine();
-  std::vector<float> y(p.fwdPd.dst_desc().get_size() / sizeof(float));
   memory src(p.fwdPd.src_desc(), e, f32(info[1]));
-  memory dst(p.fwdPd.dst_desc(), e, y.data());
+  memory dst(p.fwdPd.dst_desc(), e, scratch(kScratchA, p.fwdPd.dst_desc().get_size()));
   memory ws(p.fwdPd.workspace_desc(), e, p.ws.get(p.fwdPd.workspace_desc().get_size()));
   p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, ws}});
   memory dy(p.bwdPd.diff_dst_desc(), e, f32(info[0]));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectSameOnBoth, native, randTensor, rng } from './harness.js';
 
 interface Case { batch: number; size: number; inC: number; outC: number; k: number; stride: 1 | 2; pad: 'same' | 'valid' }
@@ -25,26 +25,56 @@ function cases(): Case[] {
 
 const name = (c: Case) => `${c.batch}x${c.size}x${c.size}x${c.inC} * ${c.k}x${c.k}x${c.outC} stride ${c.stride} ${c.pad}`;
 
+async function expectConvSameOnBoth(c: Case): Promise<void> {
+  const r = rng(c.batch * 1000 + c.size * 10 + c.k);
+  const x = randTensor(r, [c.batch, c.size, c.size, c.inC]);
+  const w = randTensor(r, [c.k, c.k, c.inC, c.outC]);
+  const f = () => {
+    const xt = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
+    const wt = tf.tensor4d(w.data, w.shape as [number, number, number, number]);
+    const y = tf.conv2d(xt, wt, c.stride, c.pad);
+    const dy = tf.tensor(randTensor(rng(3), y.shape).data, y.shape);
+    const [dx, dw] = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)))([xt, wt]);
+    return [y, dx!, dw!];
+  };
+  await expectSameOnBoth(f, 2e-4, name(c));
+}
+
 describe.skipIf(!native.ok)('native-cpu convolution and pooling match cpu', () => {
-  it.each(cases())('Conv2D forward and gradients: %#', async (c) => {
-    const r = rng(c.batch * 1000 + c.size * 10 + c.k);
-    const x = randTensor(r, [c.batch, c.size, c.size, c.inC]);
-    const w = randTensor(r, [c.k, c.k, c.inC, c.outC]);
-    const f = () => {
-      const xt = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
-      const wt = tf.tensor4d(w.data, w.shape as [number, number, number, number]);
-      const y = tf.conv2d(xt, wt, c.stride, c.pad);
-      const dy = tf.tensor(randTensor(rng(3), y.shape).data, y.shape);
-      const [dx, dw] = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)))([xt, wt]);
-      return [y, dx!, dw!];
-    };
-    await expectSameOnBoth(f, 2e-4, name(c));
+  it.each(cases())('Conv2D forward and gradients: %#', expectConvSameOnBoth);
+
+  // "auto" mixes NHWC and blocked primitives per shape; each layout must be right on its own.
+  it.each(['nhwc', 'blocked'])('Conv2D on ResNet18 layer shapes with every primitive in the %s layout', async (layout) => {
+    const { loaded } = await import('../../packages/tfjs-backend-native/lib/addon.js');
+    loaded.addon.setConvLayout(layout);
+    try {
+      for (const c of cases().slice(-5)) await expectConvSameOnBoth(c);
+    } finally {
+      loaded.addon.setConvLayout('auto');
+    }
+  });
+
+  it('runs no backward-data convolution for an input that needs no gradient (the image batch)', async () => {
+    await tf.setBackend('native-cpu');
+    const r = rng(4);
+    const x = tf.tensor4d(randTensor(r, [2, 9, 9, 3]).data, [2, 9, 9, 3]);
+    const w = tf.variable(tf.tensor4d(randTensor(r, [3, 3, 3, 4]).data, [3, 3, 3, 4]));
+    // tfjs-layers' Conv2D calls tf.fused.conv2d; its own gradient computes both inputs' gradients.
+    const profile = await tf.profile(() => {
+      const { grads } = tf.variableGrads(() => tf.sum(tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same' })), [w]);
+      tf.dispose(Object.values(grads));
+    });
+    const kernels = profile.kernels.map((k) => k.name);
+    expect(kernels).toContain('Conv2DBackpropFilter');
+    expect(kernels).not.toContain('Conv2DBackpropInput');
+    tf.dispose([x, w]);
   });
 
   it.each([
     { activation: 'relu' as const, bias: true },
     { activation: 'linear' as const, bias: true },
     { activation: 'relu' as const, bias: false },
+    { activation: 'linear' as const, bias: false },
   ])('FusedConv2D ($activation, bias $bias) forward and gradients', async ({ activation, bias }) => {
     const r = rng(11);
     const x = randTensor(r, [2, 9, 9, 5]);

@@ -10,6 +10,7 @@ import { installGradients } from './gradients.js';
 import { matmulKernels } from './matmul.js';
 import { normKernels } from './norm.js';
 import { patchMoments } from './moments.js';
+import { patchFusedConv } from './fused-conv.js';
 import { adamKernel, patchAdam } from './adam.js';
 import { pool } from './pool.js';
 
@@ -101,8 +102,10 @@ export function registerNativeBackend(addon) {
   if (process.env.DAGCTL_NATIVE_GRADS !== '0' && overridden.has('FusedBatchNorm')) {
     installGradients(tf, BACKEND_NAME);
     patchMoments(BACKEND_NAME);
+    patchFusedConv(BACKEND_NAME);
   }
   if (overridden.has('NativeAdam')) patchAdam(BACKEND_NAME);
+  if (process.env.DAGCTL_NATIVE_HUGE_PAGES !== '0') pool.onFresh = (buffer) => addon.adviseHugePages(buffer);
   tf.registerBackend(BACKEND_NAME, () => new NativeCPUBackend(), PRIORITY);
 }
 

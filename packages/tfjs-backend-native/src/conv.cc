@@ -1,10 +1,8 @@
 // Conv2D forward (optionally fused bias + ReLU), backward-data and backward-weights on oneDNN.
 // TF.js tensors are NHWC activations and HWIO filters. Each primitive kind runs either directly on
 // the NHWC buffers, or in oneDNN's preferred blocked layout (nChw8c on AVX2) with reorders in and
-// out, as PyTorch's mkldnn path does. setConvLayout picks: "auto" (default) = forward and
-// backward-data on NHWC, backward-weights blocked, which measured fastest on AVX2 (CPU time per
-// ResNet18 layer: NHWC wins conv1's forward 2x, blocked wins 3x3 backward-weights by 20-100%);
-// "nhwc" or "blocked" for all three. Filters are always reordered from HWIO (they are small).
+// out, as PyTorch's mkldnn path does. setConvLayout picks: "auto" (default) = per shape and kind
+// (ConvShape::blocked), "nhwc" or "blocked" for all. Filters are always reordered from HWIO.
 #include <memory>
 
 #include "common.h"
@@ -17,7 +15,8 @@ using dt = memory::data_type;
 namespace {
 
 enum Kind { kFwd = 0, kBwdData = 1, kBwdWeights = 2 };
-bool g_blocked[3] = {false, false, true};
+enum class Layout { kAuto, kNhwc, kBlocked };
+Layout g_layout = Layout::kAuto;
 
 struct ConvShape {
   int64_t n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
@@ -28,8 +27,20 @@ struct ConvShape {
   memory::dims dil() const { return {dh - 1, dw - 1}; }  // TF counts dilation from 1, oneDNN from 0
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
+  bool pointwise() const { return kh == 1 && kw == 1; }
+  // "auto": blocked, as PyTorch runs oneDNN, except where NHWC measured faster (ResNet18 layers at
+  // 224x224 batch 16, min of 4 interleaved runs on AVX2): the first layer's 3-channel forward
+  // (22 vs 28 ms: 8-channel blocks would be mostly padding) and 1x1 forward/backward-data
+  // (1.6 vs 3.7 ms: the reorders cost more than the convolution). Blocked won 3x3 backward-weights
+  // by 15-50% and was level or ahead elsewhere.
+  bool blocked(Kind kind) const {
+    if (g_layout != Layout::kAuto) return g_layout == Layout::kBlocked;
+    if (kind == kFwd) return ic >= 8 && !pointwise();
+    if (kind == kBwdData) return !pointwise();
+    return true;
+  }
   std::string k(Kind kind, int64_t extra) const {
-    return key({n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, extra, g_blocked[kind] ? 1 : 0});
+    return key({n, ih, iw, ic, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, extra, blocked(kind) ? 1 : 0});
   }
 };
 
@@ -43,7 +54,7 @@ ConvShape shapeOf(const Napi::Value& v) {
 
 memory::desc md(const memory::dims& d, tag t) { return memory::desc(d, dt::f32, t); }
 convolution_forward::desc fwdDesc(const ConvShape& s, bool bias, Kind kind) {
-  tag act = g_blocked[kind] ? tag::any : tag::nhwc;
+  tag act = s.blocked(kind) ? tag::any : tag::nhwc;
   if (bias)
     return convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, md(s.src(), act),
                                      md(s.wei(), tag::any), md({s.oc}, tag::x), md(s.dst(), act), s.strides(),
@@ -159,7 +170,7 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   auto& e = cpuEngine();
   BwdData& b = bwdDataCache.get(s.k(kBwdData, 0), [&] {
     auto hint = convolution_forward::primitive_desc(fwdDesc(s, false, kBwdData), e);
-    tag act = g_blocked[kBwdData] ? tag::any : tag::nhwc;
+    tag act = s.blocked(kBwdData) ? tag::any : tag::nhwc;
     convolution_backward_data::desc d(algorithm::convolution_direct, md(s.src(), act), md(s.wei(), tag::any),
                                       md(s.dst(), act), s.strides(), s.dil(), s.padL(), s.padR());
     auto pd = convolution_backward_data::primitive_desc(d, e, hint);
@@ -185,13 +196,13 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   auto& e = cpuEngine();
   BwdWeights& b = bwdWeightsCache.get(s.k(kBwdWeights, 0), [&] {
     auto hint = convolution_forward::primitive_desc(fwdDesc(s, false, kBwdWeights), e);
-    tag act = g_blocked[kBwdWeights] ? tag::any : tag::nhwc;
+    tag act = s.blocked(kBwdWeights) ? tag::any : tag::nhwc;
     convolution_backward_weights::desc d(algorithm::convolution_direct, md(s.src(), act), md(s.wei(), tag::any),
                                          md(s.dst(), act), s.strides(), s.dil(), s.padL(), s.padR());
     auto pd = convolution_backward_weights::primitive_desc(d, e, hint);
     // oneDNN 2.6's jit_1x1 backward-weights kernel returns wrong sums for strided 1x1 convolutions
     // on NHWC input with batch > 1 (ResNet's downsample shortcuts); take the next implementation.
-    if (s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && !g_blocked[kBwdWeights]) {
+    if (s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1) && !s.blocked(kBwdWeights)) {
       while (std::string(pd.impl_info_str()).find("1x1") != std::string::npos && pd.next_impl()) {
       }
     }
@@ -215,9 +226,9 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
 Napi::Value SetConvLayout(const Napi::CallbackInfo& info) {
   std::string v = info[0].As<Napi::String>().Utf8Value();
   if (v == "auto") {
-    g_blocked[kFwd] = false, g_blocked[kBwdData] = false, g_blocked[kBwdWeights] = true;
+    g_layout = Layout::kAuto;
   } else if (v == "nhwc" || v == "blocked") {
-    for (bool& b : g_blocked) b = v == "blocked";
+    g_layout = v == "blocked" ? Layout::kBlocked : Layout::kNhwc;
   } else {
     throw Napi::Error::New(info.Env(), "conv layout must be 'auto', 'nhwc' or 'blocked'");
   }

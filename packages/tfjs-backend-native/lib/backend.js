@@ -105,7 +105,6 @@ export function registerNativeBackend(addon) {
     patchFusedConv(BACKEND_NAME);
   }
   if (overridden.has('NativeAdam')) patchAdam(BACKEND_NAME);
-  if (process.env.DAGCTL_NATIVE_HUGE_PAGES !== '0') pool.onFresh = (buffer) => addon.adviseHugePages(buffer);
   tf.registerBackend(BACKEND_NAME, () => new NativeCPUBackend(), PRIORITY);
 }
 

@@ -13,8 +13,6 @@ import { totalmem } from 'node:os';
 
 /** Below this, pooling saves nothing worth the bookkeeping. */
 const MIN_BYTES = 64 << 10;
-/** Fresh buffers this large are offered to onFresh (the backend asks for huge pages there). */
-const HUGE_MIN_BYTES = 4 << 20;
 
 export class BufferPool {
   /** @param {number} capBytes most bytes kept free for reuse; beyond that buffers go to the GC. */
@@ -27,8 +25,6 @@ export class BufferPool {
     this.born = new WeakSet();
     /** @type {Map<ArrayBuffer, number>} tensor entries holding each born buffer */
     this.holders = new Map();
-    /** @type {((buffer: ArrayBuffer) => void) | null} */
-    this.onFresh = null;
   }
 
   /** A float32 array of n elements. Contents are unspecified: kernels must write every element. */
@@ -41,7 +37,6 @@ export class BufferPool {
       return new Float32Array(reused);
     }
     const buffer = new ArrayBuffer(bytes);
-    if (bytes >= HUGE_MIN_BYTES) this.onFresh?.(buffer);
     this.born.add(buffer);
     return new Float32Array(buffer);
   }

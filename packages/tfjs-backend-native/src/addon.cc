@@ -2,9 +2,6 @@
 // (oneDNN throws dnnl::error; node-addon-api turns C++ exceptions into JS errors).
 #include <malloc.h>
 #include <omp.h>
-#include <sys/mman.h>
-
-#include <cstdint>
 
 #include "common.h"
 
@@ -40,18 +37,6 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// adviseHugePages(arrayBuffer): asks for transparent huge pages over the buffer's 2 MB-aligned
-// interior before anything touches it. Activations are streamed through by every layer; with 4 KB
-// pages that is a TLB miss per 4 KB. Returns the bytes advised (0 where the kernel says no).
-Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
-  auto buf = info[0].As<Napi::ArrayBuffer>();
-  const uintptr_t huge = 2u << 20;
-  uintptr_t begin = ((uintptr_t)buf.Data() + huge - 1) & ~(huge - 1);
-  uintptr_t end = ((uintptr_t)buf.Data() + buf.ByteLength()) & ~(huge - 1);
-  if (end <= begin || madvise((void*)begin, end - begin, MADV_HUGEPAGE) != 0) return Napi::Number::New(info.Env(), 0);
-  return Napi::Number::New(info.Env(), (double)(end - begin));
-}
-
 }  // namespace
 }  // namespace nb
 
@@ -68,7 +53,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", NB_FN(env, nb::SetThreads));
   exports.Set("getThreads", NB_FN(env, nb::GetThreads));
   exports.Set("version", NB_FN(env, nb::Version));
-  exports.Set("adviseHugePages", NB_FN(env, nb::AdviseHugePages));
   return exports;
 }
 

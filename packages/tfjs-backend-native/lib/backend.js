@@ -11,6 +11,7 @@ import { matmulKernels } from './matmul.js';
 import { normKernels } from './norm.js';
 import { patchMoments } from './moments.js';
 import { patchFusedConv } from './fused-conv.js';
+import { releaseConsumedGradients } from './tape.js';
 import { adamKernel, patchAdam } from './adam.js';
 import { pool } from './pool.js';
 
@@ -103,6 +104,7 @@ export function registerNativeBackend(addon) {
     installGradients(tf, BACKEND_NAME);
     patchMoments(BACKEND_NAME);
     patchFusedConv(BACKEND_NAME);
+    releaseConsumedGradients(tf, BACKEND_NAME);
   }
   if (overridden.has('NativeAdam')) patchAdam(BACKEND_NAME);
   tf.registerBackend(BACKEND_NAME, () => new NativeCPUBackend(), PRIORITY);

@@ -13,13 +13,6 @@ const ZERO_PASSING = ['Mean', 'Sum', 'Square', 'Sub', 'Add', 'Multiply', 'RealDi
 
 export function installGradients(tf, backendName) {
   const active = () => tf.getBackend() === backendName;
-  // The tape keeps every node's saved tensors until the whole backward pass ends; PyTorch frees
-  // them as each node's backward runs. For first-order gradients (the tape is dropped afterwards
-  // anyway) our gradients release their node's saved tensors once they have used them, so the
-  // activations of late layers are freed while the early layers' large gradients are computed.
-  const release = (saved) => {
-    if (tf.engine().state.gradientDepth === 0) tf.dispose(saved.filter((t) => t != null));
-  };
 
   const wrap = (kernelName, fast) => {
     const orig = tf.getGradient(kernelName);
@@ -39,7 +32,6 @@ export function installGradients(tf, backendName) {
     const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_GRAD,
       scale ? { x, dy, mean, variance, scale } : { x, dy, mean, variance }, { varianceEpsilon: attrs.varianceEpsilon });
     const shapes = { mean: mean.shape, variance: variance.shape, scale: scale?.shape };
-    release(saved);
     return {
       x: () => dx,
       mean: () => markedZeros(tf, shapes.mean),
@@ -63,11 +55,7 @@ export function installGradients(tf, backendName) {
         const [y] = saved;
         if (active() && dy.dtype === 'float32' && y.dtype === 'float32') {
           return {
-            x: () => {
-              const dx = tf.engine().runKernel(RELU_GRAD, { dy, x: y }, {});
-              release(saved);
-              return dx;
-            },
+            x: () => tf.engine().runKernel(RELU_GRAD, { dy, x: y }, {}),
           };
         }
         return relu.gradFunc(dy, [y]);
@@ -85,18 +73,8 @@ export function installGradients(tf, backendName) {
       const [x, mean] = saved;
       const [dMean, dVariance] = dys;
       const isZero = (t) => knownZero.has(t.dataId) || t.dataSync().every((v) => v === 0);
-      if (isZero(dMean) && isZero(dVariance)) {
-        const shape = x.shape;
-        release(saved);
-        return { x: () => markedZeros(tf, shape) };
-      }
-      return {
-        x: () => {
-          const dx = tf.engine().runKernel(MOMENTS_GRAD, { x, mean, dMean, dVariance }, {});
-          release(saved);
-          return dx;
-        },
-      };
+      if (isZero(dMean) && isZero(dVariance)) return { x: () => markedZeros(tf, x.shape) };
+      return { x: () => tf.engine().runKernel(MOMENTS_GRAD, { x, mean, dMean, dVariance }, {}) };
     },
   });
 

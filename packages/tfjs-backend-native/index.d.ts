@@ -10,6 +10,12 @@ export type NativeBackendName = 'native-cpu';
 export function register(opts?: { threads?: number }): Promise<{ name: NativeBackendName; threads: number }>;
 
 export function isAvailable(): boolean;
+
+/**
+ * Which convolutions run on NHWC buffers and which in oneDNN's blocked layout: 'auto' (per shape,
+ * the default; also $DAGCTL_NATIVE_CONV_LAYOUT at register()), or one layout for all.
+ */
+export function setConvLayout(layout: 'auto' | 'nhwc' | 'blocked'): void;
 export function unavailableReason(): string | null;
 
 export const INSTALL_HINT: string;

@@ -30,9 +30,8 @@ export async function register(opts = {}) {
   const wanted = opts.threads ?? (Number(process.env.DAGCTL_NATIVE_THREADS || 0) || availableParallelism());
   if (!Number.isInteger(wanted) || wanted < 1) throw new RangeError(`threads must be a positive integer (got ${opts.threads})`);
   const threads = addon.setThreads(wanted);
-  // Which convolutions run on NHWC buffers and which in oneDNN's blocked layout (src/conv.cc).
   const layout = process.env.DAGCTL_NATIVE_CONV_LAYOUT ?? 'auto';
-  addon.setConvLayout(['nhwc', 'blocked'].includes(layout) ? layout : 'auto');
+  setConvLayout(['nhwc', 'blocked'].includes(layout) ? layout : 'auto');
   // TF.js registers its gradients when tfjs-layers loads (tfjs-core alone has none); load it first
   // so our gradient wrappers wrap those, whatever order the caller imports things in.
   await import('@tensorflow/tfjs-layers').catch(() => undefined);
@@ -40,6 +39,16 @@ export async function register(opts = {}) {
   const { BACKEND_NAME, registerNativeBackend } = await import('./lib/backend.js');
   registerNativeBackend(addon);
   return { name: BACKEND_NAME, threads };
+}
+
+/**
+ * Which convolutions run on NHWC buffers and which in oneDNN's blocked layout (src/conv.cc):
+ * 'auto' (per shape, the default), 'nhwc' or 'blocked' for all, from the next call on.
+ */
+export function setConvLayout(layout) {
+  const { addon, error } = loaded;
+  if (!addon) throw new NativeBackendUnavailableError(error ?? 'unknown reason');
+  addon.setConvLayout(layout);
 }
 
 /** Versions, thread count, native kernels and the oneDNN implementations chosen so far (for logs). */

@@ -45,12 +45,12 @@ describe.skipIf(!native.ok)('native-cpu convolution and pooling match cpu', () =
 
   // "auto" mixes NHWC and blocked primitives per shape; each layout must be right on its own.
   it.each(['nhwc', 'blocked'])('Conv2D on ResNet18 layer shapes with every primitive in the %s layout', async (layout) => {
-    const { loaded } = await import('../../packages/tfjs-backend-native/lib/addon.js');
-    loaded.addon.setConvLayout(layout);
+    const { setConvLayout } = await import('@dagctl/tfjs-backend-native');
+    setConvLayout(layout as 'nhwc' | 'blocked');
     try {
       for (const c of cases().slice(-5)) await expectConvSameOnBoth(c);
     } finally {
-      loaded.addon.setConvLayout('auto');
+      setConvLayout('auto');
     }
   });
 

@@ -14,6 +14,7 @@ import { patchFusedConv } from './fused-conv.js';
 import { releaseConsumedGradients } from './tape.js';
 import { adamKernel, patchAdam } from './adam.js';
 import { pool } from './pool.js';
+import { isSharedZeros } from './tracking.js';
 
 export const BACKEND_NAME = 'native-cpu';
 const GC_BYTES = Number(process.env.DAGCTL_NATIVE_GC_MB || 1024) * 2 ** 20;
@@ -52,10 +53,10 @@ class NativeCPUBackend extends MathBackendCPU {
     pool.hold(values);
   }
 
-  // Callers get copies of pool memory: the pool reuses it once the tensor is disposed.
+  // Callers get copies of pool memory (reused once the tensor is disposed) and of the shared zeros.
   readSync(dataId) {
     const values = super.readSync(dataId);
-    return pool.owns(values) ? values.slice() : values;
+    return pool.owns(values) || isSharedZeros(values) ? values.slice() : values;
   }
 
   // Storage the pool does not take back is garbage that V8 frees at its next GC, which it

@@ -1,7 +1,8 @@
 // FusedBatchNorm forward, plus two kernels only our gradients call: the closed-form batch-norm
 // backward and ReLU's backward in one pass. They are registered for 'native-cpu' only; the
 // gradient wrappers in gradients.js decide when to use them.
-import { knownZero, provenance } from './tracking.js';
+import { util } from '@tensorflow/tfjs-core';
+import { knownZero, provenance, sharedZeros } from './tracking.js';
 import { alloc, f32, fallback, output } from './util.js';
 
 export const BATCH_NORM_GRAD = 'NativeBatchNormGrad';
@@ -76,9 +77,14 @@ export function normKernels(addon, cpu) {
   ];
 }
 
-/** Zeros that the Add kernel and the wrapped gradients recognise (storage is lazily-mapped calloc memory). */
+/**
+ * Zeros that the Add kernel and the wrapped gradients recognise. They are never read in the fast
+ * path, and tensors are immutable, so all share one zero-filled buffer instead of each allocating
+ * activation-sized memory (which V8 counts as external memory and answers with GCs).
+ */
 export function markedZeros(tf, shape) {
-  const z = tf.zeros(shape);
+  const backend = tf.backend();
+  const z = tf.engine().makeTensorFromTensorInfo(backend.makeTensorInfo(shape, 'float32', sharedZeros(util.sizeFromShape(shape))));
   knownZero.mark(z.dataId);
   return z;
 }

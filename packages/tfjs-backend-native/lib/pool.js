@@ -4,10 +4,11 @@
 // at 224x224 batch 16: ~1.5 s of kernel (sys) time per step and GC pressure. The next step asks for
 // the same sizes in the same order, so an exact-size free list serves nearly every request.
 //
-// Safety: a buffer is recycled only when it was born here (never a caller's array), when no tensor
-// entry holds it any more (cpu kernels such as Slice may alias it with a subarray view), and only
-// after it is detached (structuredClone transfer: zero-copy), so a stale view reads as empty instead
-// of as another tensor's data. Reads hand callers copies (see backend.js) for the same reason.
+// Safety: a buffer is recycled only when it was born here (never a caller's array) and no tensor
+// entry holds it any more (cpu kernels such as Slice may alias it with a subarray view); reads hand
+// callers copies (see backend.js), so nothing outside the backend keeps a view of pool memory.
+// Buffers are not detached on reuse: V8 counts every transferred ArrayBuffer as new external memory,
+// and detaching each reused buffer triggered a full GC about every 100 ms of training.
 
 import { totalmem } from 'node:os';
 
@@ -67,11 +68,9 @@ export class BufferPool {
     this.holders.delete(buffer);
     const bytes = buffer.byteLength;
     if (this.freeBytes + bytes > this.capBytes) return false;
-    const fresh = structuredClone(buffer, { transfer: [buffer] });
-    this.born.add(fresh);
     const list = this.free.get(bytes);
-    if (list) list.push(fresh);
-    else this.free.set(bytes, [fresh]);
+    if (list) list.push(buffer);
+    else this.free.set(bytes, [buffer]);
     this.freeBytes += bytes;
     return true;
   }

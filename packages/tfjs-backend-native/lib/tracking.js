@@ -45,3 +45,21 @@ export const knownZero = {
     return zeros.has(dataId);
   },
 };
+
+// One zero-filled buffer (grown on demand) behind every known-zero tensor; backend.js hands
+// readers copies of it so that nobody can write into it.
+let zeroBuffer = new Float32Array(0);
+const zeroBuffers = new WeakSet();
+
+/** A read-only zero view of n elements. */
+export function sharedZeros(n) {
+  if (zeroBuffer.length < n) {
+    zeroBuffer = new Float32Array(n);
+    zeroBuffers.add(zeroBuffer.buffer);
+  }
+  return zeroBuffer.subarray(0, n);
+}
+
+export function isSharedZeros(values) {
+  return values?.buffer instanceof ArrayBuffer && zeroBuffers.has(values.buffer);
+}

@@ -11,6 +11,17 @@ function shape17(ci) {
     p.top, p.left, p.bottom, p.right];
 }
 
+// Filter contents by identity: tensors are immutable and the pool hands out a new Float32Array
+// object for every reuse of a buffer, so one array object always holds the same values. The addon
+// keeps each forward primitive's reordered filter while the id stays the same.
+const weightIds = new WeakMap();
+let lastWeightId = 0;
+function weightsId(values) {
+  let id = weightIds.get(values);
+  if (id === undefined) weightIds.set(values, (id = ++lastWeightId));
+  return id;
+}
+
 const channelsLast = (dataFormat) => dataFormat == null || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
 const dilation1 = (d) => d == null || d === 1 || (Array.isArray(d) && d.every((v) => v === 1));
 
@@ -26,7 +37,7 @@ export function convKernels(addon, cpu) {
     if (!ok) return fallback(cpu, name, { inputs, backend, attrs });
     const ci = backend_util.computeConv2DInfo(x.shape, filter.shape, strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
     const out = alloc(ci.outShape);
-    addon.conv2d(xv, wv, bv, out, shape17(ci), act === 'relu');
+    addon.conv2d(xv, wv, bv, out, shape17(ci), act === 'relu', weightsId(wv));
     return output(backend, ci.outShape, out);
   }
 

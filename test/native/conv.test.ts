@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectSameOnBoth, native, randTensor, rng } from './harness.js';
+import { pool } from '../../packages/tfjs-backend-native/lib/pool.js';
+import { expectClose, expectSameOnBoth, native, randTensor, rng } from './harness.js';
 
 interface Case { batch: number; size: number; inC: number; outC: number; k: number; stride: 1 | 2; pad: 'same' | 'valid' }
 
@@ -68,6 +69,34 @@ describe.skipIf(!native.ok)('native-cpu convolution and pooling match cpu', () =
     expect(kernels).toContain('Conv2DBackpropFilter');
     expect(kernels).not.toContain('Conv2DBackpropInput');
     tf.dispose([x, w]);
+  });
+
+  it('never convolves with a cached filter after the weights changed, even in reused storage', async () => {
+    await tf.setBackend('native-cpu');
+    const r = rng(21);
+    const x = tf.tensor4d(randTensor(r, [1, 9, 9, 64]).data, [1, 9, 9, 64]);
+    const raw = randTensor(r, [3, 3, 64, 64]);
+    const expected = async (w: tf.Tensor4D) => {
+      const data = w.dataSync().slice();
+      const xs = x.dataSync().slice();
+      await tf.setBackend('cpu');
+      const y = tf.conv2d(tf.tensor4d(xs, [1, 9, 9, 64]), tf.tensor4d(data, [3, 3, 64, 64]), 1, 'same');
+      const out = y.dataSync().slice() as Float32Array;
+      await tf.setBackend('native-cpu');
+      return out;
+    };
+    // Filters made by a native kernel live in pool memory: the second one reuses the first's buffer.
+    const w1 = tf.relu(tf.tensor4d(raw.data, [3, 3, 64, 64])) as tf.Tensor4D;
+    const want1 = await expected(w1);
+    expectClose(tf.conv2d(x, w1, 1, 'same').dataSync() as Float32Array, want1, 2e-4, 'first weights');
+    const free = pool.freeBytes;
+    w1.dispose();
+    expect(pool.freeBytes).toBe(free + raw.data.byteLength);
+    const w2 = tf.relu(tf.tensor4d(raw.data.map((v) => -v), [3, 3, 64, 64])) as tf.Tensor4D;
+    expect(pool.freeBytes).toBe(free); // w2 took w1's buffer
+    const want2 = await expected(w2);
+    expectClose(tf.conv2d(x, w2, 1, 'same').dataSync() as Float32Array, want2, 2e-4, 'second weights');
+    tf.dispose([x, w2]);
   });
 
   it.each([

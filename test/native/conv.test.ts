@@ -146,4 +146,19 @@ describe.skipIf(!native.ok)('native-cpu convolution and pooling match cpu', () =
     };
     await expectSameOnBoth(f, 1e-6, `maxpool ${k} ${s} ${pad}`);
   });
+
+  it("MaxPool's gradient rebuilds the argmax when the last forward of that shape had another input", async () => {
+    const r = rng(31);
+    const shape: [number, number, number, number] = [2, 8, 8, 4];
+    const [a, b] = [randTensor(r, shape), randTensor(r, shape)];
+    const f = () => {
+      const [x1, x2] = [tf.tensor4d(a.data, shape), tf.tensor4d(b.data, shape)];
+      const dy = tf.tensor4d(randTensor(rng(2), [2, 4, 4, 4]).data, [2, 4, 4, 4]);
+      // The backward meets x2's pooling first (its workspace is the latest), then x1's.
+      const loss = (p: tf.Tensor, q: tf.Tensor) =>
+        tf.add(tf.sum(tf.mul(tf.maxPool(p as tf.Tensor4D, 2, 2, 'valid'), dy)), tf.sum(tf.mul(tf.maxPool(q as tf.Tensor4D, 2, 2, 'valid'), tf.neg(dy))));
+      return tf.grads(loss)([x1, x2]);
+    };
+    await expectSameOnBoth(f, 1e-6, 'maxpool two inputs');
+  });
 });

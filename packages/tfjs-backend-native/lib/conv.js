@@ -2,24 +2,13 @@
 // TF.js's own conv-info helper resolves 'same'/'valid'/explicit padding so our geometry is
 // exactly the cpu backend's; anything we do not handle (NCHW, non-float, prelu) goes to cpu.
 import { backend_util } from '@tensorflow/tfjs-core';
-import { alloc, f32, fallback, output } from './util.js';
+import { alloc, contentId, f32, fallback, output } from './util.js';
 
 function shape17(ci) {
   const p = ci.padInfo;
   return [ci.batchSize, ci.inHeight, ci.inWidth, ci.inChannels, ci.filterHeight, ci.filterWidth, ci.outChannels,
     ci.outHeight, ci.outWidth, ci.strideHeight, ci.strideWidth, ci.dilationHeight, ci.dilationWidth,
     p.top, p.left, p.bottom, p.right];
-}
-
-// Filter contents by identity: tensors are immutable and the pool hands out a new Float32Array
-// object for every reuse of a buffer, so one array object always holds the same values. The addon
-// keeps each forward primitive's reordered filter while the id stays the same.
-const weightIds = new WeakMap();
-let lastWeightId = 0;
-function weightsId(values) {
-  let id = weightIds.get(values);
-  if (id === undefined) weightIds.set(values, (id = ++lastWeightId));
-  return id;
 }
 
 const channelsLast = (dataFormat) => dataFormat == null || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
@@ -37,7 +26,7 @@ export function convKernels(addon, cpu) {
     if (!ok) return fallback(cpu, name, { inputs, backend, attrs });
     const ci = backend_util.computeConv2DInfo(x.shape, filter.shape, strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
     const out = alloc(ci.outShape);
-    addon.conv2d(xv, wv, bv, out, shape17(ci), act === 'relu', weightsId(wv));
+    addon.conv2d(xv, wv, bv, out, shape17(ci), act === 'relu', contentId(wv));
     return output(backend, ci.outShape, out);
   }
 
@@ -86,7 +75,7 @@ export function convKernels(addon, cpu) {
           return fallback(cpu, 'MaxPool', { inputs, backend, attrs });
         }
         const out = alloc(ci.outShape);
-        addon.maxPool(xv, out, pool14(ci));
+        addon.maxPool(xv, out, pool14(ci), contentId(xv));
         return output(backend, ci.outShape, out);
       },
     },
@@ -98,7 +87,7 @@ export function convKernels(addon, cpu) {
         if (!dyv || !xv || input.shape.length !== 4) return fallback(cpu, 'MaxPoolGrad', { inputs, backend, attrs });
         const ci = backend_util.computePool2DInfo(input.shape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
         const dx = alloc(input.shape);
-        addon.maxPoolGrad(dyv, xv, dx, pool14(ci));
+        addon.maxPoolGrad(dyv, xv, dx, pool14(ci), contentId(xv));
         return output(backend, input.shape, dx);
       },
     },

@@ -30,3 +30,14 @@ export function fallback(cpuKernels, name, args) {
   if (!k) throw new Error(`native-cpu: no cpu kernel '${name}' to fall back to`);
   return k.kernelFunc(args);
 }
+
+// Tensor contents by identity: tensors are immutable and the pool hands out a new Float32Array
+// object for every reuse of a buffer, so one array object always holds the same values. The addon
+// uses these ids to keep derived data (a reordered filter, a max-pool workspace) across calls.
+const contentIds = new WeakMap();
+let lastContentId = 0;
+export function contentId(values) {
+  let id = contentIds.get(values);
+  if (id === undefined) contentIds.set(values, (id = ++lastContentId));
+  return id;
+}

@@ -1,6 +1,7 @@
 // Max pooling forward and backward (NHWC) on oneDNN. The backward needs the forward's argmax
-// workspace; TF.js's MaxPoolGrad kernel receives x, so the forward is re-run there to rebuild it
-// (one cheap pass; ResNet18 pools once).
+// workspace, which TF.js does not carry from one kernel to the other: each shape keeps the
+// workspace of its latest forward with the id of that forward's input (lib/util.js contentId), and
+// the backward re-runs the forward only when its input is another one.
 #include "common.h"
 
 namespace nb {
@@ -30,6 +31,7 @@ struct Pool {
   pooling_backward::primitive_desc bwdPd;
   pooling_backward bwd;
   Scratch ws;
+  double wsInput = 0;  // contentId of the input the workspace belongs to; 0: none
 };
 
 Cache<Pool> cache;
@@ -45,11 +47,15 @@ Pool& get(const PoolShape& s) {
     pooling_backward::desc bd(algorithm::pooling_max, src, dst, {s.sh, s.sw}, {s.kh, s.kw}, {s.pt, s.pl},
                               {s.pb, s.pr});
     auto bpd = pooling_backward::primitive_desc(bd, e, fpd);
-    return Pool{fpd, pooling_forward(fpd), bpd, pooling_backward(bpd), {}};
+    return Pool{fpd, pooling_forward(fpd), bpd, pooling_backward(bpd), {}, 0};
   });
 }
 
-// maxPool(x, out, shape[14])
+double inputId(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
+}
+
+// maxPool(x, out, shape[14], xId)
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   PoolShape s = shapeOf(info[2]);
   Pool& p = get(s);
@@ -57,20 +63,27 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   memory src(p.fwdPd.src_desc(), e, f32(info[0]));
   memory dst(p.fwdPd.dst_desc(), e, f32(info[1]));
   memory ws(p.fwdPd.workspace_desc(), e, p.ws.get(p.fwdPd.workspace_desc().get_size()));
+  p.wsInput = 0;
   p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, ws}});
   cpuStream().wait();
+  p.wsInput = inputId(info, 3);
   return info.Env().Undefined();
 }
 
-// maxPoolGrad(dy, x, dx, shape[14])
+// maxPoolGrad(dy, x, dx, shape[14], xId)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   PoolShape s = shapeOf(info[3]);
   Pool& p = get(s);
   auto& e = cpuEngine();
-  memory src(p.fwdPd.src_desc(), e, f32(info[1]));
-  memory dst(p.fwdPd.dst_desc(), e, scratch(kScratchA, p.fwdPd.dst_desc().get_size()));
   memory ws(p.fwdPd.workspace_desc(), e, p.ws.get(p.fwdPd.workspace_desc().get_size()));
-  p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, ws}});
+  double xId = inputId(info, 4);
+  if (xId <= 0 || xId != p.wsInput) {
+    p.wsInput = 0;
+    memory src(p.fwdPd.src_desc(), e, f32(info[1]));
+    memory dst(p.fwdPd.dst_desc(), e, scratch(kScratchA, p.fwdPd.dst_desc().get_size()));
+    p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, ws}});
+    p.wsInput = xId;
+  }
   memory dy(p.bwdPd.diff_dst_desc(), e, f32(info[0]));
   memory dx(p.bwdPd.diff_src_desc(), e, f32(info[2]));
   p.bwd.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}, {DNNL_ARG_WORKSPACE, ws}});

@@ -24,7 +24,9 @@ describe.skipIf(!native.ok)('native-cpu elementwise, reductions, pad/slice, matm
     [[6], [3, 4, 6]], // per-channel on the left
     [[3, 7], []], // scalar
     [[], [3, 7]],
-    [[2, 3, 4], [2, 1, 4]], // unsupported broadcast -> cpu fallback
+    [[2, 3, 4], [2, 1, 4]], // over a middle axis, as a spatial mean's gradient broadcasts
+    [[2, 1, 1, 6], [2, 4, 5, 6]],
+    [[2, 3, 4], [1, 3, 1]], // unsupported broadcast -> cpu fallback
   ];
   it.each(Object.keys(binaries))('%s with every broadcast pattern, forward and gradients', async (op) => {
     const fn = binaries[op as keyof typeof binaries];

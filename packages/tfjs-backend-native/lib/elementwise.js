@@ -1,6 +1,7 @@
 // Unary and binary elementwise kernels, Sum/Mean over leading or trailing axes, and 4-D Pad/Slice
 // (ZeroPadding2D and its gradient). Broadcasting is handled for the cases ResNet training uses
-// (same shape, per-channel vector, scalar); everything else goes to the cpu kernel.
+// (same shape, per-channel vector, scalar, and over one contiguous run of middle axes as in a
+// spatial mean's gradient); everything else goes to the cpu kernel.
 import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
 import { knownZero, provenance } from './tracking.js';
 import { alloc, f32, fallback, output, passthrough } from './util.js';
@@ -28,7 +29,32 @@ function broadcastMode(aShape, bShape, outShape) {
   return -1;
 }
 
+/**
+ * When `small` broadcasts against `full` over one contiguous run of axes only ([N,1,1,C] against
+ * [N,H,W,C]: the gradient of a spatial mean), the sizes of the blocks before and after that run.
+ */
+function middleBroadcast(fullShape, smallShape) {
+  const rank = fullShape.length;
+  if (smallShape.length > rank) return null;
+  const s = [...Array(rank - smallShape.length).fill(1), ...smallShape];
+  const ones = s.map((d, i) => d === 1 && fullShape[i] !== 1);
+  const first = ones.indexOf(true), last = ones.lastIndexOf(true);
+  if (first < 0 || s.some((d, i) => (i < first || i > last) && d !== fullShape[i])) return null;
+  if (s.slice(first, last + 1).some((d) => d !== 1)) return null;
+  return { outer: util.sizeFromShape(fullShape.slice(0, first)), inner: util.sizeFromShape(fullShape.slice(last + 1)) };
+}
+
 export function elementwiseKernels(addon, cpu) {
+  // One per-channel call per outer block (mode 1: b is the small one, mode 2: a is).
+  function blockwise(op, av, bv, out, smallIsB, { outer, inner }) {
+    const block = out.length / outer;
+    for (let o = 0; o < outer; o++) {
+      const big = (smallIsB ? av : bv).subarray(o * block, (o + 1) * block);
+      const small = (smallIsB ? bv : av).subarray(o * inner, (o + 1) * inner);
+      addon.binary(op, smallIsB ? big : small, smallIsB ? small : big, out.subarray(o * block, (o + 1) * block), smallIsB ? 1 : 2, inner);
+    }
+  }
+
   const unary = Object.entries(UNARY).map(([name, op]) => ({
     kernelName: name,
     kernelFunc: ({ inputs, backend, attrs }) => {
@@ -52,12 +78,15 @@ export function elementwiseKernels(addon, cpu) {
       const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       const mode = broadcastMode(a.shape, b.shape, outShape);
       const size = util.sizeFromShape(outShape);
-      if (mode < 0 || size === 0) return fallback(cpu, name, { inputs, backend, attrs });
+      const middle = mode >= 0 || size === 0 ? null
+        : av.length === size ? middleBroadcast(outShape, b.shape) : bv.length === size ? middleBroadcast(outShape, a.shape) : null;
+      if ((mode < 0 && !middle) || size === 0) return fallback(cpu, name, { inputs, backend, attrs });
       // x + 0: gradients sent down unused paths (see tracking.js) cost nothing.
       if (name === 'Add' && knownZero.has(b.dataId) && av.length === size) return passthrough(backend, a, outShape);
       if (name === 'Add' && knownZero.has(a.dataId) && bv.length === size) return passthrough(backend, b, outShape);
       const out = alloc(outShape);
-      addon.binary(op, av, bv, out, mode, outShape[outShape.length - 1] ?? 1);
+      if (middle) blockwise(op, av, bv, out, av.length === size, middle);
+      else addon.binary(op, av, bv, out, mode, outShape[outShape.length - 1] ?? 1);
       const info = output(backend, outShape, out);
       if (name === 'Sub') provenance.sub(info.dataId, a.dataId, b.dataId);
       return info;

@@ -128,7 +128,7 @@ function print(row: Row): void {
   else if (row.summary)
     console.log(
       `summary ${row.size}x${row.size} batch ${row.batch} over ${row.rounds} round(s): ${row.backend} ${row.train_images_per_s} img/s (${row.train_gflop_s} GFLOP/s = ` +
-        `${row.peak_fraction} of ~${row.peak_gflop_s} peak), pytorch ${row.pytorch_train_images_per_s ?? '-'} img/s, ratio ${row.ratio_vs_pytorch ?? '-'}; ` +
+        `${row.peak_fraction} of ~${row.peak_gflop_s} peak), pytorch ${row.pytorch_train_images_per_s ?? '-'} img/s, median per-round ratio ${row.ratio_vs_pytorch ?? '-'}; ` +
         `infer p50 ${row.infer_ms_p50} vs ${row.pytorch_infer_ms_p50 ?? '-'} ms`,
     );
   else
@@ -147,8 +147,8 @@ async function main(): Promise<void> {
   const ours: Row[] = [];
   const theirs: Row[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const size of list(a.sizes)) for (const batch of list(a.batch)) ours.push(print0(await runOurs(info, files, size, batch, steps)));
-    theirs.push(...(await pytorchRows()).map(print0));
+    for (const size of list(a.sizes)) for (const batch of list(a.batch)) ours.push(print0({ ...(await runOurs(info, files, size, batch, steps)), round: r + 1 }));
+    theirs.push(...(await pytorchRows()).map((row) => print0({ ...row, round: r + 1 })));
   }
   releaseBackend();
   if (rounds > 1 || theirs.length > 0) for (const size of list(a.sizes)) for (const batch of list(a.batch)) print(summary(ours, theirs, size, batch, rounds));
@@ -177,7 +177,10 @@ function summary(ours: Row[], theirs: Row[], size: number, batch: number, rounds
   if (pt.length > 0) {
     row.pytorch_train_images_per_s = round(median(pt), 3);
     row.pytorch_infer_ms_p50 = round(median(pick(theirs, 'infer_ms_p50')), 1);
-    row.ratio_vs_pytorch = round(ips / median(pt), 2);
+    // Each round's ratio compares runs minutes apart, which the machine's drift affects least.
+    const ourByRound = new Map(ours.filter((r) => r.size === size && r.batch === batch).map((r) => [r.round, Number(r.train_images_per_s)]));
+    const ratios = theirs.filter((r) => r.size === size && r.batch === batch && ourByRound.has(r.round)).map((r) => (ourByRound.get(r.round) as number) / Number(r.train_images_per_s));
+    row.ratio_vs_pytorch = round(median(ratios), 2);
   }
   return row;
 }

@@ -2,13 +2,23 @@
 // TF.js's own conv-info helper resolves 'same'/'valid'/explicit padding so our geometry is
 // exactly the cpu backend's; anything we do not handle (NCHW, non-float, prelu) goes to cpu.
 import { backend_util } from '@tensorflow/tfjs-core';
+import { pendingPad } from './lazy-pad.js';
 import { alloc, contentId, f32, fallback, output } from './util.js';
 
-function shape17(ci) {
+function shape17(ci, pad) {
   const p = ci.padInfo;
-  return [ci.batchSize, ci.inHeight, ci.inWidth, ci.inChannels, ci.filterHeight, ci.filterWidth, ci.outChannels,
+  // A pending zero padding (lazy-pad.js) becomes oneDNN padding on the unpadded source.
+  const [ih, iw] = pad ? [pad.srcShape[1], pad.srcShape[2]] : [ci.inHeight, ci.inWidth];
+  const [bt, bl, at, al] = pad ? [pad.before[1], pad.before[2], pad.after[1], pad.after[2]] : [0, 0, 0, 0];
+  return [ci.batchSize, ih, iw, ci.inChannels, ci.filterHeight, ci.filterWidth, ci.outChannels,
     ci.outHeight, ci.outWidth, ci.strideHeight, ci.strideWidth, ci.dilationHeight, ci.dilationWidth,
-    p.top, p.left, p.bottom, p.right];
+    p.top + bt, p.left + bl, p.bottom + at, p.right + al];
+}
+
+/** x's storage for a convolution: the unpadded source when x is a pending zero padding. */
+function convInput(backend, x) {
+  const pad = x.dtype === 'float32' ? pendingPad(x) : undefined;
+  return pad ? { xv: pad.src, pad } : { xv: f32(backend, x), pad: undefined };
 }
 
 const channelsLast = (dataFormat) => dataFormat == null || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
@@ -18,7 +28,8 @@ export function convKernels(addon, cpu) {
   function conv({ inputs, backend, attrs }, name) {
     const { x, filter, bias, preluActivationWeights } = inputs;
     const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs;
-    const xv = f32(backend, x), wv = f32(backend, filter);
+    const { xv, pad: pending } = convInput(backend, x);
+    const wv = f32(backend, filter);
     const bv = bias ? f32(backend, bias) : null;
     const act = activation ?? 'linear';
     const ok = xv && wv && channelsLast(dataFormat) && x.shape.length === 4 && !preluActivationWeights &&
@@ -26,7 +37,7 @@ export function convKernels(addon, cpu) {
     if (!ok) return fallback(cpu, name, { inputs, backend, attrs });
     const ci = backend_util.computeConv2DInfo(x.shape, filter.shape, strides, dilations ?? 1, pad, dimRoundingMode, false, 'channelsLast');
     const out = alloc(ci.outShape);
-    addon.conv2d(xv, wv, bv, out, shape17(ci), act === 'relu', contentId(wv));
+    addon.conv2d(xv, wv, bv, out, shape17(ci, pending), act === 'relu', contentId(wv));
     return output(backend, ci.outShape, out);
   }
 
@@ -53,13 +64,14 @@ export function convKernels(addon, cpu) {
       kernelFunc: ({ inputs, backend, attrs }) => {
         const { x, dy } = inputs;
         const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-        const xv = f32(backend, x), dyv = f32(backend, dy);
+        const { xv, pad: pending } = convInput(backend, x);
+        const dyv = f32(backend, dy);
         if (!xv || !dyv || !channelsLast(dataFormat) || x.shape.length !== 4) {
           return fallback(cpu, 'Conv2DBackpropFilter', { inputs, backend, attrs });
         }
         const ci = backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
         const dw = alloc(filterShape);
-        addon.conv2dBackpropFilter(xv, dyv, dw, shape17(ci));
+        addon.conv2dBackpropFilter(xv, dyv, dw, shape17(ci, pending));
         return output(backend, filterShape, dw);
       },
     },

@@ -3,6 +3,7 @@
 // (same shape, per-channel vector, scalar, and over one contiguous run of middle axes as in a
 // spatial mean's gradient); everything else goes to the cpu kernel.
 import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
+import { canPadLazily, lazyZeroPad } from './lazy-pad.js';
 import { knownZero, provenance } from './tracking.js';
 import { alloc, f32, fallback, output, passthrough } from './util.js';
 
@@ -132,6 +133,7 @@ export function elementwiseKernels(addon, cpu) {
         const xv = f32(backend, x);
         if (!xv || x.shape.length !== 4 || xv.length === 0) return fallback(cpu, 'PadV2', { inputs, backend, attrs });
         const before = attrs.paddings.map((p) => p[0]), after = attrs.paddings.map((p) => p[1]);
+        if (canPadLazily(x.shape, attrs.paddings, attrs.constantValue)) return lazyZeroPad(backend, addon, xv, x.shape, before, after);
         const outShape = x.shape.map((d, i) => d + before[i] + after[i]);
         const out = alloc(outShape);
         addon.pad4d(xv, x.shape, out, before, after, attrs.constantValue ?? 0);

@@ -15,7 +15,7 @@ import { releaseConsumedGradients } from './tape.js';
 import { adamKernel, patchAdam } from './adam.js';
 import { pool } from './pool.js';
 import { isSharedZeros } from './tracking.js';
-import { dropPendingPad, isPendingPad } from './lazy-pad.js';
+import { isPendingPad, settle as settlePendingPad } from './lazy-pad.js';
 
 export const BACKEND_NAME = 'native-cpu';
 const GC_BYTES = Number(process.env.DAGCTL_NATIVE_GC_MB || 1024) * 2 ** 20;
@@ -67,7 +67,7 @@ class NativeCPUBackend extends MathBackendCPU {
     const lazy = isPendingPad(dataId); // reading its values would make the padding
     const values = lazy ? null : this.data.get(dataId)?.values;
     const removed = super.disposeData(dataId, force);
-    if (removed && lazy) dropPendingPad(dataId);
+    if (removed && lazy) settlePendingPad(dataId);
     if (removed && values && !pool.drop(values) && values.byteLength > 1 << 20) {
       this.garbageBytes += values.byteLength;
       if (this.garbageBytes > GC_BYTES) {

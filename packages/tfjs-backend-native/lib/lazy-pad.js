@@ -49,16 +49,12 @@ export function pendingPad(t) {
   return info && util.arraysEqual(info.shape, t.shape) ? info : undefined;
 }
 
-/** A pending padding's tensor entry was removed without anyone reading it. */
-export function dropPendingPad(dataId) {
-  if (pending.has(dataId)) settle(dataId);
-}
-
 export function isPendingPad(dataId) {
   return pending.has(dataId);
 }
 
-function settle(dataId) {
+/** The padding was made, or its tensor entry removed unread: the source may be reused again. */
+export function settle(dataId) {
   const info = pending.get(dataId);
   if (!info) return;
   pending.delete(dataId);

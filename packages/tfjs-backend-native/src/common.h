@@ -43,30 +43,33 @@ struct Cache {
   }
 };
 
-// A scratch buffer owned by a cache entry (reordered weights etc.), grown on demand.
+// A grow-only buffer kept between calls (a cache entry's reordered weights or workspace, or a
+// reorder temporary): allocating per call mapped and faulted in fresh pages every time, hundreds of
+// MB per layer at batch 64. Contents are not kept when it grows; users write before they read.
 struct Scratch {
-  std::vector<float> buf;
-  float* get(size_t bytes) {
-    size_t n = (bytes + sizeof(float) - 1) / sizeof(float);
-    if (buf.size() < n) buf.resize(n);
-    return buf.data();
+  std::unique_ptr<float[]> buf;
+  size_t bytes = 0;
+  float* get(size_t want) {
+    if (bytes < want) {
+      buf.reset();  // free the old one before the larger one is mapped
+      buf.reset(new float[want / sizeof(float) + 1]);
+      bytes = want;
+    }
+    return buf.get();
   }
 };
 
-// Scratch memory for reorder temporaries, grown to the largest request and kept: allocating them
-// per call mapped and faulted in fresh pages every time (hundreds of MB per layer at batch 64).
-// Kernels run synchronously on the JS thread, so each slot has one user at a time; a kernel uses
-// distinct slots for the temporaries it needs at once.
+// Shared scratch for reorder temporaries. Kernels run synchronously on the JS thread, so each slot
+// has one user at a time; a kernel uses distinct slots for the temporaries it needs at once.
 enum ScratchSlot { kScratchA = 0, kScratchB = 1, kScratchOut = 2, kScratchSlots = 3 };
 inline float* scratch(ScratchSlot slot, size_t bytes) {
-  static std::unique_ptr<float[]> bufs[kScratchSlots];
-  static size_t sizes[kScratchSlots] = {0, 0, 0};
-  if (sizes[slot] < bytes) {
-    bufs[slot].reset();  // free the old one before the larger one is mapped
-    bufs[slot].reset(new float[bytes / sizeof(float) + 1]);
-    sizes[slot] = bytes;
-  }
-  return bufs[slot].get();
+  static Scratch slots[kScratchSlots];
+  return slots[slot].get(bytes);
+}
+
+// An optional trailing number argument (ids the JS side passes to name tensor contents), or 0.
+inline double optionalNumber(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
 }
 
 // Runs a reorder from `from` memory into `to` memory.

@@ -118,8 +118,7 @@ struct Fwd {
   convolution_forward prim;
   Arg src, wei, dst;
   double weightsId = 0;  // 0: nothing cached
-  std::unique_ptr<float[]> weights;
-  memory weightsMem;
+  Scratch weights;
 };
 
 struct BwdData {
@@ -153,7 +152,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
       attr.set_post_ops(po);
     }
     auto pd = convolution_forward::primitive_desc(fwdDesc(s, hasBias, kFwd), attr, e);
-    Fwd r{pd, convolution_forward(pd), {}, {}, {}, 0, nullptr, {}};
+    Fwd r{pd, convolution_forward(pd), {}, {}, {}, 0, {}};
     r.src.init(md(s.src(), tag::nhwc), pd.src_desc(), true);
     r.wei.init(md(s.wei(), tag::hwio), pd.weights_desc(), true);
     r.dst.init(md(s.dst(), tag::nhwc), pd.dst_desc(), false);
@@ -161,22 +160,16 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   });
   Temp ts{kScratchA}, td{kScratchOut};
   memory src = input(f.src, f32(info[0]), ts);
-  double weightsId = info.Length() > 6 && info[6].IsNumber() ? info[6].As<Napi::Number>().DoubleValue() : 0;
-  memory wei;
-  if (!f.wei.needReorder) {
-    wei = memory(f.wei.user, e, f32(info[1]));
-  } else {
+  double weightsId = optionalNumber(info, 6);
+  memory wei(f.wei.user, e, f32(info[1]));
+  if (f.wei.needReorder) {
+    memory cached(f.wei.prim, e, f.weights.get(f.wei.prim.get_size()));
     if (weightsId <= 0 || weightsId != f.weightsId) {
-      if (!f.weights) {
-        f.weights.reset(new float[f.wei.prim.get_size() / sizeof(float) + 1]);
-        f.weightsMem = memory(f.wei.prim, e, f.weights.get());
-      }
-      memory user(f.wei.user, e, f32(info[1]));
       f.weightsId = 0;  // until the reorder has completed
-      f.wei.r.execute(cpuStream(), user, f.weightsMem);
+      f.wei.r.execute(cpuStream(), wei, cached);
       f.weightsId = weightsId;
     }
-    wei = f.weightsMem;
+    wei = cached;
   }
   memory dst = outputMem(f.dst, f32(info[3]), td);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};

@@ -51,10 +51,6 @@ Pool& get(const PoolShape& s) {
   });
 }
 
-double inputId(const Napi::CallbackInfo& info, size_t i) {
-  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0;
-}
-
 // maxPool(x, out, shape[14], xId)
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   PoolShape s = shapeOf(info[2]);
@@ -66,7 +62,7 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   p.wsInput = 0;
   p.fwd.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, ws}});
   cpuStream().wait();
-  p.wsInput = inputId(info, 3);
+  p.wsInput = optionalNumber(info, 3);
   return info.Env().Undefined();
 }
 
@@ -76,7 +72,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   Pool& p = get(s);
   auto& e = cpuEngine();
   memory ws(p.fwdPd.workspace_desc(), e, p.ws.get(p.fwdPd.workspace_desc().get_size()));
-  double xId = inputId(info, 4);
+  double xId = optionalNumber(info, 4);
   if (xId <= 0 || xId != p.wsInput) {
     p.wsInput = 0;
     memory src(p.fwdPd.src_desc(), e, f32(info[1]));

@@ -32,6 +32,7 @@ const { values: a } = parseArgs({
   },
 });
 const list = (s: string) => s.split(',').map((v) => Number(v.trim())).filter((v) => v > 0);
+const PYTORCH_SCRIPT = path.resolve('bench/pytorch_resnet18.py');
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const median = (xs: number[]) => {
   const s = [...xs].sort((p, q) => p - q);
@@ -85,8 +86,7 @@ function peakGflops(): number {
   return (availableParallelism() * perCycle * mhz) / 1000;
 }
 
-async function runOurs(info: Awaited<ReturnType<typeof initBackend>>, files: string[], size: number, batch: number, steps: number): Promise<Row> {
-  const decode = files.length > 0 ? await decodeRate(files, size) : Number.NaN;
+async function runOurs(info: Awaited<ReturnType<typeof initBackend>>, decode: number, size: number, batch: number, steps: number): Promise<Row> {
   const micro = Math.min(batch, a['micro-batch'] ? Number(a['micro-batch']) : recommendedMicroBatch(info, size));
   const model = buildResNet18({ inputSize: size, width: 64 });
   const flops = trainingFlopsPerImage(model);
@@ -144,11 +144,14 @@ async function main(): Promise<void> {
   const files = await imageFiles(path.resolve(a.data));
   const steps = Math.max(1, Number(a.steps));
   const rounds = Math.max(1, Number(a.rounds));
+  const decode = new Map<number, number>();
+  for (const size of list(a.sizes)) decode.set(size, files.length > 0 ? await decodeRate(files, size) : Number.NaN);
+  const python = await pythonWithTorchvision();
   const ours: Row[] = [];
   const theirs: Row[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const size of list(a.sizes)) for (const batch of list(a.batch)) ours.push(print0({ ...(await runOurs(info, files, size, batch, steps)), round: r + 1 }));
-    theirs.push(...(await pytorchRows()).map((row) => print0({ ...row, round: r + 1 })));
+    for (const size of list(a.sizes)) for (const batch of list(a.batch)) ours.push(print0({ ...(await runOurs(info, decode.get(size) as number, size, batch, steps)), round: r + 1 }));
+    if (python) theirs.push(...(await pytorchRows(python)).map((row) => print0({ ...row, round: r + 1 })));
   }
   releaseBackend();
   if (rounds > 1 || theirs.length > 0) for (const size of list(a.sizes)) for (const batch of list(a.batch)) print(summary(ours, theirs, size, batch, rounds));
@@ -185,23 +188,19 @@ function summary(ours: Row[], theirs: Row[], size: number, batch: number, rounds
   return row;
 }
 
-/** bench/pytorch_resnet18.py prints the seed stack's figures; run it with a python3 that imports torchvision. */
-async function pytorchRows(): Promise<Row[]> {
-  const script = path.resolve('bench/pytorch_resnet18.py');
-  if (!existsSync(script)) return [];
+/** A python3 that imports torchvision (for bench/pytorch_resnet18.py, the seed stack's figures), or undefined. */
+async function pythonWithTorchvision(): Promise<string | undefined> {
+  if (!existsSync(PYTORCH_SCRIPT)) return undefined;
   // pyenv shims often lack Debian's python3-torchvision; the system interpreter has it.
-  let python: string | undefined;
   for (const candidate of ['python3', '/usr/bin/python3']) {
-    if ((await execa(candidate, ['-c', 'import torchvision'], { reject: false })).exitCode === 0) {
-      python = candidate;
-      break;
-    }
+    if ((await execa(candidate, ['-c', 'import torchvision'], { reject: false })).exitCode === 0) return candidate;
   }
-  if (!python) {
-    console.error('bench/pytorch_resnet18.py skipped: no python3 here imports torchvision');
-    return [];
-  }
-  const args = [script, '--sizes', a.sizes, '--batch', a.batch, '--steps', a.steps, '--infer-runs', a['infer-runs'], '--json'];
+  console.error('bench/pytorch_resnet18.py skipped: no python3 here imports torchvision');
+  return undefined;
+}
+
+async function pytorchRows(python: string): Promise<Row[]> {
+  const args = [PYTORCH_SCRIPT, '--sizes', a.sizes, '--batch', a.batch, '--steps', a.steps, '--infer-runs', a['infer-runs'], '--json'];
   const r = await execa(python, args, { reject: false, all: true });
   const rows: Row[] = [];
   for (const line of (r.all ?? '').split('\n')) {

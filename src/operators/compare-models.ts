@@ -20,8 +20,9 @@ export type CompareResult = {
   next_task: string;
 };
 
-function correctness(e: ChildEvaluation, threshold: number): Map<string, boolean> {
-  return new Map(e.predictions.map((p) => [p.path, (p.probability >= threshold ? 1 : 0) === p.label]));
+/** Per image, whether the model was right at its own calibrated threshold (the one its metrics used). */
+function correctness(e: ChildEvaluation): Map<string, boolean> {
+  return new Map(e.predictions.map((p) => [p.path, (p.probability >= e.metrics.threshold ? 1 : 0) === p.label]));
 }
 
 function side(version: number | null, dir: string, e: ChildEvaluation): Side {
@@ -34,7 +35,8 @@ function asGateInput(s: Side): EvaluatedModel {
 
 /**
  * Evaluates the candidate and the current champion on the same test split (the champion re-evaluated on today's
- * data), applies the promotion gate, records McNemar's test, and follows `deploy` or `skip_deploy`.
+ * data), each at the threshold it was calibrated with, applies the promotion gate, records McNemar's test, and
+ * follows `deploy` or `skip_deploy`.
  */
 export class CompareModelsOperator extends BaseOperator<CompareResult> {
   readonly #o: { project: Project; train: Task<TrainResult>; deployTaskId: string; skipTaskId: string; modelName?: string };
@@ -49,7 +51,6 @@ export class CompareModelsOperator extends BaseOperator<CompareResult> {
     const trained = ctx.xcomPull(train);
     if (!trained) throw new Error(`no candidate: task '${train.taskId}' pushed no result`);
     const params = await runParams(project, ctx.params);
-    const threshold = params.evaluate.threshold;
     const evalOpts = {
       dataDir: path.resolve(project.root, params.data.dir),
       split: params.data.test_split,
@@ -70,8 +71,8 @@ export class CompareModelsOperator extends BaseOperator<CompareResult> {
     if (current) {
       const championEval = await evaluateInChild(current.dir, { ...evalOpts, name: `champion-v${current.version}` });
       champion = side(current.version, current.dir, championEval);
-      const cand = correctness(candidateEval, threshold);
-      const champ = correctness(championEval, threshold);
+      const cand = correctness(candidateEval);
+      const champ = correctness(championEval);
       const shared = [...cand.keys()].filter((k) => champ.has(k)).sort();
       paired = mcnemar(shared.map((k) => champ.get(k)!), shared.map((k) => cand.get(k)!));
     }

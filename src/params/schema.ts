@@ -8,6 +8,11 @@ import { gateSchema, pipelineSchema } from './pipeline.js';
  * Every key has a default, documented in docs/training.md.
  */
 const BACKENDS = ['auto', 'tensorflow', 'native-cpu', 'wasm', 'webgpu', 'cpu'] as const;
+export const INITS = ['champion', 'pretrained', 'scratch'] as const;
+const LR_SCHEDULES = ['constant', 'cosine'] as const;
+/** How the decision threshold is chosen on validation (src/training/calibration.ts). */
+export const THRESHOLD_RULES = ['balanced_accuracy', 'min_sensitivity'] as const;
+export type ThresholdRule = (typeof THRESHOLD_RULES)[number];
 
 const posInt = (d: number) => z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).default(d);
 const nonNegInt = (d: number) => z.int({ error: 'must be an integer >= 0' }).nonnegative({ error: 'must be an integer >= 0' }).default(d);
@@ -36,6 +41,11 @@ export const modelSchema = z.strictObject({
   pretrained: z.string().min(1).nullable().default(null),
   /** Train only the head for this many epochs, then unfreeze the backbone. */
   freeze_backbone_epochs: nonNegInt(0),
+  /**
+   * Where the weights start: `champion` = the deployed model (its whole network; the caller resolves it, and
+   * without one the run starts from scratch), `pretrained` = the backbone in model.pretrained, `scratch`.
+   */
+  init: z.enum(INITS, { error: `must be one of ${INITS.join(', ')}` }).default('champion'),
 });
 
 export const augmentSchema = z.strictObject({
@@ -53,6 +63,10 @@ export const trainSchema = z.strictObject({
   /** 'auto' = recommendedMicroBatch(backend, input_size). Must divide into batch_size steps (rounded up). */
   micro_batch: z.union([z.literal('auto'), z.int().positive({ error: 'must be "auto" or a positive integer' })], { error: 'must be "auto" or a positive integer' }).default('auto'),
   learning_rate: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).default(0.001),
+  /** `cosine` decays the rate to 0 over the run (after the warm-up); `constant` keeps it. */
+  lr_schedule: z.enum(LR_SCHEDULES, { error: `must be one of ${LR_SCHEDULES.join(', ')}` }).default('constant'),
+  /** Linear warm-up from 0 over this many epochs (fractions allowed). */
+  warmup_epochs: z.number({ error: 'must be a number >= 0' }).nonnegative({ error: 'must be a number >= 0' }).default(0),
   class_weight: z.enum(['balanced', 'none'], { error: 'must be "balanced" or "none"' }).default('balanced'),
   augment: augmentSchema.prefault({}),
   seed: z.int({ error: 'must be an integer' }).default(42),
@@ -66,7 +80,11 @@ export const trainSchema = z.strictObject({
 });
 
 export const evaluateSchema = z.strictObject({
-  threshold: fraction(0.5, 0, 1),
+  /** `auto` = chosen on the validation split by `threshold_rule` after training; a number = fixed. */
+  threshold: z.union([z.literal('auto'), z.number().min(0).max(1)], { error: 'must be "auto" or a number between 0 and 1' }).default('auto'),
+  threshold_rule: z.enum(THRESHOLD_RULES, { error: `must be one of ${THRESHOLD_RULES.join(', ')}` }).default('balanced_accuracy'),
+  /** For threshold_rule min_sensitivity: the sensitivity the threshold must keep on validation. */
+  min_sensitivity: fraction(0.95, 0.5, 1),
   batch_size: posInt(16),
 });
 

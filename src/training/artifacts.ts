@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import type { EvaluationPrediction } from './evaluate.js';
 import { flatMetrics, type Metrics } from './metrics.js';
 import { saveModel, type ModelMetadata } from './model-io.js';
-import { confusionChart, lineChart, rocChart } from './plots.js';
+import type { Calibration } from './calibration.js';
+import { confusionChart, lineChart, reliabilityChart, rocChart } from './plots.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -19,6 +20,8 @@ export interface EpochRecord {
   val_auc: number | null;
   images_per_s: number;
   seconds: number;
+  /** Learning rate at the epoch's last step (absent in older folders). */
+  learning_rate?: number;
 }
 
 /** `git rev-parse HEAD` in cwd, or null outside a repository / without git. */
@@ -49,6 +52,8 @@ export interface ModelFolder {
   metadata: ModelMetadata;
   history: EpochRecord[];
   predictions: EvaluationPrediction[];
+  /** The validation predictions the threshold was chosen on. */
+  valPredictions: EvaluationPrediction[];
 }
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
@@ -67,7 +72,8 @@ export async function writeModelFolder(outDir: string, f: ModelFolder): Promise<
     await writeFile(path.join(tmp, 'metrics.json'), json(m ? flatMetrics(m) : {}));
     await writeFile(path.join(tmp, 'history.json'), json(f.history));
     await writeFile(path.join(tmp, 'predictions.json'), json(f.predictions));
-    await writePlots(path.join(tmp, 'plots'), f.history, m);
+    await writeFile(path.join(tmp, 'val_predictions.json'), json(f.valPredictions));
+    await writePlots(path.join(tmp, 'plots'), f.history, m, f.metadata.calibration ?? null);
     const old = `${target}.old-${process.pid}`;
     if (existsSync(target)) await rename(target, old);
     await rename(tmp, target);
@@ -78,7 +84,7 @@ export async function writeModelFolder(outDir: string, f: ModelFolder): Promise<
   }
 }
 
-async function writePlots(dir: string, history: readonly EpochRecord[], m: Metrics | null): Promise<void> {
+async function writePlots(dir: string, history: readonly EpochRecord[], m: Metrics | null, calibration: Calibration | null): Promise<void> {
   await mkdir(dir, { recursive: true });
   const series = (name: string, pick: (e: EpochRecord) => number | null) => ({
     name,
@@ -90,5 +96,6 @@ async function writePlots(dir: string, history: readonly EpochRecord[], m: Metri
     lineChart('Accuracy per epoch', 'epoch', 'accuracy / AUC', [series('train acc', (e) => e.accuracy), series('val acc', (e) => e.val_accuracy), series('val AUC', (e) => e.val_auc)], 1),
   );
   await writeFile(path.join(dir, 'roc.svg'), rocChart(m?.roc ?? [], m?.auc ?? null));
+  if (calibration) await writeFile(path.join(dir, 'reliability.svg'), reliabilityChart(calibration));
   await writeFile(path.join(dir, 'confusion_matrix.svg'), confusionChart(m ?? { confusion_matrix: [[0, 0], [0, 0]], threshold: 0.5 }));
 }

@@ -33,7 +33,7 @@ export class DataError extends TrainingLibraryError {
   }
 }
 
-export type ModelErrorCode = 'model_missing' | 'model_invalid' | 'pretrained_mismatch';
+export type ModelErrorCode = 'model_missing' | 'model_invalid' | 'pretrained_mismatch' | 'checkpoint_invalid' | 'init_missing';
 
 /** A model folder that cannot be read, or pretrained weights that do not fit the architecture. */
 export class ModelError extends TrainingLibraryError {

@@ -8,7 +8,7 @@ import { streamBatches } from './batches.js';
 import { resolveSplitDir, scanClassFolder, type Label, type Sample, type SkippedFile } from './dataset.js';
 import { DataError } from './errors.js';
 import { computeMetrics, type Metrics } from './metrics.js';
-import type { LoadedModel } from './model-io.js';
+import { modelThreshold, type LoadedModel } from './model-io.js';
 import { predictProbabilities } from './step.js';
 
 export interface EvaluationPrediction {
@@ -74,7 +74,7 @@ export async function evaluate(loaded: LoadedModel, dataDir: string, o: Evaluate
   const skipped: SkippedFile[] = [];
   const { samples } = await scanClassFolder(root, skipped);
   if (samples.length === 0) throw new DataError('no_images', `no usable images under ${root}/{NORMAL,PNEUMONIA}`, 'check the --data path');
-  const threshold = o.threshold ?? loaded.metadata.params?.evaluate?.threshold ?? 0.5;
+  const threshold = o.threshold ?? modelThreshold(loaded.metadata);
   const batchSize = o.batchSize ?? loaded.metadata.params?.evaluate?.batch_size ?? 16;
   const { metrics, predictions } = await evaluateSamples(loaded.model, samples, {
     size: loaded.metadata.input_size, threshold, batchSize, root, onSkip: (f) => skipped.push(f), ...(o.signal ? { signal: o.signal } : {}), // prettier-ignore

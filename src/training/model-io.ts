@@ -4,9 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Params } from '../params/index.js';
 import type { BackendInfo } from './backends/index.js';
+import type { Calibration } from './calibration.js';
 import type { ClassCounts, SkippedFile } from './dataset.js';
 import { ModelError } from './errors.js';
 import type { Metrics } from './metrics.js';
+
+/** Where a model's weights started: the champion it continues, a pretrained backbone, or random weights. */
+export interface WeightsInit {
+  mode: 'champion' | 'pretrained' | 'scratch';
+  from: string | null;
+}
 
 /** metadata.json of a model folder (snake_case, format_version 1). */
 export interface ModelMetadata {
@@ -16,6 +23,12 @@ export interface ModelMetadata {
   width: number;
   preprocessing: { mean: number[]; std: number[]; channels: 3; resize: 'fill' };
   params: Params;
+  /**
+   * P(PNEUMONIA) at or above which PNEUMONIA is predicted: chosen on validation (see `calibration`), used by
+   * evaluate, predict, serving and the promotion gate. Absent in older folders: then params.evaluate.threshold.
+   */
+  threshold?: number;
+  calibration?: Calibration;
   data_version: string | null;
   backend: BackendInfo;
   git_commit: string | null;
@@ -24,6 +37,8 @@ export interface ModelMetadata {
   epochs_run: number;
   training_time_s: number;
   train_images_per_s: number;
+  /** Where the weights started (absent in older folders). */
+  init?: WeightsInit;
   trained_from_scratch: boolean;
   pretrained_from: string | null;
   created_at: string;
@@ -87,6 +102,13 @@ export async function loadLayersModel(dir: string): Promise<tfl.LayersModel> {
 export async function saveModel(model: tfl.LayersModel, dir: string, metadata: ModelMetadata): Promise<void> {
   await saveLayersModel(model, dir);
   await writeFile(path.join(dir, METADATA_JSON), `${JSON.stringify(metadata, null, 2)}\n`);
+}
+
+/** The decision threshold a model folder carries: the calibrated one, else the params it was trained with, else 0.5. */
+export function modelThreshold(metadata: ModelMetadata): number {
+  if (typeof metadata.threshold === 'number') return metadata.threshold;
+  const fixed = metadata.params?.evaluate?.threshold;
+  return typeof fixed === 'number' ? fixed : 0.5;
 }
 
 export async function loadModel(dir: string): Promise<LoadedModel> {

@@ -1,3 +1,4 @@
+import type { Calibration } from './calibration.js';
 import type { Metrics, RocPoint } from './metrics.js';
 
 /**
@@ -81,6 +82,19 @@ export function rocChart(roc: readonly RocPoint[], auc: number | null): string {
   return frame('ROC curve (positive = PNEUMONIA)', 'false positive rate (1 - specificity)', 'true positive rate (recall)', body);
 }
 
+/** Reliability diagram: per bin, the fraction really PNEUMONIA against the mean predicted P(PNEUMONIA). */
+export function reliabilityChart(c: Pick<Calibration, 'reliability' | 'ece' | 'threshold' | 'split' | 'n'>): string {
+  const { scale, svg } = axes(0, 1, 0, 1);
+  const diag = `<line x1="${scale.x(0)}" y1="${scale.y(0)}" x2="${scale.x(1)}" y2="${scale.y(1)}" stroke="#aaa" stroke-dasharray="4 4"/>`;
+  const bins = c.reliability.filter((b) => b.count > 0);
+  const path = bins.map((b) => `${scale.x(b.confidence).toFixed(1)},${scale.y(b.frequency).toFixed(1)}`).join(' ');
+  const dots = bins.map((b) => `<circle cx="${scale.x(b.confidence).toFixed(1)}" cy="${scale.y(b.frequency).toFixed(1)}" r="${(2 + Math.sqrt(b.count)).toFixed(1)}" fill="${COLOURS[0]}" fill-opacity="0.5"/>`).join('');
+  const cut = `<line x1="${scale.x(c.threshold)}" y1="${scale.y(0)}" x2="${scale.x(c.threshold)}" y2="${scale.y(1)}" stroke="${COLOURS[3]}"/>`;
+  const label = `<text x="${scale.x(0.04)}" y="${scale.y(0.92)}">ECE = ${c.ece.toFixed(3)} on ${c.n} ${esc(c.split)} images; threshold ${c.threshold.toFixed(3)} (red)</text>`;
+  const body = `${svg}\n${diag}\n${cut}\n<polyline points="${path}" fill="none" stroke="${COLOURS[0]}" stroke-width="2"/>${dots}\n${label}`;
+  return frame('Reliability (dot area = images in the bin)', 'mean predicted P(PNEUMONIA)', 'fraction PNEUMONIA', body);
+}
+
 export function confusionChart(m: Pick<Metrics, 'confusion_matrix' | 'threshold'>): string {
   const names = ['NORMAL', 'PNEUMONIA'];
   const cells = m.confusion_matrix.flat();
@@ -102,5 +116,5 @@ export function confusionChart(m: Pick<Metrics, 'confusion_matrix' | 'threshold'
     parts.push(`<text x="${x0 + i * size + size / 2}" y="${y0 - 8}" text-anchor="middle">${n}</text>`);
     parts.push(`<text x="${x0 - 8}" y="${y0 + i * size + size / 2}" text-anchor="end">${n}</text>`);
   });
-  return frame(`Confusion matrix (threshold ${m.threshold})`, 'predicted', 'true', parts.join('\n'));
+  return frame(`Confusion matrix (threshold ${Number(m.threshold.toFixed(4))})`, 'predicted', 'true', parts.join('\n'));
 }

@@ -1,5 +1,5 @@
 import { CLASS_NAMES, type ClassName } from './dataset.js';
-import type { LoadedModel } from './model-io.js';
+import { modelThreshold, type LoadedModel } from './model-io.js';
 import { preprocessImage } from './preprocess.js';
 import { predictProbabilities } from './step.js';
 
@@ -10,14 +10,13 @@ export interface Prediction {
   probabilities: Record<ClassName, number>;
 }
 
-/** Decision at the model's threshold (metadata params.evaluate.threshold, default 0.5) on P(PNEUMONIA). */
+/** Decision at the model's calibrated threshold (metadata.threshold; see modelThreshold) on P(PNEUMONIA). */
 function toPrediction(pPneumonia: number, threshold: number): Prediction {
   const label: ClassName = pPneumonia >= threshold ? 'PNEUMONIA' : 'NORMAL';
   const probabilities = { NORMAL: 1 - pPneumonia, PNEUMONIA: pPneumonia };
   return { label, probability: probabilities[label], probabilities };
 }
 
-const thresholdOf = (loaded: LoadedModel) => loaded.metadata.params?.evaluate?.threshold ?? 0.5;
 
 /**
  * For input already preprocessed (HWC float32, ImageNet-normalised, batch * size * size * 3), e.g. a KServe
@@ -29,7 +28,7 @@ export async function predictTensor(loaded: LoadedModel, input: Float32Array, ba
     throw new RangeError(`expected ${batch} x ${size} x ${size} x 3 = ${batch * size * size * 3} floats, got ${input.length}`);
   }
   const probs = await predictProbabilities(loaded.model, input, batch, Math.max(1, Math.min(batch, 16)));
-  return Array.from(probs, (p) => toPrediction(p, thresholdOf(loaded)));
+  return Array.from(probs, (p) => toPrediction(p, modelThreshold(loaded.metadata)));
 }
 
 /** Decodes and classifies images (throws ImageDecodeError for a corrupt or unsupported one). */

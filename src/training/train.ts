@@ -7,15 +7,18 @@ import { dataVersion, gitCommit, writeModelFolder, type EpochRecord } from './ar
 import { initBackend, recommendedMicroBatch, type BackendInfo } from './backends/index.js';
 import { streamBatches } from './batches.js';
 import { countClasses, loadKaggleData, type ClassCounts, type Sample, type SkippedFile } from './dataset.js';
-import { TrainingAbortedError } from './errors.js';
-import { evaluateSamples, testSetHash } from './evaluate.js';
+import { ModelError, TrainingAbortedError } from './errors.js';
+import { calibrate } from './calibration.js';
+import { checkpointDir, loadCheckpoint, removeCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { evaluateSamples, testSetHash, type EvaluationPrediction } from './evaluate.js';
+import { learningRateAt } from './lr-schedule.js';
 import { flatMetrics, type Metrics } from './metrics.js';
-import type { ModelMetadata } from './model-io.js';
+import type { ModelMetadata, WeightsInit } from './model-io.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
 import { buildResNet18, logitsModel } from './resnet.js';
 import { createRng, shuffled } from './rng.js';
 import { accumulatedStep, recalibrateBatchNorm } from './step.js';
-import { loadPretrainedBackbone, setBackboneTrainable } from './transfer.js';
+import { loadWeightsByName, setBackboneTrainable } from './transfer.js';
 
 export type TrainProgress =
   | { kind: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number; images_per_s: number; eta_s: number }
@@ -30,6 +33,13 @@ export interface TrainOptions {
   cwd?: string;
   /** Overrides the backend choice (else params.train.backend); a pre-initialised backend can be passed by tests. */
   backend?: BackendInfo;
+  /**
+   * With model.init = champion: the champion's model folder, resolved by the caller (training knows no
+   * registry); null or absent = there is no champion, so the run starts from scratch.
+   */
+  championDir?: string | null;
+  /** Carry on from the checkpoint next to outDir (written after every epoch) instead of starting over. */
+  resume?: boolean;
 }
 
 export interface TrainResult {
@@ -46,7 +56,24 @@ export function classWeights(counts: ClassCounts, mode: Params['train']['class_w
   return [n / (2 * counts.NORMAL), n / (2 * counts.PNEUMONIA)];
 }
 
-/** Trains ResNet18 per params, evaluates on the test split, and writes the model folder atomically into outDir. */
+/** Where the weights start, by model.init: champion (when there is one), pretrained backbone, or scratch. */
+function resolveInit(params: Params, cwd: string, championDir: string | null | undefined): WeightsInit {
+  const m = params.model;
+  if (m.init === 'champion' && championDir) return { mode: 'champion', from: path.resolve(championDir) };
+  if (m.init === 'pretrained') {
+    if (!m.pretrained) throw new ModelError('init_missing', 'model.init is pretrained but model.pretrained is null', 'set model.pretrained to a converted backbone folder, or model.init to champion or scratch');
+    return { mode: 'pretrained', from: path.resolve(cwd, m.pretrained) };
+  }
+  // An explicit pretrained backbone still counts with init: scratch/champion-without-one (the seed's behaviour).
+  if (m.pretrained) return { mode: 'pretrained', from: path.resolve(cwd, m.pretrained) };
+  return { mode: 'scratch', from: null };
+}
+
+/**
+ * Trains ResNet18 per params, chooses the decision threshold on the validation split, evaluates on the test
+ * split at that threshold, and writes the model folder atomically into outDir. After every epoch a checkpoint
+ * is written next to outDir, so `resume` can carry on after a crash.
+ */
 export async function train(params: Params, o: TrainOptions): Promise<TrainResult> {
   const log = o.logger;
   const started = performance.now();
@@ -66,23 +93,41 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
 
   const micro = Math.min(t.batch_size, t.micro_batch === 'auto' ? recommendedMicroBatch(backend, size) : t.micro_batch);
   const weights = classWeights(data.train.counts, t.class_weight);
-  log.info({ batch_size: t.batch_size, micro_batch: micro, accumulation_steps: Math.ceil(t.batch_size / micro), class_weights: weights }, 'train.recipe');
+  const stepsPerEpoch = Math.ceil(data.train.samples.length / t.batch_size);
+  const schedule = { total: stepsPerEpoch * t.epochs, warmup: Math.round(t.warmup_epochs * stepsPerEpoch) };
+  log.info({ batch_size: t.batch_size, micro_batch: micro, accumulation_steps: Math.ceil(t.batch_size / micro), class_weights: weights, lr_schedule: t.lr_schedule, ...schedule }, 'train.recipe');
 
+  const init = resolveInit(params, cwd, o.championDir);
   const model = buildResNet18({ inputSize: size, width: params.model.width, seed: t.seed });
   const logits = logitsModel(model);
   const optimizer = tf.train.adam(t.learning_rate);
-  const pretrained = params.model.pretrained ? path.resolve(cwd, params.model.pretrained) : null;
+  const paramsKey = JSON.stringify({ ...params, train: { ...t, backend: undefined, prefetch: undefined } });
+  let best: { epoch: number; score: number; weights: tf.Tensor[] } | null = null;
   try {
-    if (pretrained) await loadPretrainedBackbone(model, pretrained, log);
-    else log.warn('train.from_scratch: no model.pretrained given; the backbone starts from random weights');
-    const history: EpochRecord[] = [];
-    let best: { epoch: number; auc: number; weights: tf.Tensor[] } | null = null;
+    if (init.mode === 'scratch') log.warn('train.from_scratch: no champion and no model.pretrained; the network starts from random weights');
+    else await loadWeightsByName(model, init.from as string, log, init.mode === 'champion' ? 'all' : 'backbone');
+    let history: EpochRecord[] = [];
     let sinceBest = 0;
     let trainedImages = 0;
     let trainSeconds = 0;
-    for (let epoch = 1; epoch <= t.epochs; epoch++) {
-      if (pretrained) setBackboneTrainable(model, epoch > params.model.freeze_backbone_epochs);
-      const rec = await runEpoch({ epoch, params, logits, optimizer, samples: data.train.samples, micro, weights, onSkip, o });
+    let firstEpoch = 1;
+    const resumed = o.resume ? await loadCheckpoint(o.outDir, paramsKey) : null;
+    if (o.resume && !resumed) log.warn({ checkpoint: checkpointDir(o.outDir) }, 'train.resume: no checkpoint, starting at epoch 1');
+    if (resumed) {
+      model.setWeights(resumed.weights);
+      tf.dispose(resumed.weights);
+      await optimizer.setWeights(resumed.optimizer);
+      tf.dispose(resumed.optimizer.map((n) => n.tensor));
+      ({ history, sinceBest, trainedImages, trainSeconds } = resumed.state);
+      best = resumed.state.best ? { ...resumed.state.best, weights: resumed.bestWeights } : (tf.dispose(resumed.bestWeights), null);
+      firstEpoch = resumed.state.epoch + 1;
+      log.info({ epoch: resumed.state.epoch, best_epoch: best?.epoch ?? null }, 'train.resumed');
+    }
+    let bestVal: EvaluationPrediction[] = [];
+    for (let epoch = firstEpoch; epoch <= t.epochs; epoch++) {
+      if (init.mode === 'pretrained') setBackboneTrainable(model, epoch > params.model.freeze_backbone_epochs);
+      const lr = (step: number) => learningRateAt(t, (epoch - 1) * stepsPerEpoch + step, schedule.total, schedule.warmup);
+      const rec = await runEpoch({ epoch, params, logits, optimizer, samples: data.train.samples, micro, weights, onSkip, lr, o });
       trainedImages += rec.images;
       trainSeconds += rec.seconds;
       if (t.bn_recalibration_images > 0) {
@@ -90,7 +135,7 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
         const recal = streamBatches(subset, { size, batchSize: t.batch_size, prefetch: t.prefetch });
         log.debug({ images: await recalibrateBatchNorm(logits, recal, micro) }, 'train.bn_recalibrated');
       }
-      const val = await evaluateSamples(model, data.val.samples, { size, threshold: params.evaluate.threshold, batchSize: micro, root: dataDir, onSkip, ...(o.signal ? { signal: o.signal } : {}) }); // prettier-ignore
+      const val = await evaluateSamples(model, data.val.samples, { size, threshold: 0.5, batchSize: micro, root: dataDir, onSkip, ...(o.signal ? { signal: o.signal } : {}) }); // prettier-ignore
       const record: EpochRecord = {
         epoch, loss: rec.loss, accuracy: rec.accuracy, // prettier-ignore
         val_loss: crossEntropy(val.predictions.map((p) => p.label), val.predictions.map((p) => p.probability)),
@@ -98,28 +143,43 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
         val_auc: val.metrics.auc,
         images_per_s: rec.images / rec.seconds,
         seconds: rec.seconds,
+        learning_rate: lr(stepsPerEpoch - 1),
       };
       history.push(record);
       const score = record.val_auc ?? record.val_accuracy;
-      const isBest = best === null || score > best.auc;
+      const isBest = best === null || score > best.score;
       if (isBest) {
         tf.dispose(best?.weights ?? []);
-        best = { epoch, auc: score, weights: model.getWeights().map((w) => w.clone()) };
+        best = { epoch, score, weights: model.getWeights().map((w) => w.clone()) };
+        bestVal = val.predictions;
         sinceBest = 0;
       } else sinceBest++;
       log.info({ ...record, epochs: t.epochs, best: isBest }, 'train.epoch');
       o.onProgress?.({ kind: 'epoch', epochs: t.epochs, best: isBest, ...record });
-      if (t.early_stopping_patience > 0 && sinceBest >= t.early_stopping_patience) {
+      const stop = t.early_stopping_patience > 0 && sinceBest >= t.early_stopping_patience;
+      if (epoch < t.epochs && !stop) {
+        const state = { epoch, history, best: best && { epoch: best.epoch, score: best.score }, sinceBest, trainedImages, trainSeconds, params: paramsKey };
+        await saveCheckpoint(o.outDir, { state, weights: model.getWeights(), bestWeights: best?.weights ?? [], optimizer: await optimizer.getWeights() });
+      }
+      if (stop) {
         log.info({ epoch, best_epoch: best?.epoch }, 'train.early_stop');
         break;
       }
     }
     if (best) model.setWeights(best.weights);
-    tf.dispose(best?.weights ?? []);
+    // A resumed run that had already finished its last epoch, or whose best epoch came before the crash.
+    if (bestVal.length === 0) bestVal = (await evaluateSamples(model, data.val.samples, { size, threshold: 0.5, batchSize: micro, root: dataDir, onSkip })).predictions;
+
+    const e = params.evaluate;
+    const calibration = calibrate(bestVal.map((p) => p.label), bestVal.map((p) => p.probability), {
+      threshold: e.threshold, rule: e.threshold_rule, minSensitivity: e.min_sensitivity, // prettier-ignore
+      split: data.valCarved ? `${params.data.val_split} (carved from ${params.data.train_split})` : params.data.val_split,
+    });
+    log.info({ threshold: calibration.threshold, rule: calibration.rule, val_auc: calibration.val_auc, crossfit: calibration.crossfit, ece: calibration.ece }, 'train.calibrated');
 
     const evalSplit = data.test ?? data.val;
     const evalRoot = path.join(dataDir, data.test ? params.data.test_split : '');
-    const final = await evaluateSamples(model, evalSplit.samples, { size, threshold: params.evaluate.threshold, batchSize: params.evaluate.batch_size, root: evalRoot, onSkip, ...(o.signal ? { signal: o.signal } : {}) }); // prettier-ignore
+    const final = await evaluateSamples(model, evalSplit.samples, { size, threshold: calibration.threshold, batchSize: e.batch_size, root: evalRoot, onSkip, ...(o.signal ? { signal: o.signal } : {}) }); // prettier-ignore
     const used = evalSplit.samples.filter((s) => !skipped.some((f) => f.path === s.path));
     const metadata: ModelMetadata = {
       format_version: 1,
@@ -128,6 +188,8 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
       width: params.model.width,
       preprocessing: { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], channels: 3, resize: 'fill' },
       params,
+      threshold: calibration.threshold,
+      calibration,
       data_version: await dataVersion(dataDir),
       backend,
       git_commit: await gitCommit(cwd),
@@ -136,8 +198,9 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
       epochs_run: history.length,
       training_time_s: (performance.now() - started) / 1000,
       train_images_per_s: trainSeconds > 0 ? trainedImages / trainSeconds : 0,
-      trained_from_scratch: pretrained === null,
-      pretrained_from: pretrained,
+      init,
+      trained_from_scratch: init.mode === 'scratch',
+      pretrained_from: init.mode === 'pretrained' ? init.from : null,
       created_at: new Date().toISOString(),
       counts: { train: data.train.counts, val: countClasses(data.val.samples), test: data.test?.counts ?? null },
       skipped_files: skipped,
@@ -145,13 +208,15 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
       evaluated_on: data.test ? params.data.test_split : 'val',
     };
     o.signal?.throwIfAborted();
-    await writeModelFolder(o.outDir, { model, metadata, history, predictions: final.predictions });
-    log.info({ out_dir: path.resolve(o.outDir), metrics: flatMetrics(final.metrics), trained_from_scratch: metadata.trained_from_scratch }, 'train.done');
+    await writeModelFolder(o.outDir, { model, metadata, history, predictions: final.predictions, valPredictions: bestVal });
+    await removeCheckpoint(o.outDir);
+    log.info({ out_dir: path.resolve(o.outDir), metrics: flatMetrics(final.metrics), threshold: calibration.threshold, init: init.mode, trained_from_scratch: metadata.trained_from_scratch }, 'train.done');
     return { outDir: path.resolve(o.outDir), metadata, metrics: final.metrics, history };
   } catch (err) {
     if (o.signal?.aborted) throw new TrainingAbortedError({ cause: err });
     throw err;
   } finally {
+    tf.dispose(best?.weights ?? []);
     optimizer.dispose();
     model.dispose();
   }
@@ -166,6 +231,8 @@ interface EpochInput {
   micro: number;
   weights: [number, number];
   onSkip: (f: SkippedFile) => void;
+  /** Learning rate of this epoch's step (0-based). */
+  lr: (step: number) => number;
   o: TrainOptions;
 }
 
@@ -185,6 +252,7 @@ async function runEpoch(e: EpochInput): Promise<{ loss: number; accuracy: number
   });
   for await (const batch of batches) {
     e.o.signal?.throwIfAborted();
+    setLearningRate(e.optimizer, e.lr(step));
     const r = await accumulatedStep(e.logits, e.optimizer, batch, { microBatch: e.micro, size, classWeights: e.weights });
     step++;
     images += batch.n;
@@ -196,6 +264,11 @@ async function runEpoch(e: EpochInput): Promise<{ loss: number; accuracy: number
     e.o.onProgress?.({ kind: 'step', ...progress });
   }
   return { loss: images ? lossSum / images : Number.NaN, accuracy: images ? correct / images : 0, images, seconds: (performance.now() - start) / 1000 };
+}
+
+/** tfjs-core's Adam reads `learningRate` on every applyGradients (ours and the native kernel's alike). */
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /** Unweighted mean cross-entropy from P(PNEUMONIA), clipped like Keras (1e-7). */

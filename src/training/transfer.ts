@@ -7,16 +7,19 @@ import { HEAD_LAYERS } from './resnet.js';
 const isHead = (name: string) => (HEAD_LAYERS as readonly string[]).includes(name);
 
 /**
- * Initialises the backbone from a TF.js LayersModel folder, matching layers by name (see resnet.ts for the
- * names and docs/training.md for converting torchvision's ImageNet weights). The head is never copied: the
- * source usually has 1000 classes. A layer present in both with different shapes is an error, not a skip.
+ * Initialises a model from a TF.js LayersModel folder, matching layers by name (see resnet.ts for the names
+ * and docs/training.md for converting torchvision's ImageNet weights). `backbone` (pretrained weights) never
+ * copies the head: the source usually has 1000 classes; `all` (a warm start from our own model folder, e.g.
+ * the champion) copies every layer, BatchNorm statistics included. Convolutions do not depend on the input
+ * size, so a champion trained at another size still fits. A layer present in both with different shapes is an
+ * error, not a skip.
  */
-export async function loadPretrainedBackbone(model: tfl.LayersModel, dir: string, logger: Logger): Promise<string[]> {
+export async function loadWeightsByName(model: tfl.LayersModel, dir: string, logger: Logger, which: 'backbone' | 'all' = 'backbone'): Promise<string[]> {
   const source = await loadLayersModel(dir);
   const copied: string[] = [];
   try {
     for (const layer of model.layers) {
-      if (isHead(layer.name) || layer.weights.length === 0) continue;
+      if ((which === 'backbone' && isHead(layer.name)) || layer.weights.length === 0) continue;
       const from = source.layers.find((l) => l.name === layer.name);
       if (!from) continue;
       const weights = from.getWeights();
@@ -35,7 +38,7 @@ export async function loadPretrainedBackbone(model: tfl.LayersModel, dir: string
   if (copied.length === 0) {
     throw new ModelError('pretrained_mismatch', `no layer of ${dir} matches this model's layer names`, 'convert the weights with the layer names in docs/training.md');
   }
-  logger.info({ from: dir, layers: copied.length }, 'train.pretrained_loaded');
+  logger.info({ from: dir, layers: copied.length, which }, 'train.weights_loaded');
   return copied;
 }
 

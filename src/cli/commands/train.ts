@@ -5,6 +5,7 @@ import { Option } from 'commander';
 import { pino } from 'pino';
 import { topCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { CommandModule } from '../program.js';
 import { loadParams } from '../../params/index.js';
 import { BACKEND_NAMES } from '../../training/backends/types.js';
@@ -15,6 +16,23 @@ interface TrainFlags {
   set: string[];
   out: string;
   backend?: string;
+  initFrom?: string;
+  resume?: boolean;
+}
+
+/**
+ * The folder model.init = champion continues from: --init-from when given (the pipeline passes the champion it
+ * read), else the registry's champion under DAGCTL_HOME, else null (there is none yet: train from scratch).
+ */
+async function championDir(o: TrainFlags, c: CliContext, modelName: string): Promise<string | null> {
+  if (o.initFrom) {
+    const dir = path.resolve(c.cwd, o.initFrom);
+    if (!existsSync(path.join(dir, 'model.json'))) throw new UsageError(`--init-from ${o.initFrom}: no model.json in ${dir}`, 'pass a model folder written by `dagctl train`');
+    return dir;
+  }
+  const { openRegistry } = await import('../../registry/index.js');
+  const champion = await openRegistry({ root: path.join(c.config.home, 'registry'), name: modelName, logger: c.logger }).champion();
+  return champion?.dir ?? null;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -53,6 +71,8 @@ const trainCommand: CommandModule = (ctx) =>
     .option('--set <key=value>', 'override a param, e.g. --set train.epochs=2 (repeatable)', collect, [])
     .option('--out <dir>', 'model folder to write (replaced atomically)', 'models/resnet18')
     .addOption(new Option('--backend <name>', 'TF.js backend (overrides train.backend)').choices(['auto', ...BACKEND_NAMES]))
+    .option('--init-from <dir>', 'with model.init=champion: the model folder to continue from (default: the registry\'s champion, if any)')
+    .option('--resume', 'carry on from the checkpoint of an interrupted run with the same --out and params')
     .action(async (o: TrainFlags) => {
       const c = ctx();
       const file = o.params ? path.resolve(c.cwd, o.params) : existsSync(path.join(c.cwd, 'params.yaml')) ? path.join(c.cwd, 'params.yaml') : null;
@@ -68,12 +88,19 @@ const trainCommand: CommandModule = (ctx) =>
       process.once('SIGTERM', onSignal);
       try {
         const backend = await initBackend(params.train.backend, logger);
-        const result = await train(params, { outDir: path.resolve(c.cwd, o.out), logger, signal: abort.signal, cwd: c.cwd, backend, ...(bar ? { onProgress: bar.onProgress } : {}) });
+        const champion = params.model.init === 'champion' ? await championDir(o, c, params.pipeline.model_name) : null;
+        const result = await train(params, {
+          outDir: path.resolve(c.cwd, o.out), logger, signal: abort.signal, cwd: c.cwd, backend, championDir: champion, resume: o.resume === true, // prettier-ignore
+          ...(bar ? { onProgress: bar.onProgress } : {}),
+        });
         if (c.interactive) {
           const m = result.metrics;
           const meta = result.metadata;
           c.out.line(`model written to ${result.outDir} (backend ${meta.backend.name}, ${meta.backend.threads} thread(s), ${meta.training_time_s.toFixed(1)}s, best epoch ${meta.best_epoch}/${meta.epochs_run})`);
-          c.out.line(meta.trained_from_scratch ? 'trained from scratch (no pretrained weights: model.pretrained is null)' : `backbone initialised from ${meta.pretrained_from}`);
+          const init = meta.init ?? { mode: 'scratch', from: null };
+          c.out.line(init.mode === 'scratch' ? 'trained from scratch (no champion to continue, no model.pretrained)' : init.mode === 'champion' ? `continued from the champion in ${init.from}` : `backbone initialised from ${init.from}`);
+          const cal = meta.calibration;
+          if (cal) c.out.line(`threshold ${cal.threshold.toFixed(4)} (${cal.rule}, chosen on ${cal.n} ${cal.split} images; cross-fitted there: accuracy ${cal.crossfit?.accuracy.toFixed(4) ?? '-'}, sensitivity ${cal.crossfit?.sensitivity.toFixed(4) ?? '-'}, specificity ${cal.crossfit?.specificity.toFixed(4) ?? '-'}; ECE ${cal.ece.toFixed(4)})`);
           if (meta.skipped_files.length > 0) c.out.line(`skipped ${meta.skipped_files.length} unreadable file(s): see skipped_files in metadata.json`);
           if (m) c.out.line(`${meta.evaluated_on}: accuracy ${m.accuracy.toFixed(4)}, auc ${m.auc?.toFixed(4) ?? '-'}, recall ${m.recall.toFixed(4)}, specificity ${m.specificity.toFixed(4)}, n ${m.n}`);
         }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { runDagctl } from './child.js';
 
 export type ChildEvaluation = {
-  metrics: { accuracy: number; precision: number; recall: number; specificity: number; f1: number; auc: number; n: number; confusion_matrix: number[][] };
+  metrics: { accuracy: number; precision: number; recall: number; specificity: number; f1: number; auc: number; n: number; threshold: number; confusion_matrix: number[][] };
   predictions: { path: string; label: 0 | 1; probability: number }[];
   test_set_hash: string;
 };

@@ -33,7 +33,7 @@ export function renderHome(v: HomeView, asset: AssetUrl): string {
     <div class="verdict" aria-live="polite">
       <p class="busy" id="busy">Analysing…</p>
       <p class="label" id="label"></p>
-      <div class="bar" role="meter" aria-valuemin="0" aria-valuemax="100" id="bar"><span id="bar-fill"></span></div>
+      <div class="bar" role="meter" aria-valuemin="0" aria-valuemax="100" id="bar"><span id="bar-fill"></span><i id="bar-cut" title="decision threshold" hidden></i></div>
       <p><span id="probability"></span></p>
       <p class="muted small" id="details"></p>
       <label class="small" id="heat-toggle" hidden><input type="checkbox" id="show-heat" checked> show heat map</label>

@@ -74,7 +74,10 @@
     $('bar').setAttribute('aria-valuenow', pneumonia);
     $('bar').setAttribute('aria-label', `probability of pneumonia ${pneumonia}%`);
     const version = res.model_version === null ? 'model folder' : `v${res.model_version}`;
-    $('details').textContent = `P(pneumonia) ${pneumonia}% · model ${version} · ${Math.round(res.latency_ms)} ms`;
+    const cut = (res.threshold * 100).toFixed(1);
+    $('bar-cut').style.left = `${cut}%`;
+    $('bar-cut').hidden = false;
+    $('details').textContent = `P(pneumonia) ${pneumonia}% (PNEUMONIA from ${cut}%, the model's calibrated threshold) · model ${version} · ${Math.round(res.latency_ms)} ms`;
     $('model-version').textContent = version;
     if (res.model_promoted_at) $('model-promoted').textContent = new Date(res.model_promoted_at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
     if (res.explanation && res.explanation.grid) {

@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { modelThreshold } from '../../training/model-io.js';
 import { badRequest } from '../errors.js';
 import type { Explanation } from '../explain.js';
 import type { InferenceService } from '../inference.js';
@@ -8,6 +9,8 @@ export interface PredictResponse {
   label: 'NORMAL' | 'PNEUMONIA';
   probability: number;
   probabilities: { NORMAL: number; PNEUMONIA: number };
+  /** The model's calibrated decision threshold: PNEUMONIA when probabilities.PNEUMONIA >= threshold. */
+  threshold: number;
   model_version: number | null;
   model_promoted_at: string | null;
   latency_ms: number;
@@ -38,6 +41,7 @@ export function predictRoutes(service: InferenceService, o: { maxUploadBytes: nu
         label: p.label,
         probability: p.probability,
         probabilities: p.probabilities,
+        threshold: modelThreshold(answer.model.loaded.metadata),
         model_version: answer.model.ref.version,
         model_promoted_at: answer.model.ref.promotedAt,
         latency_ms: round(reply.elapsedTime),

@@ -54,6 +54,9 @@ export const augmentSchema = z.strictObject({
   shift: fraction(0.05, 0, 0.3),
   zoom: fraction(0.05, 0, 0.3),
   horizontal_flip: z.boolean({ error: 'must be true or false' }).default(false),
+  /** Contrast factor 1 +- contrast around the image's mean, and brightness +- this fraction of the pixel range. */
+  contrast: fraction(0, 0, 0.5),
+  brightness: fraction(0, 0, 0.5),
 });
 
 export const trainSchema = z.strictObject({

@@ -123,12 +123,26 @@ describe('batches', () => {
 
   it('augments reproducibly and is the identity with zero strength', async () => {
     const img = await preprocessImage(await firstImage(path.join(FIXTURE, 'train/NORMAL')), 24);
-    const p = { enabled: true, rotation_deg: 5, shift: 0.05, zoom: 0.05, horizontal_flip: false };
+    const p = { enabled: true, rotation_deg: 5, shift: 0.05, zoom: 0.05, horizontal_flip: false, contrast: 0, brightness: 0 };
     const a = augmentImage(img, 24, p, createRng(1));
     expect(Array.from(augmentImage(img, 24, p, createRng(1)))).toEqual(Array.from(a));
     expect(Array.from(a)).not.toEqual(Array.from(img));
     const id = augmentImage(img, 24, { ...p, rotation_deg: 0, shift: 0, zoom: 0 }, createRng(1));
     id.forEach((v, i) => expect(v).toBeCloseTo(img[i] as number, 5));
+  });
+
+  it('jitters contrast around the image mean and shifts brightness, leaving the geometry alone', async () => {
+    const img = await preprocessImage(await firstImage(path.join(FIXTURE, 'train/NORMAL')), 24);
+    const still = { enabled: true, rotation_deg: 0, shift: 0, zoom: 0, horizontal_flip: false, contrast: 0, brightness: 0 };
+    const jittered = augmentImage(img, 24, { ...still, contrast: 0.3, brightness: 0.2 }, createRng(7));
+    const mean = (a: Float32Array) => a.filter((_, i) => i % 3 === 0).reduce((s, v) => s + v, 0) / (a.length / 3);
+    const spread = (a: Float32Array) => Math.sqrt(a.filter((_, i) => i % 3 === 0).reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length / 3));
+    expect(Math.abs(mean(jittered) - mean(img))).toBeGreaterThan(1e-3);
+    expect(Math.abs(spread(jittered) / spread(img) - 1)).toBeGreaterThan(1e-3);
+    expect(Math.abs(spread(jittered) / spread(img) - 1)).toBeLessThanOrEqual(0.3 + 1e-6);
+    // The same seed without jitter gives back the image: the draws for jitter never move the geometry.
+    const plain = augmentImage(img, 24, still, createRng(7));
+    plain.forEach((v, i) => expect(v).toBeCloseTo(img[i] as number, 5));
   });
 });
 

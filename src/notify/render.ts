@@ -22,6 +22,7 @@ function textBody(s: RunSummary, rows: MetricRow[], cLabel: string, pLabel: stri
     `${s.dagId} run ${s.runId}: ${s.state}`,
     `Decision: ${s.decision} - ${s.reason}`,
     `Data version: ${s.dataVersion ?? 'unknown'}`,
+    ...(s.notes ?? []),
   ];
   if (rows.length) parts.push('', textTable(rows, cLabel, pLabel));
   if (s.failedTasks?.length) parts.push('', `Failed tasks: ${s.failedTasks.join(', ')}`);
@@ -44,7 +45,7 @@ function htmlBody(s: RunSummary, rows: MetricRow[], cLabel: string, pLabel: stri
     '<!doctype html><html><body style="font-family:sans-serif;font-size:14px;color:#222">',
     `<h2 style="margin:0 0 8px">${escapeHtml(`${s.dagId}: ${headline(s)}`)}</h2>`,
     `<p><b>Decision:</b> ${escapeHtml(s.decision)} &mdash; ${escapeHtml(s.reason)}</p>`,
-    `<p><b>Run:</b> ${escapeHtml(s.runId)} (${escapeHtml(s.state)})<br><b>Data version:</b> ${escapeHtml(s.dataVersion ?? 'unknown')}</p>`,
+    `<p><b>Run:</b> ${escapeHtml(s.runId)} (${escapeHtml(s.state)})<br><b>Data version:</b> ${escapeHtml(s.dataVersion ?? 'unknown')}${(s.notes ?? []).map((n) => `<br>${escapeHtml(n)}`).join('')}</p>`,
     table,
     failed,
     links,
@@ -55,7 +56,7 @@ function htmlBody(s: RunSummary, rows: MetricRow[], cLabel: string, pLabel: stri
 function slackBlocks(s: RunSummary, rows: MetricRow[], cLabel: string, pLabel: string): unknown[] {
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${s.dagId}: ${headline(s)}`, 150), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Decision:* ${escapeSlack(s.decision)}\n${escapeSlack(s.reason)}`, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Decision:* ${escapeSlack(s.decision)}\n${escapeSlack(s.reason)}${(s.notes ?? []).map((n) => `\n${escapeSlack(n)}`).join('')}`, 3000) } },
     {
       type: 'section',
       fields: [

@@ -17,6 +17,8 @@ export interface RunSummary {
   candidate?: ModelSide;
   champion?: ModelSide;
   failedTasks?: string[];
+  /** Short facts worth a line of their own, e.g. how the candidate was trained and its threshold. */
+  notes?: string[];
   links?: { label: string; url: string }[];
 }
 

@@ -49,7 +49,13 @@ export class LogMetricsOperator extends BaseOperator<LogMetricsResult> {
     const params = await runParams(this.#o.project, ctx.params);
     const store = await openPipelineTracking({ env: this.#o.env, home: ctx.home, params, logger: ctx.logger });
     const read = async (f: string): Promise<unknown> => JSON.parse(await readFile(path.join(trained.model_dir, f), 'utf8'));
-    const metadata = (await read('metadata.json')) as Record<string, unknown> & { params: unknown; git_commit: string | null; backend: { name: string; threads: number } };
+    const metadata = (await read('metadata.json')) as Record<string, unknown> & {
+      params: unknown;
+      git_commit: string | null;
+      backend: { name: string; threads: number };
+      init?: { mode: string; from: string | null };
+      calibration?: { threshold: number; rule: string; ece: number; val_auc: number | null; crossfit: { accuracy: number; sensitivity: number; specificity: number } | null };
+    };
     const history = (await read('history.json')) as Epoch[];
     const metrics = (await read('metrics.json')) as Record<string, number>;
 
@@ -68,15 +74,24 @@ export class LogMetricsOperator extends BaseOperator<LogMetricsResult> {
       const finalMetrics: MetricPoint[] = Object.entries(metrics)
         .filter(([, v]) => typeof v === 'number' && Number.isFinite(v))
         .map(([key, value]) => ({ key: `test_${key}`, value, timestamp: now, step: 0 }));
+      // The threshold and its out-of-sample estimate on the calibration split (val), next to the test metrics.
+      const cal = metadata.calibration;
+      const calibration = cal
+        ? Object.entries({ threshold: cal.threshold, val_ece: cal.ece, val_auc: cal.val_auc, ...(cal.crossfit ? { val_crossfit_accuracy: cal.crossfit.accuracy, val_crossfit_sensitivity: cal.crossfit.sensitivity, val_crossfit_specificity: cal.crossfit.specificity } : {}) })
+            .filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))
+            .map(([key, value]) => ({ key, value, timestamp: now, step: 0 }))
+        : [];
       await store.logBatch(runId, {
         params: flatten(metadata.params),
-        metrics: [...perEpoch, ...finalMetrics],
+        metrics: [...perEpoch, ...finalMetrics, ...calibration],
         tags: {
           data_version: String(trained.data_version),
           git_commit: String(metadata.git_commit),
           backend: metadata.backend.name,
           backend_threads: String(metadata.backend.threads),
           trained_from_scratch: String(trained.trained_from_scratch),
+          init: metadata.init ? `${metadata.init.mode}${metadata.init.from ? ` (${metadata.init.from})` : ''}` : 'scratch',
+          threshold_rule: cal?.rule ?? 'fixed',
           'mlflow.source.git.commit': String(metadata.git_commit),
         },
       });

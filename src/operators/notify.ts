@@ -30,9 +30,12 @@ export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>
   const logged = ctx.xcomPull(t.logMetrics);
   const compared = ctx.xcomPull(t.compare);
   const deployed = ctx.xcomPull(t.deploy);
+  const start = trained?.init?.mode === 'champion' ? `continued from champion v${trained.init.champion_version ?? '?'}` : trained?.init?.mode === 'pretrained' ? 'from a pretrained backbone' : 'from scratch';
+  const notes = trained ? [`Candidate: trained ${start}; decision threshold ${trained.threshold === null || trained.threshold === undefined ? 'fixed in params' : `${trained.threshold.toFixed(4)} (chosen on val)`}; each model is judged at its own threshold`] : [];
   const base = {
     dagId: ctx.dagId,
     runId: ctx.runId,
+    notes,
     dataVersion: pulled?.data_version ?? check?.data_version ?? null,
     links: logged ? [{ label: `MLflow run (${logged.tracking})`, url: logged.run_url }] : [],
   };

@@ -1,11 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BaseOperator, type Json, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { openRegistry } from '../registry/index.js';
 import { runDagctl } from './ml/child.js';
-import { confOverrides, outputDir, runParams, type Project } from './ml/project.js';
+import { confOverrides, outputDir, registryRoot, runParams, type Project } from './ml/project.js';
 
 export type TrainResult = {
   model_dir: string;
+  /** Where the weights started: the champion version it continued, or scratch/pretrained. */
+  init: { mode: string; champion_version: number | null };
+  /** The decision threshold chosen on val. */
+  threshold: number | null;
   data_version: string | null;
   backend: string;
   threads: number;
@@ -31,9 +36,13 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
     const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), `attempt=${ctx.tryNumber}`, 'model');
     // Validate params.yaml and the conf overrides here first: a bad key fails in milliseconds with a typed error
     // naming it, instead of after a child process has started (the child validates them again, by the same loader).
-    await runParams(this.#project, ctx.params);
+    const params = await runParams(this.#project, ctx.params);
     const sets = confOverrides(ctx.params).flatMap((s) => ['--set', s]);
-    await runDagctl(['train', '--params', this.#project.paramsFile, '--out', out, ...sets], {
+    // Warm start: continue from the champion that is deployed now (read here, so the child trains on exactly it).
+    const champion = params.model.init === 'champion' ? await openRegistry({ root: registryRoot(ctx.home), name: params.pipeline.model_name, logger: ctx.logger }).champion() : null;
+    const init = champion ? ['--init-from', champion.dir] : [];
+    ctx.logger.info({ init: params.model.init, champion: champion?.version ?? null }, champion ? `continuing from champion v${champion.version}` : `starting from ${params.model.init === 'champion' ? 'scratch (no champion yet)' : params.model.init}`);
+    await runDagctl(['train', '--params', this.#project.paramsFile, '--out', out, ...init, ...sets], {
       cwd: this.#project.root,
       logger: ctx.logger,
       signal: ctx.signal,
@@ -43,6 +52,8 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       data_version: string | null;
       backend: { name: string; threads: number };
       trained_from_scratch: boolean;
+      threshold?: number;
+      init?: { mode: string };
       training_time_s: number;
       train_images_per_s: number;
       metrics: { [key: string]: Json } | null;
@@ -51,6 +62,8 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
     ctx.logger.info({ out, metrics, backend: meta.backend.name }, `trained a candidate on ${meta.backend.name}`);
     return {
       model_dir: out,
+      init: { mode: meta.init?.mode ?? (meta.trained_from_scratch ? 'scratch' : 'pretrained'), champion_version: meta.init?.mode === 'champion' ? (champion?.version ?? null) : null },
+      threshold: meta.threshold ?? null,
       data_version: meta.data_version,
       backend: meta.backend.name,
       threads: meta.backend.threads,

@@ -81,8 +81,11 @@ export interface CrossFitted {
  * An honest estimate of what the threshold rule gives on unseen images of the calibration distribution: split
  * the images into `folds` stratified folds (by sorted index, deterministic), choose the threshold on the other
  * folds and score each fold with it. The threshold shipped is chosen on all images; this estimates its error.
+ * Null when a class has fewer images than folds.
  */
-export function crossFittedMetrics(labels: readonly number[], scores: readonly number[], rule: ThresholdRule, minSensitivity = 0.95, folds = 2): CrossFitted {
+export function crossFittedMetrics(labels: readonly number[], scores: readonly number[], rule: ThresholdRule, minSensitivity = 0.95, folds = 2): CrossFitted | null {
+  // Every fold's complement must hold both classes.
+  if ([0, 1].some((cls) => labels.filter((l) => l === cls).length < folds)) return null;
   const fold = new Array<number>(labels.length);
   for (const cls of [0, 1]) {
     let k = 0;

@@ -35,7 +35,8 @@ export interface Checkpoint {
 interface Manifest {
   name: string;
   shape: number[];
-  dtype: 'float32';
+  /** Adam's step count is int32: read back as float32 its bits would be a denormal near 0. */
+  dtype: 'float32' | 'int32';
 }
 
 /** The checkpoint folder of a model folder: next to it, so the atomic rename of the model never touches it. */
@@ -45,8 +46,9 @@ async function writeTensors(file: string, tensors: readonly { name: string; tens
   const manifest: Manifest[] = [];
   const parts: Uint8Array[] = [];
   for (const { name, tensor } of tensors) {
-    const data = (await tensor.data()) as Float32Array;
-    manifest.push({ name, shape: tensor.shape, dtype: 'float32' });
+    if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') throw new Error(`cannot checkpoint ${name}: dtype ${tensor.dtype}`);
+    const data = (await tensor.data()) as Float32Array | Int32Array;
+    manifest.push({ name, shape: tensor.shape, dtype: tensor.dtype });
     parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   await writeFile(`${file}.bin`, Buffer.concat(parts));
@@ -60,8 +62,8 @@ async function readTensors(file: string): Promise<NamedTensor[]> {
   let offset = 0;
   for (const m of manifest) {
     const n = m.shape.reduce((a, d) => a * d, 1);
-    const data = new Float32Array(bin.buffer.slice(bin.byteOffset + offset, bin.byteOffset + offset + n * 4));
-    out.push({ name: m.name, tensor: tf.tensor(data, m.shape, 'float32') });
+    const bytes = bin.buffer.slice(bin.byteOffset + offset, bin.byteOffset + offset + n * 4);
+    out.push({ name: m.name, tensor: tf.tensor(m.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes), m.shape, m.dtype) });
     offset += n * 4;
   }
   if (offset !== bin.byteLength) throw new Error(`${file}.bin holds ${bin.byteLength} bytes, its manifest ${offset}`);

@@ -13,7 +13,8 @@ import { startSmtpSink, startWebhook, type SmtpSink, type Webhook } from '../not
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin', 'dagctl.js');
-const images = path.join(repo, 'data', 'new_batch', 'train');
+// The quick set carved from Kaggle's train split (shared/ sits beside the checkout, in CI too).
+const images = path.join(repo, '..', 'shared', 'data', 'chest_xray_small', 'train');
 const logger = pino({ level: 'silent' });
 
 let project: string;
@@ -99,6 +100,11 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     });
     const models = JSON.parse((await dagctl(['models', 'list', '-o', 'json'])).stdout) as { version: number; champion: string }[];
     expect(models.map((m) => [m.version, m.champion])).toEqual([[1, '*']]);
+    // The first model starts from scratch and carries the threshold chosen on its validation images.
+    const champion = JSON.parse(await readFile(path.join(project, 'runs', 'registry', 'pneumonia', 'versions', '1', 'metadata.json'), 'utf8'));
+    expect(champion.init.mode).toBe('scratch');
+    expect(champion.threshold).toBe(champion.calibration.threshold);
+    expect(champion.metrics.threshold).toBe(champion.threshold);
     // MLflow file store: one experiment with one finished run holding the test AUC.
     const mlruns = path.join(project, 'runs', 'mlruns');
     const exp = (await readdir(mlruns)).find((d) => /^\d+$/.test(d) && d !== '0');
@@ -138,8 +144,14 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     const dags = path.join(repo, 'src', 'dags');
     const engine = await openEngine({ home: path.join(project, 'runs'), dagsFolders: [dags], excludeFolders: [path.join(dags, 'examples')], parallelism: 1, logger });
     const compare = engine.xcom('continuous_retraining', runId, 'compare_models') as any; // any: a JSON document we probe
+    const train = engine.xcom('continuous_retraining', runId, 'train') as any; // any: a JSON document we probe
     await engine.close();
     expect(compare.champion.version).toBe(1);
+    // Warm start: the candidate continued from champion v1; each side was judged at its own threshold.
+    expect(train.init).toEqual({ mode: 'champion', champion_version: 1 });
+    const championMeta = JSON.parse(await readFile(path.join(compare.champion.model_dir, 'metadata.json'), 'utf8'));
+    expect(compare.champion.metrics.threshold).toBe(championMeta.threshold);
+    expect(compare.candidate.metrics.threshold).toBe(train.threshold);
     expect(compare.candidate.test_set_hash).toBe(compare.champion.test_set_hash);
     expect(compare.mcnemar).toHaveProperty('p_value');
     const trained = JSON.parse(await readFile(path.join(compare.candidate.model_dir, 'metadata.json'), 'utf8'));
@@ -150,5 +162,6 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     expect(mail.text).toMatch(/champion/i);
     expect(mail.text).toContain(compare.candidate.metrics.auc.toFixed(4));
     expect(mail.text).toContain(compare.champion.metrics.auc.toFixed(4));
+    expect(mail.text).toContain(`continued from champion v1; decision threshold ${train.threshold.toFixed(4)}`);
   });
 });

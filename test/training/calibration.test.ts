@@ -36,10 +36,15 @@ describe('choosing the decision threshold', () => {
 
   it('estimates out-of-sample accuracy by cross-fitting, never above the in-sample optimum', () => {
     const cf = crossFittedMetrics(labels, scores, 'balanced_accuracy');
+    if (!cf) throw new Error('expected an estimate');
     expect(cf.n).toBe(10);
     expect(cf.folds).toBe(2);
     const inSample = chooseThreshold(labels, scores, 'balanced_accuracy');
     expect((cf.sensitivity + cf.specificity) / 2).toBeLessThanOrEqual((inSample.sensitivity + inSample.specificity) / 2 + 1e-12);
+  });
+
+  it('has no cross-fitted estimate when a class is too small to split', () => {
+    expect(crossFittedMetrics([0, 1, 1], [0.1, 0.8, 0.9], 'balanced_accuracy')).toBeNull();
   });
 
   it('keeps a fixed threshold and still reports calibration', () => {

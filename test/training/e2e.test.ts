@@ -8,6 +8,7 @@ import { evaluate } from '../../src/training/evaluate.js';
 import { TrainingAbortedError } from '../../src/training/errors.js';
 import { loadModel, type ModelMetadata } from '../../src/training/model-io.js';
 import { predict } from '../../src/training/predict.js';
+import { chooseThreshold } from '../../src/training/calibration.js';
 import { train } from '../../src/training/train.js';
 import { CPU, FIXTURE, silent, tinyParams, useCpuBackend, useTempDirs } from './helpers.js';
 
@@ -120,6 +121,80 @@ describe('train (library)', () => {
     expect(Array.from(b ?? [])).toEqual(Array.from(a ?? [1]));
     source.model.dispose();
     target.model.dispose();
+  });
+
+  it('continues from the champion: every layer, the head included', async () => {
+    const dir = await tempDir();
+    await train(tinyParams({ train: { epochs: 1 } }), { outDir: path.join(dir, 'champion'), logger: silent, backend: CPU });
+    // A vanishing learning rate: the continued model must still be the champion, not a fresh initialisation.
+    const r = await train(tinyParams({ train: { epochs: 1, learning_rate: 1e-12, bn_recalibration_images: 0, seed: 7 } }), {
+      outDir: path.join(dir, 'next'), logger: silent, backend: CPU, championDir: path.join(dir, 'champion'), // prettier-ignore
+    });
+    expect(r.metadata.init).toEqual({ mode: 'champion', from: path.join(dir, 'champion') });
+    expect(r.metadata.trained_from_scratch).toBe(false);
+    const [a, b] = await Promise.all([loadModel(path.join(dir, 'champion')), loadModel(path.join(dir, 'next'))]);
+    // Trainable weights only: BatchNorm's moving statistics follow the new batches whatever the learning rate.
+    for (const layer of ['conv1', 'bn1', 'layer4_1_conv2', 'fc']) {
+      const wa = a.model.getLayer(layer).trainableWeights.map((w) => Array.from(w.read().dataSync()));
+      const wb = b.model.getLayer(layer).trainableWeights.map((w) => Array.from(w.read().dataSync()));
+      wb.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(wa[i]?.[j] ?? Number.NaN, 4)));
+    }
+    a.model.dispose();
+    b.model.dispose();
+    // With no champion, model.init: champion starts from scratch; init: pretrained without a folder is refused.
+    const fresh = await train(tinyParams({ train: { epochs: 1 } }), { outDir: path.join(dir, 'fresh'), logger: silent, backend: CPU, championDir: null });
+    expect(fresh.metadata.init).toEqual({ mode: 'scratch', from: null });
+    await expect(train(tinyParams({ model: { init: 'pretrained' } }), { outDir: path.join(dir, 'x'), logger: silent, backend: CPU })).rejects.toThrow(/model.pretrained is null/);
+  });
+
+  it('resumes after the last finished epoch and ends where an uninterrupted run ends', async () => {
+    const dir = await tempDir();
+    const params = tinyParams({ train: { epochs: 3, lr_schedule: 'cosine', warmup_epochs: 0.5 } });
+    const whole = await train(params, { outDir: path.join(dir, 'whole'), logger: silent, backend: CPU });
+    // Crash during epoch 3: the abort leaves the checkpoint written after epoch 2.
+    const out = path.join(dir, 'resumed');
+    const ac = new AbortController();
+    const crashed = train(params, { outDir: out, logger: silent, backend: CPU, signal: ac.signal, onProgress: (p) => p.kind === 'step' && p.epoch === 3 && ac.abort() });
+    await expect(crashed).rejects.toBeInstanceOf(TrainingAbortedError);
+    expect(existsSync(path.join(`${out}.checkpoint`, 'state.json'))).toBe(true);
+    const epochs: number[] = [];
+    const resumed = await train(params, { outDir: out, logger: silent, backend: CPU, resume: true, onProgress: (p) => p.kind === 'epoch' && epochs.push(p.epoch) });
+    expect(epochs).toEqual([3]);
+    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(resumed.history.map((h) => h.learning_rate)).toEqual(whole.history.map((h) => h.learning_rate));
+    // Same batches, same Adam state: the same model up to float rounding.
+    expect(resumed.history[2]?.loss).toBeCloseTo(whole.history[2]?.loss ?? Number.NaN, 3);
+    expect(resumed.metadata.threshold).toBeCloseTo(whole.metadata.threshold ?? Number.NaN, 3);
+    expect(existsSync(`${out}.checkpoint`), 'a finished run removes its checkpoint').toBe(false);
+    // A checkpoint written with other params is refused, not silently mixed in.
+    const ac2 = new AbortController();
+    await expect(train(params, { outDir: out, logger: silent, backend: CPU, signal: ac2.signal, onProgress: (p) => p.kind === 'step' && p.epoch === 2 && ac2.abort() })).rejects.toBeInstanceOf(TrainingAbortedError);
+    await expect(train(tinyParams({ train: { epochs: 3, learning_rate: 0.01 } }), { outDir: out, logger: silent, backend: CPU, resume: true })).rejects.toThrow(/other params/);
+  });
+
+  it('chooses the threshold on validation and every decision uses it', async () => {
+    const dir = await tempDir();
+    const out = path.join(dir, 'model');
+    const r = await train(tinyParams({ evaluate: { threshold: 'auto', threshold_rule: 'min_sensitivity', min_sensitivity: 1 } }), { outDir: out, logger: silent, backend: CPU });
+    const cal = r.metadata.calibration;
+    if (!cal) throw new Error('no calibration recorded');
+    expect(cal.rule).toBe('min_sensitivity');
+    expect(cal.split).toMatch(/^val/);
+    expect(r.metadata.threshold).toBe(cal.threshold);
+    // The rule, re-applied to the saved validation predictions, gives the stored threshold.
+    const val = JSON.parse(await readFile(path.join(out, 'val_predictions.json'), 'utf8')) as { label: number; probability: number }[];
+    expect(val).toHaveLength(cal.n);
+    expect(chooseThreshold(val.map((p) => p.label), val.map((p) => p.probability), 'min_sensitivity', 1).threshold).toBe(cal.threshold);
+    // Test metrics, evaluate and predict all decide at that threshold.
+    expect(r.metrics?.threshold).toBe(cal.threshold);
+    const loaded = await loadModel(out);
+    const ev = await evaluate(loaded, FIXTURE, { split: 'test', logger: silent });
+    expect(ev.metrics.threshold).toBe(cal.threshold);
+    const images = await Promise.all(ev.predictions.map((p) => readFile(path.join(FIXTURE, 'test', p.path))));
+    const preds = await predict(loaded, images);
+    preds.forEach((p, i) => expect(p.label).toBe((ev.predictions[i]?.probability ?? 0) >= cal.threshold ? 'PNEUMONIA' : 'NORMAL'));
+    loaded.model.dispose();
+    expect(existsSync(path.join(out, 'plots', 'reliability.svg'))).toBe(true);
   });
 
   it('stops on abort without writing the folder', async () => {

@@ -7,6 +7,7 @@ import dvc from './commands/dvc.js';
 import evaluate from './commands/evaluate.js';
 import models from './commands/models.js';
 import predict from './commands/predict.js';
+import quantize from './commands/quantize.js';
 import runs from './commands/runs.js';
 import scheduler from './commands/scheduler.js';
 import serve from './commands/serve.js';
@@ -33,6 +34,7 @@ const MODULES: CommandModule[] = [
   evaluate,
   models,
   predict,
+  quantize,
   runs,
   scheduler,
   serve,

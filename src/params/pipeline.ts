@@ -14,7 +14,11 @@ export const gateSchema = z.strictObject({
   min_improvement: unit(0.005),
   /** How much recall (sensitivity) may drop below the champion's. */
   recall_tolerance: unit(0.01),
-  /** Absolute floors, also for the first model. */
+  /**
+   * Absolute floors, also for the first model. Recall and specificity are measured at the candidate's own
+   * calibrated threshold, which is chosen for the deployment distribution (val), not for the test split.
+   */
+  min_auc: unit(0),
   min_recall: unit(0.8),
   min_specificity: unit(0.5),
 });

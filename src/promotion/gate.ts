@@ -14,7 +14,8 @@ export type GateConfig = {
   min_improvement: number;
   /** The candidate's recall may be at most this much below the champion's. */
   recall_tolerance: number;
-  /** Absolute floors, also applied when there is no champion yet. */
+  /** Absolute floors, also applied when there is no champion yet. AUC does not depend on the threshold. */
+  min_auc: number;
   min_recall: number;
   min_specificity: number;
 }
@@ -39,7 +40,7 @@ export type GateDecision = {
 
 const fmt = (x: number): string => x.toFixed(4);
 
-function floor(name: string, metric: 'recall' | 'specificity', c: EvaluatedModel, min: number): GateCheck {
+function floor(name: string, metric: 'auc' | 'recall' | 'specificity', c: EvaluatedModel, min: number): GateCheck {
   const v = c.metrics[metric];
   const passed = v >= min;
   return { name, passed, detail: `${metric} ${fmt(v)} ${passed ? 'meets' : 'is below'} the floor ${fmt(min)}` };
@@ -49,6 +50,7 @@ function floorChecks(c: EvaluatedModel, g: GateConfig): GateCheck[] {
   const finite = GATE_METRICS.every((m) => Number.isFinite(c.metrics[m]));
   return [
     { name: 'metrics_finite', passed: finite, detail: finite ? 'all candidate metrics are numbers' : 'a candidate metric is NaN or missing' },
+    floor('min_auc', 'auc', c, g.min_auc),
     floor('min_recall', 'recall', c, g.min_recall),
     floor('min_specificity', 'specificity', c, g.min_specificity),
   ];

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -13,7 +14,7 @@ import { checkpointDir, loadCheckpoint, removeCheckpoint, saveCheckpoint } from 
 import { evaluateSamples, testSetHash, type EvaluationPrediction } from './evaluate.js';
 import { learningRateAt } from './lr-schedule.js';
 import { flatMetrics, type Metrics } from './metrics.js';
-import type { ModelMetadata, WeightsInit } from './model-io.js';
+import { METADATA_JSON, type ModelMetadata, type WeightsInit } from './model-io.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
 import { buildResNet18, logitsModel } from './resnet.js';
 import { createRng, shuffled } from './rng.js';
@@ -56,17 +57,26 @@ export function classWeights(counts: ClassCounts, mode: Params['train']['class_w
   return [n / (2 * counts.NORMAL), n / (2 * counts.PNEUMONIA)];
 }
 
-/** Where the weights start, by model.init: champion (when there is one), pretrained backbone, or scratch. */
+const isModelFolder = (dir: string) => existsSync(path.join(dir, METADATA_JSON));
+
+/**
+ * Where the weights start, by model.init: `champion` continues the champion, and before there is one starts
+ * from model.pretrained when set (e.g. the shipped models/production), else from scratch; `pretrained` needs
+ * model.pretrained; `scratch` ignores both.
+ */
 function resolveInit(params: Params, cwd: string, championDir: string | null | undefined): WeightsInit {
   const m = params.model;
+  if (m.init === 'scratch') return { mode: 'scratch', from: null };
   if (m.init === 'champion' && championDir) return { mode: 'champion', from: path.resolve(championDir) };
-  if (m.init === 'pretrained') {
-    if (!m.pretrained) throw new ModelError('init_missing', 'model.init is pretrained but model.pretrained is null', 'set model.pretrained to a converted backbone folder, or model.init to champion or scratch');
-    return { mode: 'pretrained', from: path.resolve(cwd, m.pretrained) };
+  if (!m.pretrained) {
+    if (m.init === 'pretrained') throw new ModelError('init_missing', 'model.init is pretrained but model.pretrained is null', 'set model.pretrained to a model or converted backbone folder, or model.init to champion or scratch');
+    return { mode: 'scratch', from: null };
   }
-  // An explicit pretrained backbone still counts with init: scratch/champion-without-one (the seed's behaviour).
-  if (m.pretrained) return { mode: 'pretrained', from: path.resolve(cwd, m.pretrained) };
-  return { mode: 'scratch', from: null };
+  const from = path.resolve(cwd, m.pretrained);
+  if (!existsSync(from)) {
+    throw new ModelError('init_missing', `model.pretrained ${m.pretrained} does not exist (${from})`, `fetch it with \`npx dagctl dvc pull ${m.pretrained}\`, or set model.init to scratch`);
+  }
+  return { mode: 'pretrained', from };
 }
 
 /**
@@ -105,7 +115,9 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
   let best: { epoch: number; score: number; weights: tf.Tensor[] } | null = null;
   try {
     if (init.mode === 'scratch') log.warn('train.from_scratch: no champion and no model.pretrained; the network starts from random weights');
-    else await loadWeightsByName(model, init.from as string, log, init.mode === 'champion' ? 'all' : 'backbone');
+    // A model folder of ours (the champion, or e.g. the shipped models/production) fits head and all; a converted
+    // ImageNet backbone has a 1000-class head, so only its backbone is copied.
+    else await loadWeightsByName(model, init.from as string, log, init.mode === 'champion' || isModelFolder(init.from as string) ? 'all' : 'backbone');
     let history: EpochRecord[] = [];
     let sinceBest = 0;
     let trainedImages = 0;

@@ -98,7 +98,7 @@ describe('pipeline sections', () => {
 
   it('fills the gate and pipeline defaults', async () => {
     const p = await loadParams(null);
-    expect(p.gate).toEqual({ primary_metric: 'auc', min_improvement: 0.005, recall_tolerance: 0.01, min_recall: 0.8, min_specificity: 0.5 });
+    expect(p.gate).toEqual({ primary_metric: 'auc', min_improvement: 0.005, recall_tolerance: 0.01, min_auc: 0, min_recall: 0.8, min_specificity: 0.5 });
     expect(p.pipeline.schedule).toBe('@daily');
   });
 });

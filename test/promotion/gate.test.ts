@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type EvaluatedModel, type GateConfig } from '../../src/promotion/gate.js';
 
-const gate: GateConfig = { primary_metric: 'auc', min_improvement: 0.005, recall_tolerance: 0.01, min_recall: 0.8, min_specificity: 0.5 };
+const gate: GateConfig = { primary_metric: 'auc', min_improvement: 0.005, recall_tolerance: 0.01, min_auc: 0.85, min_recall: 0.8, min_specificity: 0.5 };
 
 function model(m: Partial<EvaluatedModel['metrics']>, hash = 'h1', version: number | null = null): EvaluatedModel {
   return { version, test_set_hash: hash, metrics: { auc: 0.9, accuracy: 0.85, f1: 0.85, recall: 0.9, specificity: 0.8, precision: 0.85, ...m } };
@@ -18,6 +18,12 @@ describe('promotion gate', () => {
     const d = decide(model({ recall: 0.7 }), null, gate);
     expect(d.promote).toBe(false);
     expect(d.reason).toContain('recall 0.7000 is below the floor 0.8000');
+  });
+
+  it('refuses a first candidate below the AUC floor whatever its threshold', () => {
+    const d = decide(model({ auc: 0.8 }), null, gate);
+    expect(d.promote).toBe(false);
+    expect(d.reason).toContain('auc 0.8000 is below the floor 0.8500');
   });
 
   it('refuses a candidate whose AUC gain is below the margin', () => {

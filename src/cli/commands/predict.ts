@@ -25,12 +25,13 @@ const predictCommand: CommandModule = (ctx) =>
       const dir = await resolveModelDir(o.model, c);
       const buffers = await Promise.all(images.map((f) => readFile(path.resolve(c.cwd, f))));
       // Loaded on use: tfjs and sharp would otherwise slow every dagctl command's start.
-      const { initBackend, loadModel, predict, releaseBackend } = await import('../../training/index.js');
+      const { initBackend, loadModel, modelThreshold, predict, releaseBackend } = await import('../../training/index.js');
       await initBackend(o.backend, c.logger);
       try {
         const loaded = await loadModel(dir);
         const started = performance.now();
         const preds = await predict(loaded, buffers);
+        const threshold = modelThreshold(loaded.metadata);
         c.logger.info({ images: images.length, ms: performance.now() - started }, 'predict.done');
         loaded.model.dispose();
         const rows = preds.map((p, i) => ({
@@ -38,8 +39,9 @@ const predictCommand: CommandModule = (ctx) =>
           label: p.label,
           probability: Number(p.probability.toFixed(4)),
           p_pneumonia: Number(p.probabilities.PNEUMONIA.toFixed(4)),
+          threshold: Number(threshold.toFixed(4)),
         }));
-        c.out.rows(rows, o.output, ['file', 'label', 'probability', 'p_pneumonia']);
+        c.out.rows(rows, o.output, ['file', 'label', 'probability', 'p_pneumonia', 'threshold']);
       } finally {
         releaseBackend();
       }

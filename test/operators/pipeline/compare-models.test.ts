@@ -39,7 +39,7 @@ describe('compare_models', { timeout: 180_000 }, () => {
     const { run, result } = await compare(await tempDir());
     expect(run.states, run.log('compare_models')).toEqual({ train: 'success', compare_models: 'success', deploy: 'success', skip_deploy: 'skipped' });
     expect(result).toMatchObject({ promote: true, reason: 'no champion yet and the candidate passes the floors', champion: null, mcnemar: null, next_task: 'deploy' });
-    expect(result.checks.map((k) => k.name)).toEqual(['metrics_finite', 'min_recall', 'min_specificity']);
+    expect(result.checks.map((k) => k.name)).toEqual(['metrics_finite', 'min_auc', 'min_recall', 'min_specificity']);
     expect(result.candidate.metrics.auc).toBe(c.trained.metrics.auc); // the same model on the same split
     expect(result.candidate.test_set_hash).toMatch(/^[0-9a-f]{32}$/);
   });

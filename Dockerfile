@@ -26,12 +26,14 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/packages ./packages
-COPY package.json package-lock.json tsconfig.json params.yaml dvc.yaml dvc.lock ./
+COPY package.json package-lock.json tsconfig.json params.yaml params.production.yaml dvc.yaml dvc.lock ./
 COPY bin ./bin
 COPY src ./src
 COPY .dvc/config ./.dvc/config
 COPY data ./data
-RUN mkdir -p /app/runs && chown -R node:node /app/runs /app/data /app/.dvc
+# The pointer only: dvc_pull fetches the production model the first training continues.
+COPY models/production.dvc models/.gitignore ./models/
+RUN mkdir -p /app/runs && chown -R node:node /app/runs /app/data /app/models /app/.dvc
 USER node
 EXPOSE 8000
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/dagctl.js"]

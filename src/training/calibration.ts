@@ -5,9 +5,10 @@
  * trained on train calls most deployment NORMALs PNEUMONIA).
  */
 import type { ThresholdRule } from '../params/index.js';
-import { computeMetrics } from './metrics.js';
+import { computeMetrics, reliability, type ReliabilityBin } from './metrics.js';
 
-export type { ThresholdRule };
+export type { ThresholdRule, ReliabilityBin };
+export { reliability };
 
 export interface ThresholdChoice {
   threshold: number;
@@ -106,35 +107,6 @@ export function crossFittedMetrics(labels: readonly number[], scores: readonly n
   }
   const n = labels.length;
   return { accuracy: n ? (tp + tn) / n : 0, sensitivity: tp + fn ? tp / (tp + fn) : 0, specificity: tn + fp ? tn / (tn + fp) : 0, n, folds };
-}
-
-export interface ReliabilityBin {
-  /** Bin edges on P(PNEUMONIA). */
-  lo: number;
-  hi: number;
-  count: number;
-  /** Mean predicted P(PNEUMONIA) in the bin, and the fraction that really is PNEUMONIA. */
-  confidence: number;
-  frequency: number;
-}
-
-/** Reliability diagram (equal-width bins) and expected calibration error: sum over bins of |freq - conf| * share. */
-export function reliability(labels: readonly number[], scores: readonly number[], bins = 10): { ece: number; bins: ReliabilityBin[] } {
-  const out: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => ({ lo: b / bins, hi: (b + 1) / bins, count: 0, confidence: 0, frequency: 0 }));
-  scores.forEach((s, i) => {
-    const bin = out[Math.min(bins - 1, Math.max(0, Math.floor(s * bins)))] as ReliabilityBin;
-    bin.count++;
-    bin.confidence += s;
-    bin.frequency += labels[i] as number;
-  });
-  let ece = 0;
-  for (const b of out) {
-    if (b.count === 0) continue;
-    b.confidence /= b.count;
-    b.frequency /= b.count;
-    ece += (Math.abs(b.frequency - b.confidence) * b.count) / Math.max(1, scores.length);
-  }
-  return { ece, bins: out };
 }
 
 /** What metadata.json records about the threshold: how it was chosen, on what, and how good it is out of sample. */

@@ -21,6 +21,8 @@ export interface Metrics {
   /** [[tn, fp], [fn, tp]]: rows = true NORMAL/PNEUMONIA, columns = predicted. */
   confusion_matrix: [[number, number], [number, number]];
   roc: RocPoint[];
+  /** Expected calibration error of the probabilities (10 equal-width bins); absent in older model folders. */
+  ece?: number;
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -100,6 +102,7 @@ export function computeMetrics(labels: readonly number[], scores: readonly numbe
     threshold,
     confusion_matrix: cm,
     roc: rocCurve(labels, scores),
+    ece: reliability(labels, scores).ece,
   };
 }
 
@@ -111,6 +114,7 @@ export function flatMetrics(m: Metrics): Record<string, number> {
     n: m.n, threshold: m.threshold, tn, fp, fn, tp, // prettier-ignore
   };
   if (m.auc !== null) flat.auc = m.auc;
+  if (m.ece !== undefined) flat.ece = m.ece;
   return flat;
 }
 
@@ -166,4 +170,33 @@ function erfc(x: number): number {
       -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
+}
+
+export interface ReliabilityBin {
+  /** Bin edges on P(PNEUMONIA). */
+  lo: number;
+  hi: number;
+  count: number;
+  /** Mean predicted P(PNEUMONIA) in the bin, and the fraction that really is PNEUMONIA. */
+  confidence: number;
+  frequency: number;
+}
+
+/** Reliability diagram (equal-width bins) and expected calibration error: sum over bins of |freq - conf| * share. */
+export function reliability(labels: readonly number[], scores: readonly number[], bins = 10): { ece: number; bins: ReliabilityBin[] } {
+  const out: ReliabilityBin[] = Array.from({ length: bins }, (_, b) => ({ lo: b / bins, hi: (b + 1) / bins, count: 0, confidence: 0, frequency: 0 }));
+  scores.forEach((s, i) => {
+    const bin = out[Math.min(bins - 1, Math.max(0, Math.floor(s * bins)))] as ReliabilityBin;
+    bin.count++;
+    bin.confidence += s;
+    bin.frequency += labels[i] as number;
+  });
+  let ece = 0;
+  for (const b of out) {
+    if (b.count === 0) continue;
+    b.confidence /= b.count;
+    b.frequency /= b.count;
+    ece += (Math.abs(b.frequency - b.confidence) * b.count) / Math.max(1, scores.length);
+  }
+  return { ece, bins: out };
 }

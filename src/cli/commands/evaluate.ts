@@ -33,7 +33,7 @@ export async function resolveModelDir(ref: string, c: CliContext): Promise<strin
   return dir;
 }
 
-const METRIC_KEYS = ['accuracy', 'precision', 'recall', 'specificity', 'f1', 'auc', 'n', 'threshold'] as const;
+const METRIC_KEYS = ['accuracy', 'precision', 'recall', 'specificity', 'f1', 'auc', 'ece', 'n', 'threshold'] as const;
 
 const evaluateCommand: CommandModule = (ctx) =>
   topCommand('evaluate', ctx)

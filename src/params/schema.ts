@@ -84,7 +84,9 @@ export const trainSchema = z.strictObject({
 
 export const evaluateSchema = z.strictObject({
   /** `auto` = chosen on the validation split by `threshold_rule` after training; a number = fixed. */
-  threshold: z.union([z.literal('auto'), z.number().min(0).max(1)], { error: 'must be "auto" or a number between 0 and 1' }).default('auto'),
+  threshold: z
+    .union([z.literal('auto'), z.number().min(0, { error: 'must be "auto" or between 0 and 1' }).max(1, { error: 'must be "auto" or between 0 and 1' })], { error: 'must be "auto" or a number between 0 and 1' })
+    .default('auto'),
   threshold_rule: z.enum(THRESHOLD_RULES, { error: `must be one of ${THRESHOLD_RULES.join(', ')}` }).default('balanced_accuracy'),
   /** For threshold_rule min_sensitivity: the sensitivity the threshold must keep on validation. */
   min_sensitivity: fraction(0.95, 0.5, 1),

@@ -28,20 +28,29 @@ async function failure(p: Promise<unknown>): Promise<ParamsError> {
 }
 
 describe('loadParams', () => {
-  it('reads the repository params.yaml with the seed recipe', async () => {
+  it('reads the repository params.yaml: the demo recipe, and the production recipe', async () => {
     const p = await loadParams(path.resolve('params.yaml'));
-    expect(p.train.learning_rate).toBe(0.001);
     expect(p.train.batch_size).toBe(64);
-    expect(p.model.input_size).toBe(224);
+    expect(p.model.input_size).toBe(128);
     expect(p.model.width).toBe(64);
+    expect(p.model.init).toBe('champion');
+    expect(p.model.pretrained).toBe('models/production');
     expect(p.train.class_weight).toBe('balanced');
+    expect(p.evaluate.threshold).toBe('auto');
+    const prod = await loadParams(path.resolve('params.production.yaml'));
+    expect(prod.model).toMatchObject({ input_size: 224, init: 'scratch' });
+    expect(prod.data.dir).toBe('data/chest_xray_full');
+    expect(prod.train.augment.enabled).toBe(true);
   });
 
   it('fills defaults for missing sections and keys', async () => {
     const p = await loadParams(await write('train:\n  epochs: 5\n'));
     expect(p.train.epochs).toBe(5);
     expect(p.train.micro_batch).toBe('auto');
-    expect(p.evaluate.threshold).toBe(0.5);
+    expect(p.evaluate.threshold).toBe('auto');
+    expect(p.evaluate.threshold_rule).toBe('balanced_accuracy');
+    expect(p.model.init).toBe('champion');
+    expect(p.train.lr_schedule).toBe('constant');
     expect(p.data.dir).toBe('data/chest_xray');
   });
 
@@ -73,13 +82,21 @@ describe('loadParams', () => {
     const err = await failure(loadParams(await write('train:\n  learning_rate: -1\n  backend: gpu\nevaluate:\n  threshold: 2\n')));
     expect(err.message).toContain('train.learning_rate must be a positive number (got -1)');
     expect(err.message).toContain('train.backend must be one of');
-    expect(err.message).toContain('evaluate.threshold must be between 0 and 1 (got 2)');
+    expect(err.message).toContain('evaluate.threshold must be "auto" or between 0 and 1 (got 2)');
   });
 
   it('reports broken YAML and a missing file with their own codes', async () => {
     expect((await failure(loadParams(await write('train: [1, 2\n')))).code).toBe('params_syntax');
     expect((await failure(loadParams(path.join(dir, 'nope.yaml')))).code).toBe('params_missing');
     expect((await failure(loadParams(await write('- 1\n- 2\n')))).code).toBe('params_invalid');
+  });
+
+  it('names the choices of the new training keys', async () => {
+    const err = await failure(loadParams(null, ['model.init=latest', 'train.lr_schedule=step', 'evaluate.threshold=high', 'evaluate.threshold_rule=f1']));
+    expect(err.message).toContain('model.init must be one of champion, pretrained, scratch (got "latest")');
+    expect(err.message).toContain('train.lr_schedule must be one of constant, cosine (got "step")');
+    expect(err.message).toContain('evaluate.threshold must be "auto" or a number between 0 and 1 (got "high")');
+    expect(err.message).toContain('evaluate.threshold_rule must be one of balanced_accuracy, min_sensitivity (got "f1")');
   });
 
   it('rejects a malformed override', async () => {

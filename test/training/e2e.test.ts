@@ -15,7 +15,7 @@ import { CPU, FIXTURE, silent, tinyParams, useCpuBackend, useTempDirs } from './
 useCpuBackend();
 const tempDir = useTempDirs();
 
-const TINY = ['--set', `data.dir=${FIXTURE}`, '--set', 'data.min_val_per_class=4', '--set', 'data.val_fraction=0.25', '--set', 'model.input_size=32', '--set', 'model.width=4', '--set', 'train.epochs=2', '--set', 'train.batch_size=8', '--set', 'train.micro_batch=4', '--set', 'train.early_stopping_patience=0', '--set', 'evaluate.batch_size=8'];
+const TINY = ['--set', 'model.init=scratch', '--set', `data.dir=${FIXTURE}`, '--set', 'data.min_val_per_class=4', '--set', 'data.val_fraction=0.25', '--set', 'model.input_size=32', '--set', 'model.width=4', '--set', 'train.epochs=2', '--set', 'train.batch_size=8', '--set', 'train.micro_batch=4', '--set', 'train.early_stopping_patience=0', '--set', 'evaluate.batch_size=8'];
 
 describe('dagctl train -> load -> predict -> evaluate', () => {
   let root = '';
@@ -87,6 +87,14 @@ describe('dagctl train -> load -> predict -> evaluate', () => {
     expect(flat.accuracy).toBe(m.accuracy);
     const table = await dagctl(root, ['evaluate', '--model', out, '--data', FIXTURE, '--split', 'test', '--backend', 'cpu', '--metrics', metricsFile]);
     expect(table.stdout).toMatch(/specificity/);
+  });
+
+  it('dagctl train says how to fetch a missing starting model instead of training from scratch silently', async () => {
+    const r = await dagctl(root, ['train', ...TINY, '--backend', 'cpu', '--set', 'model.init=champion', '--set', 'model.pretrained=models/not-pulled', '--out', path.join(root, 'never')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/model.pretrained models\/not-pulled does not exist/);
+    expect(r.stderr).toMatch(/dagctl dvc pull models\/not-pulled/);
+    expect(existsSync(path.join(root, 'never'))).toBe(false);
   });
 
   it('dagctl predict labels each image and refuses a folder that is not a model', async () => {

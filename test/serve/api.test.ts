@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry } from '../../src/registry/index.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { championSource } from '../../src/serve/source.js';
+import { championSource, folderSource } from '../../src/serve/source.js';
 import { fixture, tempDir, testLogger, writeTinyModel, XRAYS, json, type Body } from './helpers.js';
 
 let server: RunningServer;
@@ -42,6 +42,27 @@ describe('POST /predict', () => {
     expect(body.model_promoted_at).toBe(PROMOTED_AT.toISOString());
     expect(body.latency_ms).toBeGreaterThan(0);
     expect(body.latency_ms).toBeGreaterThanOrEqual(body.inference_ms);
+    expect(body.threshold).toBe(0.5); // a folder without a calibrated threshold keeps its params' (here the default)
+  });
+
+  it("labels at the model's calibrated threshold, not at 0.5", async () => {
+    const t = await tempDir();
+    const image = await fixture('pneumonia-1.jpeg');
+    const labels: string[] = [];
+    // The same weights with two thresholds either side of this image's probability.
+    const probe = await startServer({ source: folderSource(await writeTinyModel(`${t.dir}/probe`, { inputSize: 64 })), logger: testLogger(), port: 0, processMetrics: false });
+    const p = (await json(fetch(`${probe.url}/predict`, { method: 'POST', body: image, headers: { 'content-type': 'image/jpeg' } }))).probabilities.PNEUMONIA as number;
+    await probe.close();
+    for (const threshold of [p / 2, (1 + p) / 2]) {
+      const s = await startServer({ source: folderSource(await writeTinyModel(`${t.dir}/m${threshold}`, { inputSize: 64, threshold })), logger: testLogger(), port: 0, processMetrics: false });
+      const body = await json(fetch(`${s.url}/predict`, { method: 'POST', body: image, headers: { 'content-type': 'image/jpeg' } }));
+      expect(body.threshold).toBe(threshold);
+      expect(body.probabilities.PNEUMONIA).toBeCloseTo(p, 6);
+      labels.push(body.label);
+      await s.close();
+    }
+    expect(labels).toEqual(['PNEUMONIA', 'NORMAL']);
+    await t.cleanup();
   });
 
   it('accepts a raw image/jpeg body and gives the same answer as multipart for the same image', async () => {

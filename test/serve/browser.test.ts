@@ -58,6 +58,9 @@ describe.skipIf(!haveChromium)('the upload page in headless Chromium', () => {
     const width = await page.locator('#bar-fill').evaluate((el) => (el as { style: { width: string } }).style.width);
     expect(width).toMatch(/^\d+(\.\d+)?%$/);
     await expect(page.locator('#details').textContent()).resolves.toContain('model v1');
+    // The decision threshold is shown as text and as a mark on the probability bar.
+    await expect(page.locator('#details').textContent()).resolves.toMatch(/PNEUMONIA from \d+\.\d%, the model's calibrated threshold/);
+    await expect(page.locator('#bar-cut').isVisible()).resolves.toBe(true);
     await page.locator('#heatmap').waitFor({ state: 'visible' });
     await page.screenshot({ path: path.join(SHOTS, 'upload-desktop.png'), fullPage: true });
     expect(errors).toEqual([]);

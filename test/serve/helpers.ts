@@ -35,7 +35,7 @@ export async function tempDir(prefix = 'dagctl-serve-'): Promise<{ dir: string; 
  * the same format as `dagctl train`, small enough to load and run in milliseconds. `seed` changes
  * the weights, so two folders give different (but deterministic) predictions.
  */
-export async function writeTinyModel(dir: string, o: { seed?: number; inputSize?: number; width?: number } = {}): Promise<string> {
+export async function writeTinyModel(dir: string, o: { seed?: number; inputSize?: number; width?: number; threshold?: number } = {}): Promise<string> {
   await cpuBackend();
   const inputSize = o.inputSize ?? 32;
   const width = o.width ?? 8;
@@ -47,6 +47,7 @@ export async function writeTinyModel(dir: string, o: { seed?: number; inputSize?
     width,
     preprocessing: { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], channels: 3, resize: 'fill' },
     params: {},
+    ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
     data_version: null,
     backend: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', threads: 1 },
     git_commit: null,

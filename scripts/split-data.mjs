@@ -10,8 +10,9 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.resolve(process.argv[2] ?? path.join(root, '..', 'shared', 'data', 'chest_xray_full'));
 // Per class: test images (from Kaggle train, the in-distribution hold-out the promotion gate compares on) and
 // the new batch; the rest is the first version's train.

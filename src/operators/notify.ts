@@ -31,7 +31,7 @@ export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>
   const compared = ctx.xcomPull(t.compare);
   const deployed = ctx.xcomPull(t.deploy);
   const start = trained?.init?.mode === 'champion' ? `continued from champion v${trained.init.champion_version ?? '?'}` : trained?.init?.mode === 'pretrained' ? 'from a pretrained backbone' : 'from scratch';
-  const notes = trained ? [`Candidate: trained ${start}; decision threshold ${trained.threshold === null || trained.threshold === undefined ? 'fixed in params' : `${trained.threshold.toFixed(4)} (chosen on val)`}; each model is judged at its own threshold`] : [];
+  const notes = trained ? [`Candidate: trained ${start}; decision threshold ${typeof trained.threshold === 'number' ? `${trained.threshold.toFixed(4)}${trained.threshold_rule === 'fixed' ? ' (fixed in params)' : ' (chosen on val)'}` : 'from params'}; each model is judged at its own threshold`] : [];
   const base = {
     dagId: ctx.dagId,
     runId: ctx.runId,

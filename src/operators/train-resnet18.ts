@@ -9,8 +9,9 @@ export type TrainResult = {
   model_dir: string;
   /** Where the weights started: the champion version it continued, or scratch/pretrained. */
   init: { mode: string; champion_version: number | null };
-  /** The decision threshold chosen on val. */
+  /** The decision threshold, and how it was set ('fixed' in params, or the rule that chose it on val). */
   threshold: number | null;
+  threshold_rule: string | null;
   data_version: string | null;
   backend: string;
   threads: number;
@@ -22,7 +23,8 @@ export type TrainResult = {
 
 /**
  * Trains ResNet18 in a child process (`dagctl train`, the same entry point people and `dvc repro` use), so the
- * heavy work never blocks a worker's bookkeeping and killing the task kills the training.
+ * heavy work never blocks a worker's bookkeeping and killing the task kills the training. A retry (try 2+)
+ * passes `--resume`, so the epochs the failed try finished are not trained again.
  */
 export class TrainResNet18Operator extends BaseOperator<TrainResult> {
   readonly #project: Project;
@@ -33,7 +35,9 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
   }
 
   async execute(ctx: TaskContext): Promise<TrainResult> {
-    const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), `attempt=${ctx.tryNumber}`, 'model');
+    // One folder for every try: a retry resumes from the checkpoint the failed try left after its last epoch.
+    const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), 'model');
+    const resume = ctx.tryNumber > 1 ? ['--resume'] : [];
     // Validate params.yaml and the conf overrides here first: a bad key fails in milliseconds with a typed error
     // naming it, instead of after a child process has started (the child validates them again, by the same loader).
     const params = await runParams(this.#project, ctx.params);
@@ -42,7 +46,7 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
     const champion = params.model.init === 'champion' ? await openRegistry({ root: registryRoot(ctx.home), name: params.pipeline.model_name, logger: ctx.logger }).champion() : null;
     const init = champion ? ['--init-from', champion.dir] : [];
     ctx.logger.info({ init: params.model.init, champion: champion?.version ?? null }, champion ? `continuing from champion v${champion.version}` : `starting from ${params.model.init === 'champion' ? 'scratch (no champion yet)' : params.model.init}`);
-    await runDagctl(['train', '--params', this.#project.paramsFile, '--out', out, ...init, ...sets], {
+    await runDagctl(['train', '--params', this.#project.paramsFile, '--out', out, ...init, ...resume, ...sets], {
       cwd: this.#project.root,
       logger: ctx.logger,
       signal: ctx.signal,
@@ -53,6 +57,7 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       backend: { name: string; threads: number };
       trained_from_scratch: boolean;
       threshold?: number;
+      calibration?: { rule: string };
       init?: { mode: string };
       training_time_s: number;
       train_images_per_s: number;
@@ -64,6 +69,7 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       model_dir: out,
       init: { mode: meta.init?.mode ?? (meta.trained_from_scratch ? 'scratch' : 'pretrained'), champion_version: meta.init?.mode === 'champion' ? (champion?.version ?? null) : null },
       threshold: meta.threshold ?? null,
+      threshold_rule: meta.calibration?.rule ?? null,
       data_version: meta.data_version,
       backend: meta.backend.name,
       threads: meta.backend.threads,

@@ -42,8 +42,9 @@ const fmt = (x: number): string => x.toFixed(4);
 
 function floor(name: string, metric: 'auc' | 'recall' | 'specificity', c: EvaluatedModel, min: number): GateCheck {
   const v = c.metrics[metric];
-  const passed = v >= min;
-  return { name, passed, detail: `${metric} ${fmt(v)} ${passed ? 'meets' : 'is below'} the floor ${fmt(min)}` };
+  // AUC is null on a one-class test split: that fails the floor, it does not crash the gate.
+  const passed = Number.isFinite(v) && v >= min;
+  return { name, passed, detail: `${metric} ${Number.isFinite(v) ? fmt(v) : String(v)} ${passed ? 'meets' : 'is below'} the floor ${fmt(min)}` };
 }
 
 function floorChecks(c: EvaluatedModel, g: GateConfig): GateCheck[] {

@@ -45,8 +45,9 @@ function candidates(labels: readonly number[], scores: readonly number[]): Candi
       else negBelow++;
       i++;
     }
-    const next = i < pairs.length ? (pairs[i] as readonly [number, number])[0] : 1;
-    push((s + next) / 2);
+    // Above the top score: every image NORMAL, unless it is 1 (p >= 1 would still be PNEUMONIA there).
+    if (i < pairs.length) push((s + (pairs[i] as readonly [number, number])[0]) / 2);
+    else if (s < 1) push((s + 1) / 2);
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EpochRecord } from './artifacts.js';
+import type { WeightsInit } from './model-io.js';
 
 /** What Optimizer.getWeights() returns (tfjs-core does not export the type by name). */
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
@@ -19,10 +20,14 @@ export interface LoopState {
   history: EpochRecord[];
   best: { epoch: number; score: number } | null;
   sinceBest: number;
+  /** Early stopping fired: nothing is left to train. */
+  stopped: boolean;
   trainedImages: number;
   trainSeconds: number;
-  /** The params the run was started with (JSON), so a resume with other params is refused. */
-  params: string;
+  /** Where the run's weights started (kept: a resume must not need the champion it continued). */
+  init: WeightsInit;
+  /** The recipe and data version the run was started with (JSON): a resume with others is refused. */
+  key: string;
 }
 
 export interface Checkpoint {
@@ -89,7 +94,7 @@ export async function saveCheckpoint(outDir: string, c: Checkpoint): Promise<voi
 }
 
 /** The checkpoint of outDir, or null when there is none; one written with other params is a ModelError. */
-export async function loadCheckpoint(outDir: string, params: string): Promise<Checkpoint | null> {
+export async function loadCheckpoint(outDir: string, key: string): Promise<Checkpoint | null> {
   const dir = checkpointDir(outDir);
   if (!existsSync(path.join(dir, 'state.json'))) return null;
   let state: LoopState;
@@ -98,13 +103,16 @@ export async function loadCheckpoint(outDir: string, params: string): Promise<Ch
   } catch (cause) {
     throw new ModelError('checkpoint_invalid', `cannot read the checkpoint in ${dir}`, `delete ${dir} and train without --resume`, { cause });
   }
-  if (state.params !== params) {
-    throw new ModelError('checkpoint_invalid', `the checkpoint in ${dir} was written with other params`, `train with the same params and --set values, or delete ${dir} to start over`);
+  if (state.key !== key) {
+    throw new ModelError('checkpoint_invalid', `the checkpoint in ${dir} was written with other params or data`, `train with the same params, --set values and data version, or delete ${dir} to start over`);
   }
+  const read: NamedTensor[][] = [];
   try {
-    const [weights, best, optimizer] = await Promise.all([readTensors(path.join(dir, 'weights')), readTensors(path.join(dir, 'best')), readTensors(path.join(dir, 'optimizer'))]);
+    for (const part of ['weights', 'best', 'optimizer']) read.push(await readTensors(path.join(dir, part)));
+    const [weights, best, optimizer] = read as [NamedTensor[], NamedTensor[], NamedTensor[]];
     return { state, weights: weights.map((w) => w.tensor), bestWeights: best.map((w) => w.tensor), optimizer };
   } catch (cause) {
+    tf.dispose(read.flat().map((n) => n.tensor));
     throw new ModelError('checkpoint_invalid', `the checkpoint in ${dir} is damaged: ${cause instanceof Error ? cause.message : String(cause)}`, `delete ${dir} and train without --resume`, { cause });
   }
 }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { MODEL_JSON, WEIGHTS_BIN } from './model-io.js';
+import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN } from './model-io.js';
 
 /**
  * IEEE 754 binary16 bits of a float32, rounded to nearest even; overflow -> +-Infinity, tiny -> subnormal/0.
@@ -62,5 +62,9 @@ export async function quantizeFloat16(dir: string): Promise<{ before: number; af
   await writeFile(path.join(dir, WEIGHTS_BIN), data);
   json.weightsManifest = [{ paths: [WEIGHTS_BIN], weights: specs }];
   await writeFile(path.join(dir, MODEL_JSON), JSON.stringify(json));
+  // Say so next to the metrics, which were measured with the float32 weights (evaluate again to re-measure).
+  const metaFile = path.join(dir, METADATA_JSON);
+  const meta = JSON.parse(await readFile(metaFile, 'utf8').catch(() => 'null')) as Record<string, unknown> | null;
+  if (meta) await writeFile(metaFile, `${JSON.stringify({ ...meta, weights_dtype: 'float16' }, null, 2)}\n`);
   return { before: bin.length, after: data.length };
 }

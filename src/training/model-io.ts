@@ -47,6 +47,8 @@ export interface ModelMetadata {
   test_set_hash: string | null;
   /** Which split the final metrics come from ('test', or 'val' when the data has no test split). */
   evaluated_on: string;
+  /** Set by `dagctl quantize`: the weights were rewritten after the metrics above were measured. */
+  weights_dtype?: 'float16';
 }
 
 export interface LoadedModel {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -8,18 +7,18 @@ import { dataVersion, gitCommit, writeModelFolder, type EpochRecord } from './ar
 import { initBackend, recommendedMicroBatch, type BackendInfo } from './backends/index.js';
 import { streamBatches } from './batches.js';
 import { countClasses, loadKaggleData, type ClassCounts, type Sample, type SkippedFile } from './dataset.js';
-import { ModelError, TrainingAbortedError } from './errors.js';
+import { DataError, TrainingAbortedError } from './errors.js';
 import { calibrate } from './calibration.js';
 import { checkpointDir, loadCheckpoint, removeCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { evaluateSamples, testSetHash, type EvaluationPrediction } from './evaluate.js';
 import { learningRateAt } from './lr-schedule.js';
 import { flatMetrics, type Metrics } from './metrics.js';
-import { METADATA_JSON, type ModelMetadata, type WeightsInit } from './model-io.js';
+import type { ModelMetadata } from './model-io.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
 import { buildResNet18, logitsModel } from './resnet.js';
 import { createRng, shuffled } from './rng.js';
 import { accumulatedStep, recalibrateBatchNorm } from './step.js';
-import { loadWeightsByName, setBackboneTrainable } from './transfer.js';
+import { initialiseWeights, resolveInit, restoreWeights, setBackboneTrainable, snapshotWeights } from './transfer.js';
 
 export type TrainProgress =
   | { kind: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number; images_per_s: number; eta_s: number }
@@ -57,28 +56,6 @@ export function classWeights(counts: ClassCounts, mode: Params['train']['class_w
   return [n / (2 * counts.NORMAL), n / (2 * counts.PNEUMONIA)];
 }
 
-const isModelFolder = (dir: string) => existsSync(path.join(dir, METADATA_JSON));
-
-/**
- * Where the weights start, by model.init: `champion` continues the champion, and before there is one starts
- * from model.pretrained when set (e.g. the shipped models/production), else from scratch; `pretrained` needs
- * model.pretrained; `scratch` ignores both.
- */
-function resolveInit(params: Params, cwd: string, championDir: string | null | undefined): WeightsInit {
-  const m = params.model;
-  if (m.init === 'scratch') return { mode: 'scratch', from: null };
-  if (m.init === 'champion' && championDir) return { mode: 'champion', from: path.resolve(championDir) };
-  if (!m.pretrained) {
-    if (m.init === 'pretrained') throw new ModelError('init_missing', 'model.init is pretrained but model.pretrained is null', 'set model.pretrained to a model or converted backbone folder, or model.init to champion or scratch');
-    return { mode: 'scratch', from: null };
-  }
-  const from = path.resolve(cwd, m.pretrained);
-  if (!existsSync(from)) {
-    throw new ModelError('init_missing', `model.pretrained ${m.pretrained} does not exist (${from})`, `fetch it with \`npx dagctl dvc pull ${m.pretrained}\`, or set model.init to scratch`);
-  }
-  return { mode: 'pretrained', from };
-}
-
 /**
  * Trains ResNet18 per params, chooses the decision threshold on the validation split, evaluates on the test
  * split at that threshold, and writes the model folder atomically into outDir. After every epoch a checkpoint
@@ -99,6 +76,10 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
     log.warn({ file: f.path, reason: f.reason }, 'train.skipped_file');
   };
   for (const f of data.skipped) log.warn({ file: f.path, reason: f.reason }, 'train.skipped_file');
+  if (params.evaluate.threshold === 'auto' && (data.val.counts.NORMAL === 0 || data.val.counts.PNEUMONIA === 0)) {
+    // Found now, not after an hour of training.
+    throw new DataError('empty_class', `the validation split has ${data.val.counts.NORMAL} NORMAL and ${data.val.counts.PNEUMONIA} PNEUMONIA images: choosing a threshold needs both`, `add images of both classes to ${params.data.val_split}/, or set evaluate.threshold to a number`);
+  }
   log.info({ train: data.train.counts, val: data.val.counts, test: data.test?.counts ?? null, val_carved: data.valCarved }, 'train.data');
 
   const micro = Math.min(t.batch_size, t.micro_batch === 'auto' ? recommendedMicroBatch(backend, size) : t.micro_batch);
@@ -107,37 +88,43 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
   const schedule = { total: stepsPerEpoch * t.epochs, warmup: Math.round(t.warmup_epochs * stepsPerEpoch) };
   log.info({ batch_size: t.batch_size, micro_batch: micro, accumulation_steps: Math.ceil(t.batch_size / micro), class_weights: weights, lr_schedule: t.lr_schedule, ...schedule }, 'train.recipe');
 
-  const init = resolveInit(params, cwd, o.championDir);
   const model = buildResNet18({ inputSize: size, width: params.model.width, seed: t.seed });
   const logits = logitsModel(model);
-  const optimizer = tf.train.adam(t.learning_rate);
-  const paramsKey = JSON.stringify({ ...params, train: { ...t, backend: undefined, prefetch: undefined } });
+  let optimizer = tf.train.adam(t.learning_rate);
+  // What a checkpoint must match to be resumed: the recipe and the data (not the gate, pipeline or backend).
+  const { gate: _g, pipeline: _p, ...recipe } = params;
+  const resumeKey = JSON.stringify({ ...recipe, train: { ...t, backend: undefined, prefetch: undefined }, data_version: await dataVersion(dataDir) });
   let best: { epoch: number; score: number; weights: tf.Tensor[] } | null = null;
   try {
-    if (init.mode === 'scratch') log.warn('train.from_scratch: no champion and no model.pretrained; the network starts from random weights');
-    // A model folder of ours (the champion, or e.g. the shipped models/production) fits head and all; a converted
-    // ImageNet backbone has a 1000-class head, so only its backbone is copied.
-    else await loadWeightsByName(model, init.from as string, log, init.mode === 'champion' || isModelFolder(init.from as string) ? 'all' : 'backbone');
     let history: EpochRecord[] = [];
     let sinceBest = 0;
     let trainedImages = 0;
     let trainSeconds = 0;
+    let stopped = false;
     let firstEpoch = 1;
-    const resumed = o.resume ? await loadCheckpoint(o.outDir, paramsKey) : null;
+    const resumed = o.resume ? await loadCheckpoint(o.outDir, resumeKey) : null;
     if (o.resume && !resumed) log.warn({ checkpoint: checkpointDir(o.outDir) }, 'train.resume: no checkpoint, starting at epoch 1');
+    // A resumed run takes its weights from the checkpoint: the champion or folder it started from may be gone.
+    const init = resumed?.state.init ?? resolveInit(params, cwd, o.championDir);
+    const frozen = (epoch: number) => init.mode === 'pretrained' && epoch <= params.model.freeze_backbone_epochs;
     if (resumed) {
-      model.setWeights(resumed.weights);
+      restoreWeights(model, resumed.weights);
       tf.dispose(resumed.weights);
+      setBackboneTrainable(model, !frozen(resumed.state.epoch));
       await optimizer.setWeights(resumed.optimizer);
       tf.dispose(resumed.optimizer.map((n) => n.tensor));
-      ({ history, sinceBest, trainedImages, trainSeconds } = resumed.state);
+      ({ history, sinceBest, trainedImages, trainSeconds, stopped } = resumed.state);
       best = resumed.state.best ? { ...resumed.state.best, weights: resumed.bestWeights } : (tf.dispose(resumed.bestWeights), null);
       firstEpoch = resumed.state.epoch + 1;
       log.info({ epoch: resumed.state.epoch, best_epoch: best?.epoch ?? null }, 'train.resumed');
-    }
+    } else await initialiseWeights(model, init, log);
     let bestVal: EvaluationPrediction[] = [];
-    for (let epoch = firstEpoch; epoch <= t.epochs; epoch++) {
-      if (init.mode === 'pretrained') setBackboneTrainable(model, epoch > params.model.freeze_backbone_epochs);
+    for (let epoch = firstEpoch; epoch <= t.epochs && !stopped; epoch++) {
+      if (init.mode === 'pretrained') {
+        // Adam keeps its moments by position: when the backbone joins the trainable set, they no longer line up.
+        if (epoch > 1 && frozen(epoch - 1) && !frozen(epoch)) (optimizer.dispose(), (optimizer = tf.train.adam(t.learning_rate)));
+        setBackboneTrainable(model, !frozen(epoch));
+      }
       const lr = (step: number) => learningRateAt(t, (epoch - 1) * stepsPerEpoch + step, schedule.total, schedule.warmup);
       const rec = await runEpoch({ epoch, params, logits, optimizer, samples: data.train.samples, micro, weights, onSkip, lr, o });
       trainedImages += rec.images;
@@ -162,25 +149,22 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
       const isBest = best === null || score > best.score;
       if (isBest) {
         tf.dispose(best?.weights ?? []);
-        best = { epoch, score, weights: model.getWeights().map((w) => w.clone()) };
+        best = { epoch, score, weights: snapshotWeights(model) };
         bestVal = val.predictions;
         sinceBest = 0;
       } else sinceBest++;
       log.info({ ...record, epochs: t.epochs, best: isBest }, 'train.epoch');
       o.onProgress?.({ kind: 'epoch', epochs: t.epochs, best: isBest, ...record });
-      const stop = t.early_stopping_patience > 0 && sinceBest >= t.early_stopping_patience;
-      if (epoch < t.epochs && !stop) {
-        const state = { epoch, history, best: best && { epoch: best.epoch, score: best.score }, sinceBest, trainedImages, trainSeconds, params: paramsKey };
-        await saveCheckpoint(o.outDir, { state, weights: model.getWeights(), bestWeights: best?.weights ?? [], optimizer: await optimizer.getWeights() });
-      }
-      if (stop) {
-        log.info({ epoch, best_epoch: best?.epoch }, 'train.early_stop');
-        break;
-      }
+      stopped = t.early_stopping_patience > 0 && sinceBest >= t.early_stopping_patience;
+      if (stopped) log.info({ epoch, best_epoch: best?.epoch }, 'train.early_stop');
+      // Every epoch, the last too: a failure in calibration or evaluation then resumes without training again.
+      const state = { epoch, history, best: best && { epoch: best.epoch, score: best.score }, sinceBest, stopped, trainedImages, trainSeconds, init, key: resumeKey };
+      const adam = await optimizer.getWeights();
+      await saveCheckpoint(o.outDir, { state, weights: snapshotWeights(model), bestWeights: best?.weights ?? [], optimizer: adam }).finally(() => tf.dispose(adam[0]?.tensor));
     }
-    if (best) model.setWeights(best.weights);
-    // A resumed run that had already finished its last epoch, or whose best epoch came before the crash.
-    if (bestVal.length === 0) bestVal = (await evaluateSamples(model, data.val.samples, { size, threshold: 0.5, batchSize: micro, root: dataDir, onSkip })).predictions;
+    if (best) restoreWeights(model, best.weights);
+    // A resumed run whose best epoch came before the crash: its validation predictions were not kept.
+    if (bestVal.length === 0) bestVal = (await evaluateSamples(model, data.val.samples, { size, threshold: 0.5, batchSize: micro, root: dataDir, onSkip, ...(o.signal ? { signal: o.signal } : {}) })).predictions; // prettier-ignore
 
     const e = params.evaluate;
     const calibration = calibrate(bestVal.map((p) => p.label), bestVal.map((p) => p.probability), {

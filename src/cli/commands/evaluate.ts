@@ -41,7 +41,7 @@ const evaluateCommand: CommandModule = (ctx) =>
     .requiredOption('--model <ref>', 'champion, a registered version number, or a model folder written by `dagctl train`')
     .requiredOption('--data <dir>', 'a folder with NORMAL/ and PNEUMONIA/, or a Kaggle-layout root (then --split picks the split)')
     .option('--split <name>', 'split of a Kaggle-layout root', 'test')
-    .option('--threshold <p>', 'P(PNEUMONIA) at or above which PNEUMONIA is predicted (default: the model\'s evaluate.threshold)')
+    .option('--threshold <p>', 'P(PNEUMONIA) at or above which PNEUMONIA is predicted (default: the threshold calibrated into the model folder)')
     .option('--predictions <file>', 'also write per-image predictions (JSON)')
     .option('--metrics <file>', 'where to write the flat metrics (DVC metrics format)', 'metrics.json')
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_NAMES]).default('auto'))

@@ -18,7 +18,7 @@ function trainTask(p: TestProject) {
 describe('train', { timeout: 180_000 }, () => {
   it('trains in a child process and returns the model folder, its metrics and the data version', async () => {
     const { project, trained } = await sharedCandidate();
-    expect(trained.model_dir).toBe(path.join(project.home, 'outputs', 'dag_id=shared_candidate', `run_id=${RUN_ID}`, 'train', 'attempt=1', 'model'));
+    expect(trained.model_dir).toBe(path.join(project.home, 'outputs', 'dag_id=shared_candidate', `run_id=${RUN_ID}`, 'train', 'model'));
     for (const f of ['model.json', 'weights.bin', 'metadata.json', 'metrics.json', 'history.json']) expect(existsSync(path.join(trained.model_dir, f)), f).toBe(true);
     expect(trained.data_version).toBe(project.version);
     expect(trained.metrics.n).toBe(8); // the fixture's test split: 4 NORMAL + 4 PNEUMONIA

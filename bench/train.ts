@@ -15,6 +15,8 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { initBackend, recommendedMicroBatch, releaseBackend, type BackendName } from '../src/training/backends/index.js';
 import { preprocessImage } from '../src/training/preprocess.js';
+import { augmentImage } from '../src/training/augment.js';
+import { createRng } from '../src/training/rng.js';
 import { buildResNet18, logitsModel } from '../src/training/resnet.js';
 import { accumulatedStep } from '../src/training/step.js';
 
@@ -58,6 +60,17 @@ async function decodeRate(files: string[], size: number): Promise<number> {
   const start = performance.now();
   for (let r = 0; r < rounds; r++) for (let i = 0; i < ok.length; i += 16) await Promise.all(ok.slice(i, i + 16).map((b) => preprocessImage(b, size)));
   return (rounds * ok.length) / ((performance.now() - start) / 1000);
+}
+
+/** Augmentation as params.production.yaml sets it, on one thread (it runs on the thread that drives training), images/s. */
+function augmentRate(size: number): number {
+  const img = new Float32Array(size * size * 3).map((_, i) => Math.sin(i));
+  const p = { enabled: true, rotation_deg: 10, shift: 0.08, zoom: 0.1, horizontal_flip: false, contrast: 0.2, brightness: 0.1 };
+  const rng = createRng(1);
+  const n = 64;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) augmentImage(img, size, p, rng);
+  return n / ((performance.now() - start) / 1000);
 }
 
 type Row = Record<string, string | number>;
@@ -118,6 +131,7 @@ async function runOurs(info: Awaited<ReturnType<typeof initBackend>>, decode: nu
     infer_ms_p50: Number(median(times).toFixed(1)),
     peak_rss_mb: Math.round(peakRssMb()),
     decode_images_per_s: Number(decode.toFixed(1)),
+    augment_images_per_s: Number(augmentRate(size).toFixed(1)),
   };
 }
 
@@ -134,7 +148,7 @@ function print(row: Row): void {
   else
     console.log(
       `${row.backend} (${row.threads} thr) ${row.size}x${row.size} batch ${row.batch} (micro ${row.micro_batch}): train ${row.train_images_per_s} img/s ` +
-        `(${row.train_gflop_s} GFLOP/s), infer p50 ${row.infer_ms_p50} ms, peak RSS ${row.peak_rss_mb} MB, decode+resize ${row.decode_images_per_s} img/s`,
+        `(${row.train_gflop_s} GFLOP/s), infer p50 ${row.infer_ms_p50} ms, peak RSS ${row.peak_rss_mb} MB, decode+resize ${row.decode_images_per_s} img/s, augment ${row.augment_images_per_s} img/s`,
     );
 }
 

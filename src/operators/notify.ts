@@ -30,8 +30,9 @@ export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>
   const logged = ctx.xcomPull(t.logMetrics);
   const compared = ctx.xcomPull(t.compare);
   const deployed = ctx.xcomPull(t.deploy);
-  const start = trained?.init?.mode === 'champion' ? `continued from champion v${trained.init.champion_version ?? '?'}` : trained?.init?.mode === 'pretrained' ? 'from a pretrained backbone' : 'from scratch';
-  const notes = trained ? [`Candidate: trained ${start}; decision threshold ${typeof trained.threshold === 'number' ? `${trained.threshold.toFixed(4)}${trained.threshold_rule === 'fixed' ? ' (fixed in params)' : ' (chosen on val)'}` : 'from params'}; each model is judged at its own threshold`] : [];
+  const start =
+    trained?.init?.mode === 'champion' ? `continued champion v${trained.init.champion_version ?? '?'}` : trained?.init?.mode === 'pretrained' ? `started from ${trained.init.from ?? 'a pretrained model'}` : 'trained from scratch';
+  const notes = trained ? [`Candidate: ${start}; decision threshold ${typeof trained.threshold === 'number' ? `${trained.threshold.toFixed(4)}${trained.threshold_rule === 'fixed' ? ' (fixed in params)' : ' (chosen on val)'}` : 'from params'}; each model is judged at its own threshold`] : [];
   const base = {
     dagId: ctx.dagId,
     runId: ctx.runId,

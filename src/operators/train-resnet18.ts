@@ -7,8 +7,8 @@ import { confOverrides, outputDir, registryRoot, runParams, type Project } from 
 
 export type TrainResult = {
   model_dir: string;
-  /** Where the weights started: the champion version it continued, or scratch/pretrained. */
-  init: { mode: string; champion_version: number | null };
+  /** Where the weights started: the champion version it continued, a pretrained folder, or scratch. */
+  init: { mode: string; champion_version: number | null; from: string | null };
   /** The decision threshold, and how it was set ('fixed' in params, or the rule that chose it on val). */
   threshold: number | null;
   threshold_rule: string | null;
@@ -58,7 +58,7 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       trained_from_scratch: boolean;
       threshold?: number;
       calibration?: { rule: string };
-      init?: { mode: string };
+      init?: { mode: string; from: string | null };
       training_time_s: number;
       train_images_per_s: number;
       metrics: { [key: string]: Json } | null;
@@ -67,7 +67,11 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
     ctx.logger.info({ out, metrics, backend: meta.backend.name }, `trained a candidate on ${meta.backend.name}`);
     return {
       model_dir: out,
-      init: { mode: meta.init?.mode ?? (meta.trained_from_scratch ? 'scratch' : 'pretrained'), champion_version: meta.init?.mode === 'champion' ? (champion?.version ?? null) : null },
+      init: {
+        mode: meta.init?.mode ?? (meta.trained_from_scratch ? 'scratch' : 'pretrained'),
+        champion_version: meta.init?.mode === 'champion' ? (champion?.version ?? null) : null,
+        from: meta.init?.from ? path.relative(this.#project.root, meta.init.from) || '.' : null,
+      },
       threshold: meta.threshold ?? null,
       threshold_rule: meta.calibration?.rule ?? null,
       data_version: meta.data_version,

@@ -148,7 +148,7 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     await engine.close();
     expect(compare.champion.version).toBe(1);
     // Warm start: the candidate continued from champion v1; each side was judged at its own threshold.
-    expect(train.init).toEqual({ mode: 'champion', champion_version: 1 });
+    expect(train.init).toMatchObject({ mode: 'champion', champion_version: 1 });
     const championMeta = JSON.parse(await readFile(path.join(compare.champion.model_dir, 'metadata.json'), 'utf8'));
     expect(compare.champion.metrics.threshold).toBe(championMeta.threshold);
     expect(compare.candidate.metrics.threshold).toBe(train.threshold);
@@ -162,6 +162,6 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     expect(mail.text).toMatch(/champion/i);
     expect(mail.text).toContain(compare.candidate.metrics.auc.toFixed(4));
     expect(mail.text).toContain(compare.champion.metrics.auc.toFixed(4));
-    expect(mail.text).toContain(`continued from champion v1; decision threshold ${train.threshold.toFixed(4)}`);
+    expect(mail.text).toContain(`Candidate: continued champion v1; decision threshold ${train.threshold.toFixed(4)} (chosen on val)`);
   });
 });

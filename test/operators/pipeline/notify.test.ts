@@ -32,7 +32,7 @@ const championMetrics = { auc: 0.8771, recall: 0.93, specificity: 0.66, accuracy
 function upstream(promote: boolean): Record<string, Json> {
   const check: CheckNewDataResult = { proceed: true, reason: 'new data', data_version: VERSION, champion_version: 1, champion_data_version: 'old.dir' };
   const pull: DvcPullResult = { tool: 'built-in', summary: '12 files fetched', data_version: VERSION };
-  const train: TrainResult = { model_dir: '/m', init: { mode: 'champion', champion_version: 1 }, threshold: 0.82, threshold_rule: 'balanced_accuracy', data_version: VERSION, backend: 'native-cpu', threads: 2, trained_from_scratch: false, training_time_s: 3, train_images_per_s: 9, metrics: candidateMetrics };
+  const train: TrainResult = { model_dir: '/m', init: { mode: 'champion', champion_version: 1, from: 'runs/registry/pneumonia/versions/1' }, threshold: 0.82, threshold_rule: 'balanced_accuracy', data_version: VERSION, backend: 'native-cpu', threads: 2, trained_from_scratch: false, training_time_s: 3, train_images_per_s: 9, metrics: candidateMetrics };
   const log: LogMetricsResult = { tracking: 'file', tracking_uri: '/mlruns', experiment_id: '1', mlflow_run_id: 'a'.repeat(32), run_url: 'file:///mlruns/1/aaaa' };
   const compare: CompareResult = {
     promote,
@@ -95,6 +95,7 @@ describe('notify', { timeout: 180_000 }, () => {
     expect(m.text).toContain(`notify_test run ${RUN_ID}: success`);
     expect(m.text).toContain('Decision: promoted - candidate beats champion v1');
     expect(m.text).toContain(`Data version: ${VERSION}`);
+    expect(m.text).toContain('Candidate: continued champion v1; decision threshold 0.8200 (chosen on val)');
     expect(m.text).toMatch(/auc\s+0\.9123\s+0\.8771\s+\+0\.0352/);
     expect(m.text).toMatch(/recall\s+0\.9500\s+0\.9300/);
     expect(m.text).toContain('file:///mlruns/1/aaaa');

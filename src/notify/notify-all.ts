@@ -10,6 +10,8 @@ export interface NotifyOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   timeoutMs?: number;
+  /** Channels an earlier try of the same notice already reached: reported as sent, not sent again. */
+  alreadySent?: ReadonlySet<Channel>;
 }
 
 type Attempt = { channel: Channel; send: (() => Promise<string>) | { skipped: string } };
@@ -40,6 +42,10 @@ export async function notifyAll(s: RunSummary, o: NotifyOptions): Promise<Channe
   const notice = renderNotice(s);
   const results = await Promise.all(
     attempts(notice, o).map(async ({ channel, send }): Promise<ChannelResult> => {
+      if (o.alreadySent?.has(channel)) {
+        logger.info({ channel }, 'notify.already_sent');
+        return { channel, status: 'sent', detail: 'sent by an earlier try' };
+      }
       if (typeof send !== 'function') {
         logger.info({ channel, reason: send.skipped }, 'notify.skipped');
         return { channel, status: 'skipped', detail: send.skipped };

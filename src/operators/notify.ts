@@ -1,10 +1,13 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { BaseOperator, NonRetryableError, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
-import { notifyAll, NotifyError, NotifyFailedError, renderNotice, type RunSummary } from '../notify/index.js';
+import { notifyAll, NotifyError, NotifyFailedError, renderNotice, type Channel, type ChannelResult, type RunSummary } from '../notify/index.js';
 import type { CheckNewDataResult } from './check-new-data.js';
 import type { CompareResult } from './compare-models.js';
 import type { DeployResult } from './deploy.js';
 import type { DvcPullResult } from './dvc-pull.js';
 import type { LogMetricsResult } from './log-metrics.js';
+import { outputDir } from './ml/project.js';
 import type { TrainResult } from './train-resnet18.js';
 
 export interface PipelineTasks {
@@ -81,10 +84,21 @@ export class NotifyOperator extends BaseOperator<NotifyResult> {
     const check = ctx.xcomPull(t.check);
     const summary = summarise(ctx, t, check && !check.proceed ? [] : failedTasks(ctx, t));
     ctx.logger.info({ decision: summary.decision }, summary.reason);
+    // Channels reached by an earlier try of this run are recorded in the task's output folder (it survives
+    // retries): a retry after a failed email does not post to Slack twice.
+    const marker = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), 'sent.json');
+    const alreadySent = new Set(await readFile(marker, 'utf8').then((text) => JSON.parse(text) as Channel[], () => []));
+    const record = async (results: readonly ChannelResult[]) => {
+      const sent = results.filter((r) => r.status === 'sent').map((r) => r.channel);
+      await mkdir(path.dirname(marker), { recursive: true });
+      await writeFile(marker, JSON.stringify(sent));
+    };
     try {
-      const results = await notifyAll(summary, { env: this.#o.env, logger: ctx.logger });
+      const results = await notifyAll(summary, { env: this.#o.env, logger: ctx.logger, alreadySent });
+      await record(results);
       return { decision: summary.decision, summary: renderNotice(summary).text, channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
     } catch (err) {
+      if (err instanceof NotifyFailedError) await record(err.results);
       // The engine records only the message: keep the hint in it, and do not retry what retrying cannot fix
       // (an archived Slack channel, a mailbox the server refuses for good).
       if (!(err instanceof NotifyFailedError)) throw err;

@@ -158,6 +158,26 @@ describe('notify', { timeout: 180_000 }, () => {
     expect(slack.bodies.length).toBe(posts + 1);
   });
 
+  it('a retry after a failed email mails once and does not post to Slack again', async () => {
+    const home = await tempDir();
+    const p = pipeline();
+    const posts = slack.bodies.length;
+    const xcom = { ...upstream(true), deploy: deployed };
+    Object.assign(p.env, channels(await closedPort(), slack.url));
+    const first = await runTask(p.notify, { home, xcom, tryNumber: 1 });
+    expect(first.result.outcome).toBe('failed');
+    expect(slack.bodies.length).toBe(posts + 1);
+    // The SMTP server is back for try 2.
+    Object.assign(p.env, channels(smtp.port, slack.url));
+    const mail = smtp.next();
+    const second = await runTask(p.notify, { home, xcom, tryNumber: 2 });
+    expect(second.result.outcome, second.log).toBe('success');
+    expect((await mail).subject).toMatch(/promoted model v2/);
+    expect(slack.bodies.length, 'Slack got the notice once').toBe(posts + 1);
+    expect(second.value).toMatchObject({ channels: [{ channel: 'email', status: 'sent' }, { channel: 'slack', status: 'sent' }] });
+    expect(second.log).toMatch(/notify\.already_sent .*"channel":"slack"/);
+  });
+
   it('fails without retrying on a Slack 410 (archived channel), after mailing all the same', async () => {
     const mail = smtp.next();
     const r = await notify({ ...upstream(true), deploy: deployed }, channels(smtp.port, archived.url));

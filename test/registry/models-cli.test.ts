@@ -34,7 +34,7 @@ describe('dagctl models', () => {
     ]);
     expect(rows[1]?.promoted_at).toEqual(expect.any(String));
     const table = (await dagctl(home, 'models', 'list')).out;
-    expect(table).toMatch(/version.*champion.*created_at.*promoted_at.*auc.*accuracy.*recall.*specificity/);
+    expect(table).toMatch(/version.*champion.*created_at.*promoted_at.*auc.*accuracy.*recall.*specificity.*threshold/);
 
     expect((await dagctl(home, 'models', 'rollback', '--reason', 'bad v2')).out).toContain('Rolled back pneumonia v1 to champion (was v2)');
     const shown = JSON.parse((await dagctl(home, 'models', 'show', 'champion', '-o', 'json')).out) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { ModelVersion } from '../../registry/types.js';
 import { esc, layout, when, type AssetUrl } from './html.js';
 
-const METRIC_COLUMNS = ['auc', 'accuracy', 'recall', 'specificity', 'precision', 'f1'] as const;
+const METRIC_COLUMNS = ['auc', 'accuracy', 'recall', 'specificity', 'precision', 'f1', 'threshold'] as const;
 
 function metric(m: Record<string, unknown>, key: string): string {
   const v = m[key];

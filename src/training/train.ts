@@ -1,15 +1,15 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Logger } from 'pino';
 import type { Params } from '../params/index.js';
 import { dataVersion, gitCommit, writeModelFolder, type EpochRecord } from './artifacts.js';
 import { initBackend, recommendedMicroBatch, type BackendInfo } from './backends/index.js';
 import { streamBatches } from './batches.js';
-import { countClasses, loadKaggleData, type ClassCounts, type Sample, type SkippedFile } from './dataset.js';
-import { DataError, TrainingAbortedError } from './errors.js';
+import { countClasses, loadKaggleData, type ClassCounts, type SkippedFile } from './dataset.js';
 import { calibrate } from './calibration.js';
 import { checkpointDir, loadCheckpoint, removeCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { crossEntropy, runEpoch, type StepProgress } from './epoch.js';
+import { DataError, TrainingAbortedError } from './errors.js';
 import { evaluateSamples, testSetHash, type EvaluationPrediction } from './evaluate.js';
 import { learningRateAt } from './lr-schedule.js';
 import { flatMetrics, type Metrics } from './metrics.js';
@@ -18,7 +18,6 @@ import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.js';
 import { buildResNet18, logitsModel } from './resnet.js';
 import { createRng, shuffled } from './rng.js';
 import { recalibrateBatchNorm } from './step.js';
-import { crossEntropy, runEpoch, type StepProgress } from './epoch.js';
 import { initialiseWeights, resolveInit, restoreWeights, setBackboneTrainable, snapshotWeights } from './transfer.js';
 
 export type TrainProgress =

@@ -34,8 +34,9 @@ export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>
   const compared = ctx.xcomPull(t.compare);
   const deployed = ctx.xcomPull(t.deploy);
   const start =
-    trained?.init?.mode === 'champion' ? `continued champion v${trained.init.champion_version ?? '?'}` : trained?.init?.mode === 'pretrained' ? `started from ${trained.init.from ?? 'a pretrained model'}` : 'trained from scratch';
-  const notes = trained ? [`Candidate: ${start}; decision threshold ${typeof trained.threshold === 'number' ? `${trained.threshold.toFixed(4)}${trained.threshold_rule === 'fixed' ? ' (fixed in params)' : ' (chosen on val)'}` : 'from params'}; each model is judged at its own threshold`] : [];
+    trained?.init.mode === 'champion' ? `continued champion v${trained.init.champion_version ?? '?'}` : trained?.init.mode === 'pretrained' ? `started from ${trained.init.from ?? 'a pretrained model'}` : 'trained from scratch';
+  const how = trained?.threshold_rule === 'fixed' ? 'fixed in params' : 'chosen on val';
+  const notes = trained ? [`Candidate: ${start}; decision threshold ${trained.threshold.toFixed(4)} (${how}); each model is judged at its own threshold`] : [];
   const base = {
     dagId: ctx.dagId,
     runId: ctx.runId,
@@ -98,10 +99,10 @@ export class NotifyOperator extends BaseOperator<NotifyResult> {
       await record(results);
       return { decision: summary.decision, summary: renderNotice(summary).text, channels: results.map((r) => ({ channel: r.channel, status: r.status })) };
     } catch (err) {
-      if (err instanceof NotifyFailedError) await record(err.results);
+      if (!(err instanceof NotifyFailedError)) throw err;
+      await record(err.results);
       // The engine records only the message: keep the hint in it, and do not retry what retrying cannot fix
       // (an archived Slack channel, a mailbox the server refuses for good).
-      if (!(err instanceof NotifyFailedError)) throw err;
       const message = `${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`;
       throw err.retryable ? new NotifyError(message, err.code, err.hint, true, { cause: err }) : new NonRetryableError(message, { cause: err, ...(err.hint ? { hint: err.hint } : {}) });
     }

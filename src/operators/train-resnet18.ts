@@ -10,8 +10,8 @@ export type TrainResult = {
   /** Where the weights started: the champion version it continued, a pretrained folder, or scratch. */
   init: { mode: string; champion_version: number | null; from: string | null };
   /** The decision threshold, and how it was set ('fixed' in params, or the rule that chose it on val). */
-  threshold: number | null;
-  threshold_rule: string | null;
+  threshold: number;
+  threshold_rule: string;
   data_version: string | null;
   backend: string;
   threads: number;
@@ -56,9 +56,9 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       data_version: string | null;
       backend: { name: string; threads: number };
       trained_from_scratch: boolean;
-      threshold?: number;
-      calibration?: { rule: string };
-      init?: { mode: string; from: string | null };
+      threshold: number;
+      calibration: { rule: string };
+      init: { mode: string; from: string | null };
       training_time_s: number;
       train_images_per_s: number;
       metrics: { [key: string]: Json } | null;
@@ -68,12 +68,12 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
     return {
       model_dir: out,
       init: {
-        mode: meta.init?.mode ?? (meta.trained_from_scratch ? 'scratch' : 'pretrained'),
-        champion_version: meta.init?.mode === 'champion' ? (champion?.version ?? null) : null,
-        from: meta.init?.from ? path.relative(this.#project.root, meta.init.from) || '.' : null,
+        mode: meta.init.mode,
+        champion_version: meta.init.mode === 'champion' ? (champion?.version ?? null) : null,
+        from: meta.init.from ? path.relative(this.#project.root, meta.init.from) || '.' : null,
       },
-      threshold: meta.threshold ?? null,
-      threshold_rule: meta.calibration?.rule ?? null,
+      threshold: meta.threshold,
+      threshold_rule: meta.calibration.rule,
       data_version: meta.data_version,
       backend: meta.backend.name,
       threads: meta.backend.threads,

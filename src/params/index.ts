@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { paramsSchema, type Params } from './schema.js';
 
 export type { Params, DataParams, ModelParams, TrainParams, EvaluateParams, ThresholdRule } from './schema.js';
-export { paramsSchema, THRESHOLD_RULES, INITS } from './schema.js';
+export { paramsSchema } from './schema.js';
 
 /** params.yaml is missing, unreadable, not YAML, or fails validation. Messages name the key. */
 export class ParamsError extends Error {

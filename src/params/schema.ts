@@ -8,7 +8,7 @@ import { gateSchema, pipelineSchema } from './pipeline.js';
  * Every key has a default, documented in docs/training.md.
  */
 const BACKENDS = ['auto', 'tensorflow', 'native-cpu', 'wasm', 'webgpu', 'cpu'] as const;
-export const INITS = ['champion', 'pretrained', 'scratch'] as const;
+const INITS = ['champion', 'pretrained', 'scratch'] as const;
 const LR_SCHEDULES = ['constant', 'cosine'] as const;
 /** How the decision threshold is chosen on validation (src/training/calibration.ts). */
 export const THRESHOLD_RULES = ['balanced_accuracy', 'min_sensitivity'] as const;
@@ -37,13 +37,13 @@ export const modelSchema = z.strictObject({
   input_size: z.int({ error: 'must be an integer >= 16' }).min(16, { error: 'must be an integer >= 16' }).default(224),
   /** Channels of the first stage; torchvision's ResNet18 is 64 (stages 64/128/256/512). */
   width: posInt(64),
-  /** A TF.js LayersModel folder whose layers (matched by name) initialise the backbone; null = from scratch. */
+  /** A model folder of ours (every layer) or a converted TF.js backbone (all but the head), matched by layer name. */
   pretrained: z.string().min(1).nullable().default(null),
   /** Train only the head for this many epochs, then unfreeze the backbone. */
   freeze_backbone_epochs: nonNegInt(0),
   /**
-   * Where the weights start: `champion` = the deployed model (its whole network; the caller resolves it, and
-   * without one the run starts from scratch), `pretrained` = the backbone in model.pretrained, `scratch`.
+   * Where the weights start: `champion` = the deployed model (its whole network; the caller resolves it; before
+   * there is one, model.pretrained when set, else scratch), `pretrained` = model.pretrained, `scratch`.
    */
   init: z.enum(INITS, { error: `must be one of ${INITS.join(', ')}` }).default('champion'),
 });

@@ -59,21 +59,15 @@ export interface ModelFolder {
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
 /**
- * Writes the whole model folder next to outDir, then renames it into place, so a reader (the registry, a
- * serving process) never sees half a model. An existing outDir is replaced.
+ * Fills a folder next to `dir` with `fill`, then renames it into place, so a reader (the registry, a serving
+ * process) never sees half a model. An existing `dir` is replaced; on failure nothing changes.
  */
-export async function writeModelFolder(outDir: string, f: ModelFolder): Promise<void> {
-  const target = path.resolve(outDir);
+export async function replaceFolder(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  const target = path.resolve(dir);
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}-${Date.now().toString(36)}`;
   try {
-    await saveModel(f.model, tmp, f.metadata);
-    const m = f.metadata.metrics;
-    await writeFile(path.join(tmp, 'metrics.json'), json(m ? flatMetrics(m) : {}));
-    await writeFile(path.join(tmp, 'history.json'), json(f.history));
-    await writeFile(path.join(tmp, 'predictions.json'), json(f.predictions));
-    await writeFile(path.join(tmp, 'val_predictions.json'), json(f.valPredictions));
-    await writePlots(path.join(tmp, 'plots'), f.history, m, f.metadata.calibration ?? null);
+    await fill(tmp);
     const old = `${target}.old-${process.pid}`;
     if (existsSync(target)) await rename(target, old);
     await rename(tmp, target);
@@ -82,6 +76,19 @@ export async function writeModelFolder(outDir: string, f: ModelFolder): Promise<
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Writes the whole model folder atomically into outDir (see replaceFolder). */
+export async function writeModelFolder(outDir: string, f: ModelFolder): Promise<void> {
+  await replaceFolder(outDir, async (tmp) => {
+    await saveModel(f.model, tmp, f.metadata);
+    const m = f.metadata.metrics;
+    await writeFile(path.join(tmp, 'metrics.json'), json(m ? flatMetrics(m) : {}));
+    await writeFile(path.join(tmp, 'history.json'), json(f.history));
+    await writeFile(path.join(tmp, 'predictions.json'), json(f.predictions));
+    await writeFile(path.join(tmp, 'val_predictions.json'), json(f.valPredictions));
+    await writePlots(path.join(tmp, 'plots'), f.history, m, f.metadata.calibration ?? null);
+  });
 }
 
 async function writePlots(dir: string, history: readonly EpochRecord[], m: Metrics | null, calibration: Calibration | null): Promise<void> {

@@ -5,7 +5,8 @@ import type { Rng } from './rng.js';
 /**
  * Light augmentation on one preprocessed HWC image: a random rotation (+-rotation_deg), shift (+-shift of
  * the side) and zoom (1 +- zoom), bilinear, edges clamped; optional horizontal flip (off by default: chest
- * X-rays are not mirror-symmetric); then contrast (1 +- contrast) and brightness (+- brightness) jitter. Works on Float32Array so it runs the same on every backend.
+ * X-rays are not mirror-symmetric); then contrast (1 +- contrast) and brightness (+- brightness) jitter.
+ * Works on Float32Array so it runs the same on every backend.
  */
 export function augmentImage(img: Float32Array, size: number, p: TrainParams['augment'], rng: Rng): Float32Array {
   const angle = ((rng() * 2 - 1) * p.rotation_deg * Math.PI) / 180;

@@ -5,7 +5,7 @@
  * trained on train calls most deployment NORMALs PNEUMONIA).
  */
 import type { ThresholdRule } from '../params/index.js';
-import { computeMetrics, reliability, type ReliabilityBin } from './metrics.js';
+import { reliability, rocAuc, type ReliabilityBin } from './metrics.js';
 
 export type { ThresholdRule, ReliabilityBin };
 export { reliability };
@@ -133,8 +133,7 @@ export function calibrate(
   o: { threshold: number | 'auto'; rule: ThresholdRule; minSensitivity: number; split: string },
 ): Calibration {
   const rel = reliability(labels, scores);
-  const auc = computeMetrics(labels, scores).auc;
-  const base = { split: o.split, n: labels.length, val_auc: auc, ece: rel.ece, reliability: rel.bins };
+  const base = { split: o.split, n: labels.length, val_auc: rocAuc(labels, scores), ece: rel.ece, reliability: rel.bins };
   if (o.threshold !== 'auto') return { threshold: o.threshold, rule: 'fixed', min_sensitivity: null, crossfit: null, ...base };
   const choice = chooseThreshold(labels, scores, o.rule, o.minSensitivity);
   return {

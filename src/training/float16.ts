@@ -1,6 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { replaceFolder } from './artifacts.js';
 import { METADATA_JSON, MODEL_JSON, WEIGHTS_BIN } from './model-io.js';
 
 /**
@@ -67,4 +68,14 @@ export async function quantizeFloat16(dir: string): Promise<{ before: number; af
   const meta = JSON.parse(await readFile(metaFile, 'utf8').catch(() => 'null')) as Record<string, unknown> | null;
   if (meta) await writeFile(metaFile, `${JSON.stringify({ ...meta, weights_dtype: 'float16' }, null, 2)}\n`);
   return { before: bin.length, after: data.length };
+}
+
+/** A float16 copy of the model folder `from`, written atomically into `out` (see replaceFolder). */
+export async function writeFloat16Copy(from: string, out: string): Promise<{ before: number; after: number }> {
+  let sizes = { before: 0, after: 0 };
+  await replaceFolder(out, async (tmp) => {
+    await cp(from, tmp, { recursive: true });
+    sizes = await quantizeFloat16(tmp);
+  });
+  return sizes;
 }

@@ -6,7 +6,7 @@ export { predict, predictTensor, type Prediction } from './predict.js';
 export { loadModel, saveModel, loadLayersModel, saveLayersModel, modelThreshold, type LoadedModel, type ModelMetadata } from './model-io.js';
 export { calibrate, chooseThreshold, crossFittedMetrics, reliability, type Calibration, type ThresholdChoice, type CrossFitted } from './calibration.js';
 export { checkpointDir } from './checkpoint.js';
-export { quantizeFloat16, float16Bits } from './float16.js';
+export { quantizeFloat16, writeFloat16Copy, float16Bits } from './float16.js';
 export { probeImage, preprocessImage, IMAGENET_MEAN, IMAGENET_STD, SUPPORTED_FORMATS, MAX_PIXELS, type ImageFormat, type ImageProbe } from './preprocess.js';
 export { computeMetrics, flatMetrics, rocAuc, rocCurve, confusionMatrix, mcnemar, type Metrics, type RocPoint, type McNemarResult } from './metrics.js';
 export { buildResNet18, logitsModel, countTorchParams, HEAD_LAYERS, type ResNetOptions } from './resnet.js';

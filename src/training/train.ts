@@ -93,7 +93,8 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
   let optimizer = tf.train.adam(t.learning_rate);
   // What a checkpoint must match to be resumed: the recipe and the data (not the gate, pipeline or backend).
   const { gate: _g, pipeline: _p, ...recipe } = params;
-  const resumeKey = JSON.stringify({ ...recipe, train: { ...t, backend: undefined, prefetch: undefined }, data_version: await dataVersion(dataDir) });
+  const version = await dataVersion(dataDir);
+  const resumeKey = JSON.stringify({ ...recipe, train: { ...t, backend: undefined, prefetch: undefined }, data_version: version });
   let best: { epoch: number; score: number; weights: tf.Tensor[] } | null = null;
   try {
     let history: EpochRecord[] = [];
@@ -186,7 +187,7 @@ export async function train(params: Params, o: TrainOptions): Promise<TrainResul
       params,
       threshold: calibration.threshold,
       calibration,
-      data_version: await dataVersion(dataDir),
+      data_version: version,
       backend,
       git_commit: await gitCommit(cwd),
       metrics: final.metrics,

@@ -7,8 +7,7 @@ import type { OutputFormat, Row } from '../output.js';
 import { outputOption, type CommandModule } from '../program.js';
 import { DEFAULT_MODEL_NAME, openRegistry, type ModelVersion, type Promotion, type Registry } from '../../registry/index.js';
 
-/** The metrics people compare versions by; the rest stay in `models show`. */
-// threshold: the calibrated cut the other figures were measured at.
+/** The metrics people compare versions by, and the calibrated threshold they were measured at; the rest stay in `models show`. */
 const KEY_METRICS = ['auc', 'accuracy', 'recall', 'specificity', 'threshold'] as const;
 const LIST_COLUMNS = ['version', 'champion', 'created_at', 'promoted_at', ...KEY_METRICS, 'data_version'] as const;
 const HISTORY_COLUMNS = ['promoted_at', 'action', 'version', 'previous_version', 'promoted_by', 'reason'] as const;

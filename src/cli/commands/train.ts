@@ -5,11 +5,11 @@ import { Option } from 'commander';
 import { pino } from 'pino';
 import { topCommand } from '../command.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
 import type { CommandModule } from '../program.js';
 import { loadParams } from '../../params/index.js';
 import { BACKEND_NAMES } from '../../training/backends/types.js';
 import type { TrainProgress } from '../../training/index.js';
+import { resolveModelDir } from './evaluate.js';
 
 interface TrainFlags {
   params?: string;
@@ -25,11 +25,7 @@ interface TrainFlags {
  * read), else the registry's champion under DAGCTL_HOME, else null (there is none yet: train from scratch).
  */
 async function championDir(o: TrainFlags, c: CliContext, modelName: string): Promise<string | null> {
-  if (o.initFrom) {
-    const dir = path.resolve(c.cwd, o.initFrom);
-    if (!existsSync(path.join(dir, 'model.json'))) throw new UsageError(`--init-from ${o.initFrom}: no model.json in ${dir}`, 'pass a model folder written by `dagctl train`');
-    return dir;
-  }
+  if (o.initFrom) return resolveModelDir(o.initFrom, c);
   const { openRegistry } = await import('../../registry/index.js');
   const champion = await openRegistry({ root: path.join(c.config.home, 'registry'), name: modelName, logger: c.logger }).champion();
   return champion?.dir ?? null;
@@ -71,7 +67,7 @@ const trainCommand: CommandModule = (ctx) =>
     .option('--set <key=value>', 'override a param, e.g. --set train.epochs=2 (repeatable)', collect, [])
     .option('--out <dir>', 'model folder to write (replaced atomically)', 'models/resnet18')
     .addOption(new Option('--backend <name>', 'TF.js backend (overrides train.backend)').choices(['auto', ...BACKEND_NAMES]))
-    .option('--init-from <dir>', 'with model.init=champion: the model folder to continue from (default: the registry\'s champion, if any)')
+    .option('--init-from <ref>', 'with model.init=champion: what to continue (a model folder, champion or a version; default: the registry\'s champion, if any)')
     .option('--resume', 'carry on from the checkpoint of an interrupted run with the same --out and params')
     .action(async (o: TrainFlags) => {
       const c = ctx();

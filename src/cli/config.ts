@@ -14,6 +14,10 @@ export interface Config {
   readonly logLevel: string;
   /** DAGCTL_LOG_FORMAT: `pretty` (one readable line per record, the default) or `json` (pino's NDJSON, for log shippers). */
   readonly logFormat: 'pretty' | 'json';
+  /** DAGCTL_JOB_HEARTBEAT_SEC: seconds between a running attempt's heartbeats (Airflow's job_heartbeat_sec). Default 5. */
+  readonly heartbeatS: number;
+  /** DAGCTL_ZOMBIE_TASK_THRESHOLD: seconds without a heartbeat before an attempt is a zombie (Airflow's scheduler_zombie_task_threshold). Default 60. */
+  readonly zombieThresholdS: number;
   /** --verbose: stack traces on errors, debug logs. */
   readonly verbose: boolean;
 }
@@ -50,6 +54,13 @@ function parsePositiveInt(name: string, raw: string | undefined, fallback: numbe
   return n;
 }
 
+function parseSeconds(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name}=${raw} is not a number of seconds`, `set ${name} to a positive number such as ${fallback}`);
+  return n;
+}
+
 function parseLogFormat(raw: string | undefined): 'pretty' | 'json' {
   if (raw === undefined || raw === '' || raw === 'pretty') return 'pretty';
   if (raw === 'json') return 'json';
@@ -65,6 +76,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
     parallelism: parsePositiveInt('DAGCTL_PARALLELISM', env.DAGCTL_PARALLELISM, 4),
     logLevel: verbose ? 'debug' : (env.DAGCTL_LOG_LEVEL ?? 'warn'),
     logFormat: parseLogFormat(env.DAGCTL_LOG_FORMAT),
+    heartbeatS: parseSeconds('DAGCTL_JOB_HEARTBEAT_SEC', env.DAGCTL_JOB_HEARTBEAT_SEC, 5),
+    zombieThresholdS: parseSeconds('DAGCTL_ZOMBIE_TASK_THRESHOLD', env.DAGCTL_ZOMBIE_TASK_THRESHOLD, 60),
     verbose,
   });
 }

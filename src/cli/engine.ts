@@ -32,6 +32,8 @@ export function engineOptions(ctx: CliContext): EngineOptions {
     dagsFolders,
     excludeFolders: excluded,
     parallelism: ctx.config.parallelism,
+    heartbeatS: ctx.config.heartbeatS,
+    zombieThresholdS: ctx.config.zombieThresholdS,
     logger: ctx.logger,
   };
 }

@@ -25,6 +25,8 @@ export interface DriveOptions {
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
   lock?: SchedulerLock;
+  zombieThresholdS?: number;
+  heartbeatS?: number;
 }
 
 export function runsFinished(store: Store, runs: readonly RunKey[]): boolean {
@@ -38,6 +40,8 @@ export async function driveRuns(o: DriveOptions): Promise<void> {
   const scheduler = new Scheduler({
     store: o.store, dags: o.dags, executor: o.executor, logger: o.logger, home: o.home, runs: o.runs,
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ...(o.zombieThresholdS !== undefined ? { zombieThresholdS: o.zombieThresholdS } : {}),
+    ...(o.heartbeatS !== undefined ? { heartbeatS: o.heartbeatS } : {}),
   });
   scheduler.recover(o.clock.now());
   await runLoop({

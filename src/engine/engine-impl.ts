@@ -200,7 +200,7 @@ export class EngineImpl implements Engine {
     const scheduler = new Scheduler({
       store: this.#store, dags: this.#d.bag.dags, executor, logger: this.#log, home: this.#d.home,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-      ...(this.#d.zombieThresholdS !== undefined ? { zombieThresholdS: this.#d.zombieThresholdS } : {}),
+      ...this.#timing(),
     });
     try {
       scheduler.recover(this.#d.clock.now());
@@ -306,7 +306,11 @@ export class EngineImpl implements Engine {
   }
 
   #driveBase() {
-    return { store: this.#store, dags: this.#d.bag.dags, logger: this.#log, clock: this.#d.clock, home: this.#d.home };
+    return { store: this.#store, dags: this.#d.bag.dags, logger: this.#log, clock: this.#d.clock, home: this.#d.home, ...this.#timing() };
+  }
+  #timing(): { zombieThresholdS?: number; heartbeatS?: number } {
+    const { zombieThresholdS, heartbeatS } = this.#d;
+    return { ...(zombieThresholdS !== undefined ? { zombieThresholdS } : {}), ...(heartbeatS !== undefined ? { heartbeatS } : {}) };
   }
   /** One warm pool per engine, started on first use and kept until close(). */
   #processPool(): Executor {
@@ -314,12 +318,7 @@ export class EngineImpl implements Engine {
     return this.#pool;
   }
   #inProcess(store: Store): InProcessExecutor {
-    return new InProcessExecutor({
-      parallelism: this.#d.parallelism,
-      clock: this.#d.clock,
-      getDag: (id) => this.#d.bag.dags.get(id),
-      readXcom: (job, t, k) => store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k),
-    });
+    return new InProcessExecutor({ parallelism: this.#d.parallelism, clock: this.#d.clock, store, getDag: (id) => this.#d.bag.dags.get(id) });
   }
   async #withTempStore<T>(fn: (store: Store, home: string) => Promise<T>): Promise<T> {
     const home = mkdtempSync(path.join(tmpdir(), 'dagctl-test-'));

@@ -118,6 +118,22 @@ export class TaskTimeoutError extends EngineError {
   }
 }
 
+/** The attempt's task instance was changed from outside while it ran (cleared, marked, its run timed out). */
+export class AttemptTerminatedError extends EngineError {
+  constructor(state: string) {
+    super('externally_set', `State of this instance has been externally set to ${state}. Terminating instance.`);
+  }
+}
+
+/** The worker running the attempt was asked to stop (the scheduler is shutting down). */
+export class WorkerStoppingError extends EngineError {
+  constructor(signal: string) {
+    super('worker_stopping', `the worker running this attempt received ${signal} (the scheduler is stopping)`, {
+      hint: 'the attempt is retried if it has retries left; otherwise clear it once a scheduler runs again',
+    });
+  }
+}
+
 export class XComSerializationError extends EngineError {
   constructor(what: string, cause?: unknown) {
     super('xcom_not_json', `${what} is not JSON-serialisable`, {

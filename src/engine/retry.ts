@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { DagDefinitionError } from './errors.js';
+import type { TiKey } from './store/rows.js';
+import type { AttemptEnd } from './store/store.js';
 
 export const MAX_RETRY_DELAY_S = 24 * 60 * 60;
 
@@ -63,4 +65,23 @@ export function nextRetryAt(
 /** Airflow: a failed try is retried while try_number <= max_tries (max_tries = retries, bumped by clear). */
 export function shouldRetry(tryNumber: number, maxTries: number, nonRetryable: boolean): boolean {
   return !nonRetryable && tryNumber <= maxTries;
+}
+
+/** What an attempt's outcome becomes in the store: a failed try with tries left is up_for_retry, due at nextRetryAt. */
+export function attemptEnd(
+  a: { key: TiKey; tryNumber: number; maxTries: number; retryPolicy: RetryPolicy; logicalDate: Date },
+  outcome: 'success' | 'failed' | 'skipped',
+  o: { nonRetryable: boolean; at: Date; xcoms?: AttemptEnd['xcoms']; skip?: string[] },
+): AttemptEnd {
+  const retry = outcome === 'failed' && shouldRetry(a.tryNumber, a.maxTries, o.nonRetryable);
+  const at = retry ? nextRetryAt(a.retryPolicy, { ...a.key, logicalDate: a.logicalDate, tryNumber: a.tryNumber, endDate: o.at }) : undefined;
+  return {
+    key: a.key,
+    tryNumber: a.tryNumber,
+    state: retry ? 'up_for_retry' : outcome,
+    nextRetryAt: at ? at.toISOString() : null,
+    xcoms: o.xcoms ?? [],
+    skip: o.skip ?? [],
+    endedAt: o.at.toISOString(),
+  };
 }

@@ -2,23 +2,26 @@
  * The scheduler as a step function. `tick(now)` creates due runs, starts queued runs, fails timed-out runs,
  * reschedules due retries, detects zombies, evaluates dependencies, finalises runs from their leaves and
  * queues ready task instances to the executor; it returns what changed. `processEvents(now)` is the fast
- * path: it applies attempt results the executor reported and schedules their downstream at once.
+ * path: workers record their attempts' ends themselves and the executor tells this scheduler at once, which
+ * schedules their downstream in the same turn. It records an end only for an attempt nobody else can: one
+ * whose worker died (`lost`) or stopped heartbeating (a zombie).
  * All state lives in the store; tests call these with a fake clock and assert on stored state.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { DAG } from './dag.js';
-import { coerceError, IllegalTransitionError } from './errors.js';
+import { coerceError } from './errors.js';
 import { decideRun } from './evaluate.js';
 import { taskLogPath } from './executor/task-log.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './executor/types.js';
 import type { CallbackContext } from './operator.js';
-import { nextRetryAt, shouldRetry } from './retry.js';
+import { attemptEnd, type RetryPolicy } from './retry.js';
 import { createDueRuns, runsToStart } from './run-creation.js';
-import { findZombies, isPidAlive } from './zombies.js';
-import type { DagRunState, TaskState } from './states.js';
+import { findZombies, isPidAlive, killProcessGroup } from './zombies.js';
+import type { DagRunState, TaskState, TiState } from './states.js';
 import type { DagRunRow, RunKey, TiKey } from './store/rows.js';
 import type { AttemptEnd, QueueCandidate, Store } from './store/store.js';
 
@@ -43,6 +46,8 @@ export interface SchedulerOptions {
   zombieCheckIntervalS?: number;
   hostname?: string;
   isPidAlive?: (pid: number) => boolean;
+  /** Seconds between an attempt's heartbeats, written by its worker (default 5, Airflow's job_heartbeat_sec). */
+  heartbeatS?: number;
 }
 
 export interface TickResult {
@@ -66,6 +71,17 @@ const emptyResult = (): TickResult => ({
   createdRuns: [], startedRuns: [], finishedRuns: [], scheduled: 0, settled: 0, queued: 0, ended: 0, retried: 0, zombies: 0, timedOutRuns: 0, nextWakeAt: undefined,
 });
 const earliest = (a: Date | undefined, b: Date | undefined): Date | undefined => (!a ? b : !b ? a : a < b ? a : b);
+const NO_RETRY: RetryPolicy = { retries: 0, retryDelay: 300, retryExponentialBackoff: false, maxRetryDelay: undefined };
+/** Seconds between ticks while attempts this scheduler adopted run (their ends reach it only through the store). */
+const ADOPTED_POLL_S = 1;
+
+/** An end now in the store, from a worker's report or recorded here. */
+interface Ended {
+  key: TiKey;
+  tryNumber: number;
+  state: TiState;
+  skip: string[];
+}
 
 export class Scheduler {
   readonly #o: SchedulerOptions;
@@ -74,7 +90,11 @@ export class Scheduler {
   readonly #pending: ExecutorEvent[] = [];
   readonly #runs = new Map<string, DagRunRow>();
   readonly #callbacks = new Set<Promise<void>>();
+  /** Names this scheduler in the task instances it queues (queued_by): only its workers may start them. */
+  readonly id = randomUUID();
   #lastZombieCheck = 0;
+  /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers). */
+  #adopted = false;
   /** Called when an attempt finished (the daemon flushes it at once, to schedule its downstream). */
   onWork: () => void = () => {};
 
@@ -83,30 +103,13 @@ export class Scheduler {
     this.#store = o.store;
     this.#scope = o.runs ? { runs: o.runs, excludeBackfill: false } : { excludeBackfill: true };
     o.executor.onEvent((e) => {
-      // A start is recorded at once, before the executor hands the attempt over (it sends on the next
-      // microtask): if this process dies, the attempt is `running` in the database, so it is detected as a
-      // zombie and retried as a new try, never silently re-run under the same try number.
-      if (e.type === 'started') this.#recordStart(e);
-      else {
-        this.#pending.push(e);
-        this.onWork();
-      }
-    });
-  }
-
-  #recordStart(e: Extract<ExecutorEvent, { type: 'started' }>): void {
-    const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
-    try {
-      if (e.reassigned) {
-        this.#store.reassignAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
+      if (e.type === 'begun') {
+        this.#emitTask(e.job, 'running', e.job.tryNumber, e.at); // recorded by its worker
         return;
       }
-      this.#store.startAttempt(key, e.job.tryNumber, { pid: e.pid, hostname: e.hostname }, e.at.toISOString());
-      this.#emitTask(key, 'running', e.job.tryNumber, e.at);
-    } catch (err) {
-      if (!(err instanceof IllegalTransitionError)) throw err;
-      this.#o.logger.warn({ ...key, err: err.message }, 'attempt started but its task instance changed meanwhile');
-    }
+      this.#pending.push(e);
+      this.onWork();
+    });
   }
 
   /** Attempts that were queued to an executor that no longer exists go back to scheduled (startup). */
@@ -131,11 +134,11 @@ export class Scheduler {
         this.#decide(run, 'all', now, r);
         this.#finalise(run, now, r);
       }
-      this.#heartbeat(now);
-      // Submitted inside the transaction: starts are recorded in it too, and executors only hand attempts
-      // over on a later microtask, i.e. after the commit.
+      // Submitted inside the transaction: executors hand attempts over on a later microtask, i.e. after the
+      // commit, so a worker never sees an attempt that is not `queued` yet.
       this.#submit(this.#queue(now, r));
     });
+    if (this.#adopted) r.nextWakeAt = earliest(r.nextWakeAt, new Date(now.getTime() + ADOPTED_POLL_S * 1000));
     const due = this.#store.nextRetryDue(this.#scope);
     r.nextWakeAt = earliest(r.nextWakeAt, due ? new Date(due) : undefined);
     return r;
@@ -149,7 +152,7 @@ export class Scheduler {
       if (o.queue !== false) this.#submit(this.#queue(now, r));
     });
     const due = r.retried ? this.#store.nextRetryDue(this.#scope) : undefined;
-    r.nextWakeAt = due ? new Date(due) : undefined;
+    r.nextWakeAt = earliest(r.nextWakeAt, due ? new Date(due) : undefined);
     return r;
   }
 
@@ -233,80 +236,100 @@ export class Scheduler {
     r.scheduled += due.length;
   }
 
-  /** Running TIs no live attempt backs: their worker died with a previous scheduler, or stopped heartbeating. */
+  /**
+   * Live attempts (running, restarting) that nothing backs any more: their process is gone (this host), or
+   * their worker stopped heartbeating. What is left of the process group is killed first, so the attempt's
+   * command cannot finish after its try was failed. Attempts this scheduler's executor holds are watched by
+   * it (a worker's death is reported at once); a previous scheduler's live ones are adopted as they are.
+   */
   #zombies(now: Date, r: TickResult): void {
     if (now.getTime() - this.#lastZombieCheck < (this.#o.zombieCheckIntervalS ?? 5) * 1000) return;
     this.#lastZombieCheck = now.getTime();
-    const zombies = findZombies(
-      this.#store.runningTis(this.#scope),
-      {
-        mine: new Set(this.#o.executor.inFlight().map(jobKey)),
-        hostname: this.#o.hostname ?? osHostname(),
-        isPidAlive: this.#o.isPidAlive ?? isPidAlive,
-        thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000,
-        now,
-      },
-      (ti) => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id }),
-    );
+    const mine = new Set(this.#o.executor.inFlight().map(jobKey));
+    const host = this.#o.hostname ?? osHostname();
+    const live = this.#store.liveAttempts(this.#scope);
+    const tiKey = (ti: (typeof live)[number]): string => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id });
+    const zombies = findZombies(live, { mine, hostname: host, isPidAlive: this.#o.isPidAlive ?? isPidAlive, thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000, now }, tiKey);
+    this.#adopted = live.length > zombies.length + live.filter((ti) => mine.has(tiKey(ti))).length;
     const ends = zombies.map(({ ti, why }) => {
       const key = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id };
+      if (ti.hostname === host && ti.pid !== null && ti.pid !== process.pid) killProcessGroup(ti.pid);
       const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "try_number": ${ti.try_number}} (${why})`;
       this.#o.logger.warn(msg);
-      try {
-        const file = taskLogPath(this.#o.home, { ...key, tryNumber: ti.try_number });
-        mkdirSync(path.dirname(file), { recursive: true }); // a quiet attempt may not have made its file yet
-        appendFileSync(file, `[${now.toISOString()}] ERROR - ${msg}; marking the attempt failed\n`);
-      } catch {
-        /* the log folder may be gone; the state change below is what matters */
-      }
-      return this.#endFor(key, ti.try_number, 'failed', false, now, { xcoms: [], skip: [] });
+      this.#appendToAttemptLog({ ...key, tryNumber: ti.try_number }, now, `${msg}; marking the attempt failed`);
+      return this.#failedEnd(key, ti.try_number, ti.max_tries, now);
     });
     r.zombies += ends.length;
-    if (ends.length) this.#applyEnds(ends, now, r);
+    if (ends.length) this.#record(ends, now, r);
   }
 
-  #heartbeat(now: Date): void {
-    const keys = this.#o.executor.inFlight().map((j) => ({ dagId: j.dagId, runId: j.runId, taskId: j.taskId }));
-    this.#store.heartbeatTis(keys, now.toISOString());
-  }
-
-  #endFor(key: TiKey, tryNumber: number, outcome: 'success' | 'failed' | 'skipped', nonRetryable: boolean, now: Date, extra: { xcoms: AttemptEnd['xcoms']; skip: string[] }, maxTries?: number): AttemptEnd {
-    let state: AttemptEnd['state'] = outcome;
-    let retryAt: string | null = null;
-    if (outcome === 'failed') {
-      const ti = maxTries === undefined ? this.#store.getTi(key) : undefined;
-      const max = maxTries ?? ti?.max_tries ?? 0;
-      if (shouldRetry(tryNumber, max, nonRetryable)) {
-        state = 'up_for_retry';
-        const task = this.#o.dags.get(key.dagId)?.task(key.taskId);
-        const run = this.#run(key);
-        const policy = task?.retryPolicy ?? { retries: 0, retryDelay: 300, retryExponentialBackoff: false, maxRetryDelay: undefined };
-        retryAt = nextRetryAt(policy, { ...key, logicalDate: run ? new Date(run.logical_date) : now, tryNumber, endDate: now }).toISOString();
-      }
+  /** The executor's last word on an attempt goes into its log, where its user looks (a quiet attempt may have no file yet). */
+  #appendToAttemptLog(a: TiKey & { tryNumber: number }, now: Date, line: string): void {
+    try {
+      const file = taskLogPath(this.#o.home, a);
+      mkdirSync(path.dirname(file), { recursive: true });
+      appendFileSync(file, `[${now.toISOString()}] ERROR - ${line}\n`);
+    } catch {
+      /* the log folder may be gone; the state change is what matters */
     }
-    return { key, tryNumber, state, nextRetryAt: retryAt, xcoms: extra.xcoms, skip: extra.skip, fromQueued: true };
   }
 
-  /** Records finished attempts (starts are recorded as they happen, in #recordStart). */
+  #failedEnd(key: TiKey, tryNumber: number, maxTries: number, now: Date): AttemptEnd {
+    const run = this.#run(key);
+    const retryPolicy = this.#o.dags.get(key.dagId)?.task(key.taskId)?.retryPolicy ?? NO_RETRY;
+    return attemptEnd({ key, tryNumber, maxTries, retryPolicy, logicalDate: run ? new Date(run.logical_date) : now }, 'failed', { nonRetryable: false, at: now });
+  }
+
+  /** Reacts to what the executor reported: ends its workers recorded, and attempts lost with their worker. */
   #applyEvents(now: Date, r: TickResult): void {
     if (this.#pending.length === 0) return;
-    const ends = this.#pending.splice(0).flatMap((e) => {
-      if (e.type !== 'finished') return [];
+    const ended: Ended[] = [];
+    const lost: AttemptEnd[] = [];
+    const restarted: AttemptEnd[] = [];
+    for (const e of this.#pending.splice(0)) {
       const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
-      const res = e.result;
-      const end = this.#endFor(key, e.job.tryNumber, res.outcome, res.error?.nonRetryable ?? false, e.at, { xcoms: res.xcoms, skip: res.skip }, e.job.maxTries);
-      return [{ ...end, endedAt: e.at.toISOString(), ...(e.startedAt ? { startedAt: e.startedAt.toISOString() } : {}) }];
-    });
-    if (ends.length) this.#applyEnds(ends, now, r);
+      if (e.type === 'ended') {
+        if (e.state !== undefined) ended.push({ key, tryNumber: e.job.tryNumber, state: e.state, skip: e.skip });
+        // Changed from outside meanwhile (marked, cleared, timed out): what that means for its run is a tick's work; now.
+        else r.nextWakeAt = now;
+        continue;
+      }
+      if (e.type !== 'lost') continue;
+      const ti = this.#store.getTi(key);
+      if (ti?.state === 'queued' && ti.try_number === e.job.tryNumber && ti.queued_by === this.id) {
+        this.#o.executor.submit(e.job); // its worker died before starting it: hand it out again, same try
+        continue;
+      }
+      if (e.error.code === 'externally_set') {
+        // Its new state stands; only a cleared one (restarting) is recorded as over, now that nothing of it runs.
+        if (ti?.state === 'restarting' && ti.try_number === e.job.tryNumber) restarted.push(this.#failedEnd(key, e.job.tryNumber, e.job.maxTries, e.at));
+        r.nextWakeAt = now; // what the new state means for its run (finished? restarted?) is a tick's work
+        continue;
+      }
+      this.#appendToAttemptLog({ ...key, tryNumber: e.job.tryNumber }, e.at, e.error.message);
+      this.#o.logger.warn({ ...key, tryNumber: e.job.tryNumber }, e.error.message);
+      lost.push(this.#failedEnd(key, e.job.tryNumber, e.job.maxTries, e.at));
+    }
+    if (lost.length || restarted.length) this.#record([...lost, ...restarted], now, r);
+    if (ended.length) this.#react(ended, now, r);
   }
 
-  #applyEnds(ends: AttemptEnd[], now: Date, r: TickResult): void {
-    const rejected = this.#store.endAttempts(ends, now.toISOString());
-    for (const e of rejected) this.#o.logger.warn({ err: e.message }, 'attempt result not recorded');
-    const bad = new Set(rejected.map((e) => e.what));
+  /** Records ends no worker can (lost, zombies), fenced by try like a worker's, and reacts to those that applied. */
+  #record(ends: AttemptEnd[], now: Date, r: TickResult): void {
+    const outcomes = this.#store.endAttempts(ends, now.toISOString());
+    const applied: Ended[] = [];
+    outcomes.forEach((o, i) => {
+      const e = ends[i]!;
+      if ('refused' in o) this.#o.logger.warn({ err: o.refused.message }, 'attempt end not recorded');
+      else applied.push({ key: e.key, tryNumber: e.tryNumber, state: o.state, skip: e.skip });
+    });
+    this.#react(applied, now, r);
+  }
+
+  /** Schedules what depends on attempts that just ended, and finalises their runs. */
+  #react(ended: readonly Ended[], now: Date, r: TickResult): void {
     const touched = new Map<string, { run: RunKey; candidates: Set<string> }>();
-    for (const e of ends) {
-      if (bad.has(`task instance ${e.key.dagId}/${e.key.runId}/${e.key.taskId}`)) continue;
+    for (const e of ended) {
       r.ended++;
       if (e.state === 'up_for_retry') r.retried++;
       this.#emitTask(e.key, e.state, e.tryNumber, now);
@@ -314,6 +337,8 @@ export class Scheduler {
       const dag = this.#o.dags.get(e.key.dagId);
       const t = touched.get(rk(e.key)) ?? { run: { dagId: e.key.dagId, runId: e.key.runId }, candidates: new Set<string>() };
       touched.set(rk(e.key), t);
+      // A cleared attempt that ended (restarting -> none) is itself ready to be scheduled again.
+      if (e.state === null) t.candidates.add(e.key.taskId);
       for (const d of dag?.task(e.key.taskId)?.downstream ?? []) t.candidates.add(d.taskId);
       for (const s of e.skip) {
         this.#emitTask({ ...e.key, taskId: s }, 'skipped', 0, now);
@@ -372,15 +397,19 @@ export class Scheduler {
       if (picked.length >= free) break;
     }
     if (picked.length === 0) return [];
-    const tries = this.#store.queueTis(picked.map(({ c }) => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id })), now.toISOString());
+    const tries = this.#store.queueTis(picked.map(({ c }) => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id })), now.toISOString(), this.id);
     return picked.map(({ c, dag }, i) => {
       const key = { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id };
       const run = this.#run(key)!;
       const tryNumber = tries[i]!;
+      const task = dag.task(c.task_id)!;
       const job: AttemptJob = {
         ...key,
         tryNumber,
         maxTries: c.max_tries,
+        queuedBy: this.id,
+        retryPolicy: task.retryPolicy,
+        heartbeatS: this.#o.heartbeatS ?? 5,
         fileloc: dag.fileloc,
         logicalDate: run.logical_date,
         dataIntervalStart: run.data_interval_start ?? run.logical_date,
@@ -390,7 +419,7 @@ export class Scheduler {
         home: this.#o.home,
         dbFile: this.#store.file,
         logFile: taskLogPath(this.#o.home, { ...key, tryNumber }),
-        executionTimeout: dag.task(c.task_id)!.executionTimeout,
+        executionTimeout: task.executionTimeout,
       };
       r.queued++;
       this.#emitTask(key, 'queued', tryNumber, now);

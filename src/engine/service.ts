@@ -37,6 +37,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Seconds without a heartbeat before another process's running attempt is a zombie (default 60). */
   zombieThresholdS?: number;
+  /** Seconds between a running attempt's heartbeats; a state set from outside ends it within one (default 5). */
+  heartbeatS?: number;
 }
 
 /** A task as `tasks list` shows it. */

@@ -16,6 +16,7 @@ export const TASK_STATES = [
   'upstream_failed',
   'skipped',
   'removed',
+  'restarting',
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 /** A task instance's state column: a TaskState or none. */
@@ -27,9 +28,11 @@ export type DagRunState = (typeof DAG_RUN_STATES)[number];
 export const TERMINAL_TASK_STATES = ['success', 'failed', 'upstream_failed', 'skipped', 'removed'] as const;
 export type TerminalTaskState = (typeof TERMINAL_TASK_STATES)[number];
 /** States in which an attempt occupies (or is about to occupy) an executor slot. */
-export const ACTIVE_TASK_STATES = ['queued', 'running'] as const;
+export const ACTIVE_TASK_STATES = ['queued', 'running', 'restarting'] as const;
+/** States in which an attempt's process may be alive: its worker heartbeats it; zombie detection watches it. */
+export const LIVE_ATTEMPT_STATES = ['running', 'restarting'] as const;
 /** States that are not finished: the run is not over while any TI is in one of them (or none). */
-export const UNFINISHED_TASK_STATES = ['scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule'] as const;
+export const UNFINISHED_TASK_STATES = ['scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule'] as const;
 export const FINISHED_DAG_RUN_STATES = ['success', 'failed'] as const;
 
 type From = TaskState | 'none';
@@ -38,8 +41,11 @@ const FINISHED_TO: readonly TiState[] = [null, 'success', 'failed', 'skipped', '
 
 /**
  * Every legal task-instance transition. Clearing (-> none) and marking (-> success/failed/skipped) are
- * user actions allowed from any non-active state, as in Airflow; everything else is the scheduler's path:
+ * user actions, as in Airflow; everything else is the scheduler's and the workers' path:
  * none -> scheduled -> queued -> running -> {success, failed, up_for_retry, skipped}; up_for_retry -> scheduled.
+ * A user action on an attempt in flight ends it: a queued one is never started (its worker's start is
+ * refused), a running one is terminated by its worker at the next heartbeat. Clearing a running TI sets it
+ * `restarting` (Airflow's name); it goes back to none once its attempt has ended, so two never overlap.
  */
 export const TASK_TRANSITIONS: Readonly<Record<From, readonly TiState[]>> = {
   none: NONE_TO,
@@ -47,7 +53,8 @@ export const TASK_TRANSITIONS: Readonly<Record<From, readonly TiState[]>> = {
   scheduled: ['queued', null, 'skipped', 'upstream_failed', 'success', 'failed', 'removed'],
   // queued -> scheduled: the executor never started it (scheduler crash, orphan reset).
   queued: ['running', 'scheduled', 'failed', 'up_for_retry', null, 'success', 'skipped'],
-  running: ['success', 'failed', 'up_for_retry', 'up_for_reschedule', 'skipped', null],
+  running: ['success', 'failed', 'up_for_retry', 'up_for_reschedule', 'skipped', 'restarting'],
+  restarting: [null, 'success', 'failed', 'skipped'],
   success: FINISHED_TO,
   failed: FINISHED_TO,
   up_for_retry: ['scheduled', null, 'success', 'failed', 'skipped'],

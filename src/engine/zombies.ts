@@ -1,6 +1,7 @@
 /**
- * Zombie detection: running task instances that no live attempt backs. On this host a dead worker pid
- * is proof at once; elsewhere, no heartbeat for the threshold is (Airflow's scheduler_zombie_task_threshold).
+ * Zombie detection: live attempts (running, restarting) that nothing backs. On this host a dead worker pid
+ * is proof at once; otherwise no heartbeat from its worker for the threshold is (Airflow's
+ * scheduler_zombie_task_threshold).
  */
 import type { TaskInstanceRow } from './store/rows.js';
 
@@ -19,6 +20,15 @@ export function isPidAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGKILLs a process group (a worker and what its attempt started), if anything of it is left. */
+export function killProcessGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    /* no such group: nothing left */
   }
 }
 

@@ -50,7 +50,7 @@ export function harness(dags: DAG[], o: { now?: string; parallelism?: number; sc
     parallelism: o.parallelism ?? 4,
     clock,
     getDag: (id) => bag.dags.get(id),
-    readXcom: (job, taskId, key) => store.getXcom({ dagId: job.dagId, runId: job.runId, taskId }, key),
+    store,
   });
   const events: RunEvent[] = [];
   const scheduler = new Scheduler({ store, dags: bag.dags, executor, logger: silent, home: dir, onEvent: (e) => events.push(e), ...o.scheduler });

@@ -258,7 +258,7 @@ describe('timeouts', () => {
     expect(h.states(run.run_id, 'et')).toEqual({ slow: 'failed' });
     expect(h.store.getDagRun({ dagId: 'et', runId: run.run_id })!.state).toBe('failed');
   });
-  it('fails a run past dagrunTimeout, skips what has not started, and calls on_failure with timed_out', async () => {
+  it('fails a run past dagrunTimeout, skips what has not finished (a queued attempt never starts), and calls on_failure with timed_out', async () => {
     const reasons: string[] = [];
     const dag = new DAG({ dagId: 'drt', isPausedUponCreation: false, dagrunTimeout: 60, onFailure: (c) => void reasons.push(c.reason!) });
     const first = dag.add(new EmptyOperator({ taskId: 'first' }));
@@ -273,7 +273,8 @@ describe('timeouts', () => {
     await h.settle();
     await h.scheduler.callbacksDone();
     expect(h.store.getDagRun({ dagId: 'drt', runId: run.run_id })!.state).toBe('failed');
-    expect(h.states(run.run_id, 'drt')).toEqual({ first: 'success', second: 'skipped' });
+    expect(h.states(run.run_id, 'drt')).toEqual({ first: 'skipped', second: 'skipped' });
+    expect(h.store.getTi({ dagId: 'drt', runId: run.run_id, taskId: 'first' })).toMatchObject({ try_number: 1, pid: null }); // its worker refused to start it
     expect(reasons).toEqual(['timed_out']);
   });
 });
@@ -311,9 +312,63 @@ describe('clear and mark', () => {
     const run = manual(dag, h);
     const key = { dagId: 'mk', runId: run.run_id, taskId: 't' };
     expect(h.store.markTi(key, 'skipped', h.clock.now().toISOString()).state).toBe('skipped');
-    expect(() => h.store.startAttempt(key, 1, { pid: 1, hostname: 'h' }, h.clock.now().toISOString())).toThrow(/illegal transition from 'skipped' to 'running'/);
+    expect(() => h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'x' }, { pid: 1, hostname: 'h' }, h.clock.now().toISOString())).toThrow(/try 1: illegal transition from 'skipped, at try 0' to 'running'/);
     await h.settle();
     expect(h.store.getDagRun({ dagId: 'mk', runId: run.run_id })!.state).toBe('success');
+  });
+});
+
+describe('attempt ownership (fenced reports)', () => {
+  it('refuses a stale report from an old try, a start by a scheduler that no longer owns the try, and a duplicate end', () => {
+    const dag = new DAG({ dagId: 'fence', isPausedUponCreation: false });
+    dag.add(new EmptyOperator({ taskId: 't', retries: 2, retryDelay: 0 }));
+    const h = harness([dag]);
+    const run = manual(dag, h);
+    const now = h.clock.now().toISOString();
+    const key = { dagId: 'fence', runId: run.run_id, taskId: 't' };
+    const end = (tryNumber: number, state: 'success' | 'up_for_retry') => ({ key, tryNumber, state, nextRetryAt: state === 'up_for_retry' ? now : null, xcoms: [{ key: 'return_value', value: tryNumber }], skip: [] });
+    h.store.startDagRun(key, now);
+    h.store.applyDecisions(key, [{ taskId: 't', from: null, to: 'scheduled' }], now);
+    // Try 1 is queued by scheduler A, which dies; B resets it and queues it again (same try number).
+    h.store.queueTis([key], now, 'A');
+    h.store.resetQueued({ excludeBackfill: true });
+    expect(h.store.queueTis([key], now, 'B')).toEqual([1]);
+    expect(() => h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'A' }, { pid: 1, hostname: 'h' }, now)).toThrow(/illegal transition from 'queued' to 'running'/);
+    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'B' }, { pid: 2, hostname: 'h' }, now);
+    expect(h.store.endAttempts([end(1, 'up_for_retry')], now)).toEqual([{ state: 'up_for_retry' }]);
+    h.store.scheduleDueRetries(now, { excludeBackfill: true });
+    expect(h.store.queueTis([key], now, 'B')).toEqual([2]);
+    h.store.startAttempt({ key, tryNumber: 2, queuedBy: 'B' }, { pid: 3, hostname: 'h' }, now);
+    // A late report of try 1 (its worker thought it succeeded) must not touch try 2.
+    const [stale] = h.store.endAttempts([end(1, 'success')], now);
+    expect(stale && 'refused' in stale && stale.refused.message).toMatch(/try 1: illegal transition from 'running, at try 2' to 'success'/);
+    expect(h.store.getTi(key)).toMatchObject({ state: 'running', try_number: 2, pid: 3 });
+    expect(h.store.getXcom(key, 'return_value')).toBeUndefined();
+    expect(h.store.heartbeatAttempt({ key, tryNumber: 1 }, now)).toEqual({ owned: false, state: 'running, at try 2' });
+    expect(h.store.heartbeatAttempt({ key, tryNumber: 2 }, now)).toEqual({ owned: true });
+    expect(h.store.endAttempts([end(2, 'success')], now)).toEqual([{ state: 'success' }]);
+    // The same report twice: the second is refused, nothing changes.
+    expect(h.store.endAttempts([end(2, 'success')], now)[0]).toHaveProperty('refused');
+    expect(h.store.getTi(key)).toMatchObject({ state: 'success', try_number: 2 });
+    expect(h.store.getXcom(key, 'return_value')).toBe(2);
+  });
+  it('keeps a cleared running attempt restarting until its end is recorded, then none', () => {
+    const dag = new DAG({ dagId: 'rs', isPausedUponCreation: false });
+    dag.add(new EmptyOperator({ taskId: 't' }));
+    const h = harness([dag]);
+    const run = manual(dag, h);
+    const now = h.clock.now().toISOString();
+    const key = { dagId: 'rs', runId: run.run_id, taskId: 't' };
+    h.store.startDagRun(key, now);
+    h.store.applyDecisions(key, [{ taskId: 't', from: null, to: 'scheduled' }], now);
+    h.store.queueTis([key], now, 'S');
+    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'S' }, { pid: 2, hostname: 'h' }, now);
+    expect(h.store.clearTis([{ key, retries: 0 }], now).map((t) => t.state)).toEqual(['restarting']);
+    expect(h.store.hasUnfinishedTis(key)).toBe(true);
+    expect(h.store.heartbeatAttempt({ key, tryNumber: 1 }, now)).toEqual({ owned: false, state: 'restarting' });
+    expect(h.store.queueCandidates(10, { excludeBackfill: false })).toEqual([]);
+    expect(h.store.endAttempts([{ key, tryNumber: 1, state: 'failed', nextRetryAt: null, xcoms: [], skip: [] }], now)).toEqual([{ state: null }]);
+    expect(h.store.getTi(key)).toMatchObject({ state: null, try_number: 1, max_tries: 1 });
   });
 });
 
@@ -329,8 +384,8 @@ describe('zombies and recovery', () => {
     // What a killed scheduler leaves behind: one attempt running in a dead worker, one queued.
     h.store.startDagRun({ dagId: 'z', runId: run.run_id }, now);
     h.store.applyDecisions({ dagId: 'z', runId: run.run_id }, [{ taskId: 'lost', from: null, to: 'scheduled' }, { taskId: 'queued_only', from: null, to: 'scheduled' }], now);
-    h.store.queueTis([k('lost'), k('queued_only')], now);
-    h.store.startAttempt(k('lost'), 1, { pid: 424242, hostname: hostname() }, now);
+    h.store.queueTis([k('lost'), k('queued_only')], now, 'dead-scheduler');
+    h.store.startAttempt({ key: k('lost'), tryNumber: 1, queuedBy: 'dead-scheduler' }, { pid: 424242, hostname: hostname() }, now);
     expect(h.scheduler.recover(h.clock.now())).toEqual([k('queued_only')]);
     expect(h.store.getTi(k('queued_only'))).toMatchObject({ state: 'scheduled', try_number: 0 });
     const r = h.scheduler.tick(h.clock.now());
@@ -350,8 +405,8 @@ describe('zombies and recovery', () => {
     const key = { dagId: 'zh', runId: run.run_id, taskId: 't' };
     h.store.startDagRun(key, now);
     h.store.applyDecisions(key, [{ taskId: 't', from: null, to: 'scheduled' }], now);
-    h.store.queueTis([key], now);
-    h.store.startAttempt(key, 1, { pid: 1, hostname: 'elsewhere' }, now);
+    h.store.queueTis([key], now, 'other-scheduler');
+    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'other-scheduler' }, { pid: 1, hostname: 'elsewhere' }, now);
     h.clock.advance(30);
     expect(h.scheduler.tick(h.clock.now()).zombies).toBe(0);
     h.clock.advance(31);

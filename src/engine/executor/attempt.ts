@@ -10,7 +10,7 @@ import { isOperator, type BaseOperator, type Callback, type CallbackContext, typ
 import { shouldRetry } from '../retry.js';
 import type { Logger } from 'pino';
 import { openTaskLog } from './task-log.js';
-import type { AttemptJob, AttemptResult } from './types.js';
+import type { AttemptResult, AttemptSpec } from './types.js';
 
 export interface AttemptDeps {
   /** Reads an XCom of this run (another task's, or this one's from an earlier push). */
@@ -25,18 +25,24 @@ const MATERIALIZE_AFTER_MS = 200;
 
 function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
   const err = coerceError(e);
-  const code = (err as { code?: unknown }).code;
+  const { code, hint } = err as { code?: unknown; hint?: unknown };
   const codeStr = typeof code === 'string' ? code : undefined;
   if (codeStr === 'task_skipped') return { outcome: 'skipped', xcoms, skip: [] };
   return {
     outcome: 'failed',
     xcoms,
     skip: [],
-    error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}), ...(codeStr ? { code: codeStr } : {}), nonRetryable: codeStr === 'non_retryable' },
+    error: {
+      message: err.message,
+      ...(err.stack ? { stack: err.stack } : {}),
+      ...(codeStr ? { code: codeStr } : {}),
+      ...(typeof hint === 'string' ? { hint } : {}),
+      nonRetryable: codeStr === 'non_retryable',
+    },
   };
 }
 
-export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): Promise<AttemptResult> {
+export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps): Promise<AttemptResult> {
   const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber });
   const logger = log.logger;
   deps.onLogger?.(logger);
@@ -91,13 +97,17 @@ export async function runAttempt(job: AttemptJob, dag: DAG, deps: AttemptDeps): 
   } catch (e) {
     result = errorResult(e, xcoms);
     if (result.outcome === 'skipped') logger.info(`Marking task as SKIPPED: ${coerceError(e).message}`);
-    else {
+    else if (result.error?.code === 'externally_set') {
+      // Not this attempt's to decide any more: no state change, no callback (the new state's owner acts).
+      logger.warn(result.error.message);
+    } else {
       const retry = shouldRetry(job.tryNumber, job.maxTries, result.error?.nonRetryable ?? false);
       logger.error({ err: coerceError(e) }, `Task failed: ${result.error?.message ?? ''}`);
+      if (result.error?.hint) logger.info(`hint: ${result.error.hint}`);
       logger.info(retry ? 'Marking task as UP_FOR_RETRY' : 'Marking task as FAILED');
     }
   }
-  if (task) await runTaskCallback(task, dag, job, result, logger);
+  if (task && result.error?.code !== 'externally_set') await runTaskCallback(task, dag, job, result, logger);
   clearTimeout(materialize);
   if (result.outcome !== 'success') log.materialize(); // a failed or skipped attempt always leaves its log
   deps.onLogger?.(undefined);
@@ -124,7 +134,7 @@ function reasonOf(signal: AbortSignal, timeoutS: number | undefined): Error {
   return timeoutS !== undefined ? new TaskTimeoutError(timeoutS) : new Error('attempt cancelled');
 }
 
-async function runTaskCallback(task: BaseOperator, dag: DAG, job: AttemptJob, r: AttemptResult, logger: TaskContext['logger']): Promise<void> {
+async function runTaskCallback(task: BaseOperator, dag: DAG, job: AttemptSpec, r: AttemptResult, logger: TaskContext['logger']): Promise<void> {
   let cb: Callback | undefined;
   let state: CallbackContext['state'];
   if (r.outcome === 'success') (cb = task.onSuccess), (state = 'success');
@@ -132,7 +142,7 @@ async function runTaskCallback(task: BaseOperator, dag: DAG, job: AttemptJob, r:
   else if (shouldRetry(job.tryNumber, job.maxTries, r.error?.nonRetryable ?? false)) (cb = task.onRetry), (state = 'up_for_retry');
   else (cb = task.onFailure), (state = 'failed');
   if (!cb) return;
-  const error = r.error ? Object.assign(new Error(r.error.message), { stack: r.error.stack }) : undefined;
+  const error = r.error ? Object.assign(new Error(r.error.message), { stack: r.error.stack, code: r.error.code, hint: r.error.hint }) : undefined;
   try {
     await cb({ dag, dagId: job.dagId, runId: job.runId, logicalDate: new Date(job.logicalDate), taskId: job.taskId, tryNumber: job.tryNumber, state, logger, ...(error ? { error } : {}) });
   } catch (e) {

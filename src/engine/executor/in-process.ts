@@ -1,19 +1,22 @@
 /**
- * The in-process executor: attempts run in this process (for `dags test`, `tasks test` and tick-level tests).
- * executionTimeout aborts the attempt's signal; it cannot kill code that ignores the signal.
+ * The in-process executor: attempts run in this process (for `dags test` and tick-level tests). Each attempt
+ * is owned as in a worker process (own-attempt.ts): start, heartbeats and end recorded in the store,
+ * fenced by try number. executionTimeout and a state set from outside abort the attempt's signal; this
+ * executor cannot kill code that ignores it.
  */
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../clock.js';
 import type { DAG } from '../dag.js';
 import { TaskTimeoutError } from '../errors.js';
-import type { Json } from '../json.js';
+import type { Store } from '../store/store.js';
 import { runAttempt } from './attempt.js';
+import { ownAttempt } from './own-attempt.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './types.js';
 
 export interface InProcessOptions {
   parallelism: number;
+  store: Store;
   getDag(dagId: string): DAG | undefined;
-  readXcom(job: AttemptJob, taskId: string, key: string): Json | undefined;
   clock?: Clock;
 }
 
@@ -61,13 +64,21 @@ export class InProcessExecutor implements Executor {
     const ac = new AbortController();
     const timer = job.executionTimeout !== undefined ? setTimeout(() => ac.abort(new TaskTimeoutError(job.executionTimeout!)), job.executionTimeout * 1000) : undefined;
     const clock = this.#o.clock ?? systemClock;
-    this.#listener({ type: 'started', job, pid: process.pid, hostname: hostname(), at: clock.now() });
-    const result = dag
-      ? await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => this.#o.readXcom(job, t, k) })
-      : { outcome: 'failed' as const, xcoms: [], skip: [], error: { message: `DAG '${job.dagId}' is not loaded`, nonRetryable: true } };
+    const owned = await ownAttempt(
+      job,
+      { store: this.#o.store, clock, pid: process.pid, hostname: hostname(), signal: ac.signal, onStarted: () => this.#listener({ type: 'begun', job, pid: process.pid, at: clock.now() }) },
+      (signal) =>
+        dag
+          ? runAttempt(job, dag, { signal, readXcom: (t, k) => this.#o.store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k) })
+          : Promise.resolve({ outcome: 'failed' as const, xcoms: [], skip: [], error: { message: `DAG '${job.dagId}' is not loaded`, nonRetryable: true } }),
+    );
     if (timer) clearTimeout(timer);
     this.#running.delete(jobKey(job));
-    this.#listener({ type: 'finished', job, result, at: clock.now() });
+    if (owned.kind === 'ended') this.#listener({ type: 'ended', job, state: owned.state, skip: owned.skip, at: clock.now() });
+    else if (owned.kind === 'terminated') {
+      const message = `State of this instance has been externally set to ${owned.state}; the attempt was aborted`;
+      this.#listener({ type: 'lost', job, error: { message, nonRetryable: false, code: 'externally_set' }, at: clock.now() });
+    }
     this.#pump();
     if (this.#running.size === 0 && this.#waiting.length === 0) {
       const w = this.#idleWaiters;

@@ -2,17 +2,19 @@
  * The local executor: a pool of long-lived worker processes (child_process.fork with the tsx loader).
  * Each runs one attempt at a time and holds up to WORKER_DEPTH (the rest wait in it), so a finishing worker
  * starts its next attempt without a round trip through the scheduler, and one IPC write carries several.
- * executionTimeout aborts the attempt, then kills the worker's process group if it has not stopped
- * within the grace period; a worker that dies mid-attempt fails that attempt; dead workers are replaced.
+ * Workers record their attempts themselves; the pool passes their reports on. executionTimeout aborts the
+ * attempt, then kills the worker's process group if it has not stopped within the grace period; a worker
+ * that dies holding an attempt reports it `lost`; dead workers are replaced. Workers are detached (their own
+ * process groups), so they outlive a scheduler killed with -9 and finish what they run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
-import type { FromWorker, ToWorker } from './protocol.js';
-import { jobKey, type AttemptJob, type AttemptResult, type Executor, type ExecutorEvent } from './types.js';
+import { killProcessGroup } from '../zombies.js';
+import type { AttemptReport, FromWorker, ToWorker } from './protocol.js';
+import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './types.js';
 
 export const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 
@@ -37,6 +39,8 @@ interface Worker {
   timer: NodeJS.Timeout | undefined;
   /** The attempt that timed out: the worker is replaced after it reports (or is killed). */
   timedOut: AttemptJob | undefined;
+  /** Its attempt's state was set from outside (this state): the worker is killing its process group. */
+  terminated: string | undefined;
   stderr: string[];
   exited: Promise<void>;
 }
@@ -45,9 +49,6 @@ export class ProcessPool implements Executor {
   readonly #o: Required<PoolOptions>;
   readonly #workers = new Set<Worker>();
   readonly #queue: AttemptJob[] = [];
-  /** Attempts whose start is already recorded (handed to a worker that died before running them). */
-  readonly #reassigned = new WeakSet<AttemptJob>();
-  readonly #handedAt = new WeakMap<AttemptJob, Date>();
   #listener: (e: ExecutorEvent) => void = () => {};
   #idleWaiters: Array<() => void> = [];
   #closing = false;
@@ -93,16 +94,6 @@ export class ProcessPool implements Executor {
     clearTimeout(t);
   }
 
-  /** Kills what is left of a worker's process group (an attempt's subprocesses) once the worker is gone. */
-  #reapGroup(pid: number | undefined): void {
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* no such group: nothing left */
-    }
-  }
-
   #busy(): number {
     let n = 0;
     for (const w of this.#workers) n += w.jobs.length;
@@ -114,10 +105,11 @@ export class ProcessPool implements Executor {
       execArgv: ['--import', 'tsx'],
       // Its own process group, so a timeout kill also takes the attempt's subprocesses (bash, …).
       detached: true,
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      // Not the scheduler's stdout: a worker may outlive it (task output goes to the attempt's log anyway).
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let onExit!: () => void;
-    const w: Worker = { child, ready: false, jobs: [], outbox: [], timer: undefined, timedOut: undefined, stderr: [], exited: new Promise((r) => (onExit = r)) };
+    const w: Worker = { child, ready: false, jobs: [], outbox: [], timer: undefined, timedOut: undefined, terminated: undefined, stderr: [], exited: new Promise((r) => (onExit = r)) };
     this.#workers.add(w);
     child.stderr?.on('data', (b: Buffer) => {
       w.stderr.push(...b.toString('utf8').split('\n').filter(Boolean));
@@ -136,47 +128,50 @@ export class ProcessPool implements Executor {
       w.ready = true;
       this.#dispatch();
     } else if (m.type === 'begun') {
-      // executionTimeout counts from the attempt's start in the worker, not from when it was handed over.
       const job = w.jobs[0];
-      if (job?.executionTimeout !== undefined && !w.timer) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
+      if (!job || jobKey(job) !== m.key) return;
+      // executionTimeout counts from the attempt's start in the worker, not from when it was handed over.
+      if (job.executionTimeout !== undefined && !w.timer) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
+      this.#listener({ type: 'begun', job, pid: w.child.pid ?? 0, at: this.#o.clock.now() });
     } else if (m.type === 'finished') {
-      for (const r of m.results) this.#finished(w, r.result, r.waitedMs);
+      for (const r of m.reports) this.#finished(w, r);
       this.#checkIdle();
     }
   }
 
-  #finished(w: Worker, result: AttemptResult, waitedMs: number): void {
-    const job = w.jobs.shift();
-    if (!job) return;
+  #finished(w: Worker, r: AttemptReport): void {
+    if (!w.jobs[0] || jobKey(w.jobs[0]) !== r.key) return;
+    if (r.kind === 'terminated') {
+      w.terminated = r.state; // reported `lost` when the worker has exited (see #onExit)
+      return;
+    }
+    const job = w.jobs.shift()!;
     this.#clearTimer(w);
-    const at = this.#o.clock.now();
-    // Its start: when it was handed over, plus what it waited in the worker behind earlier attempts.
-    const handedAt = this.#handedAt.get(job) ?? at;
-    this.#handedAt.delete(job);
-    const startedAt = new Date(Math.min(at.getTime(), handedAt.getTime() + Math.max(0, Math.round(waitedMs))));
     if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
     else this.#dispatch();
-    this.#listener({ type: 'finished', job, result, at, startedAt });
+    if (r.kind === 'refused') return;
+    this.#listener({ type: 'ended', job, state: r.state, skip: r.skip, at: this.#o.clock.now() });
   }
 
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w);
-    this.#reapGroup(w.child.pid);
+    if (w.child.pid !== undefined) killProcessGroup(w.child.pid); // what its attempt started, if anything is left
     this.#clearTimer(w);
     const jobs = w.jobs.splice(0);
     // The first attempt it held was running (or about to) when it died, unless it was a timed-out one that
-    // already reported; the others never started: they go to another worker under the same try.
+    // already reported; the others never started (still `queued`): they go to another worker, same try.
     const job = w.timedOut && w.timedOut !== jobs[0] ? undefined : jobs.shift();
     if (job) {
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
       const tail = w.stderr.length ? `; last stderr lines:\n${w.stderr.slice(-10).join('\n')}` : '';
-      const message = w.timedOut
-        ? `task timed out after ${job.executionTimeout} s (executionTimeout); its worker process was killed`
-        : `worker process ${w.child.pid} died mid-attempt (${how})${tail}`;
-      const result: AttemptResult = { outcome: 'failed', xcoms: [], skip: [], error: { message, nonRetryable: false, code: w.timedOut ? 'task_timeout' : 'worker_died' } };
-      this.#listener({ type: 'finished', job, result, at: this.#o.clock.now() });
+      const [message, why] =
+        w.terminated !== undefined
+          ? [`State of this instance has been externally set to ${w.terminated}; the attempt and its processes were killed`, 'externally_set']
+          : w.timedOut
+            ? [`task timed out after ${job.executionTimeout} s (executionTimeout); its worker process was killed`, 'task_timeout']
+            : [`worker process ${w.child.pid} died mid-attempt (${how})${tail}`, 'worker_died'];
+      this.#listener({ type: 'lost', job, error: { message, nonRetryable: false, code: why }, at: this.#o.clock.now() });
     }
-    for (const j of jobs) this.#reassigned.add(j);
     this.#queue.unshift(...jobs);
     if (!this.#closing) {
       this.#spawn();
@@ -196,19 +191,13 @@ export class ProcessPool implements Executor {
     while (this.#queue.length > 0) {
       let best: Worker | undefined;
       for (const w of this.#workers) {
-        if (!w.ready || w.timedOut || !w.child.connected || w.jobs.length >= WORKER_DEPTH) continue;
+        if (!w.ready || w.timedOut || w.terminated !== undefined || !w.child.connected || w.jobs.length >= WORKER_DEPTH) continue;
         if (!best || w.jobs.length < best.jobs.length) best = w;
       }
       if (!best) return;
       const w = best;
       const job = this.#queue.shift()!;
       w.jobs.push(job);
-      // Reported as started before it is sent (the listener records it synchronously), so the database
-      // never holds `queued` for an attempt a worker may already run. No IPC round trip is needed for it.
-      const reassigned = this.#reassigned.has(job);
-      const at = this.#o.clock.now();
-      this.#handedAt.set(job, at);
-      this.#listener({ type: 'started', job, pid: w.child.pid ?? 0, hostname: hostname(), at, ...(reassigned ? { reassigned } : {}) });
       if (w.outbox.push(job) === 1) {
         queueMicrotask(() => {
           const jobs = w.outbox.splice(0).filter((j) => w.jobs.includes(j));
@@ -221,7 +210,7 @@ export class ProcessPool implements Executor {
   #timeout(w: Worker, job: AttemptJob): void {
     if (w.jobs[0] !== job) return;
     w.timedOut = job;
-    this.#send(w, { type: 'abort', key: jobKey(job), reason: 'timeout', ...(job.executionTimeout !== undefined ? { timeoutS: job.executionTimeout } : {}) });
+    this.#send(w, { type: 'abort', key: jobKey(job), timeoutS: job.executionTimeout ?? 0 });
     w.timer = setTimeout(() => this.#kill(w, 'SIGKILL'), this.#o.killGraceMs);
   }
 

@@ -1,8 +1,11 @@
 /** What the scheduler hands an executor, and what comes back. */
 import type { Json } from '../json.js';
 import type { RunType } from '../operator.js';
+import type { RetryPolicy } from '../retry.js';
+import type { TiState } from '../states.js';
 
-export interface AttemptJob {
+/** What running one attempt of a task needs (`tasks test` builds one without any scheduler). */
+export interface AttemptSpec {
   dagId: string;
   runId: string;
   taskId: string;
@@ -16,17 +19,29 @@ export interface AttemptJob {
   conf: Json;
   runType: RunType;
   home: string;
-  /** The database file, for xcomPull in the worker. */
+  /** The database file: the worker records the attempt in it and reads XComs from it. */
   dbFile: string;
   logFile: string;
   /** Seconds. */
   executionTimeout: number | undefined;
 }
 
+/** An attempt a scheduler queued: what its worker needs to own it (record its start, heartbeats and end). */
+export interface AttemptJob extends AttemptSpec {
+  /** The scheduler that queued this try: the worker's start is refused once another one owns it. */
+  queuedBy: string;
+  /** How a failed try is retried (the worker records up_for_retry and when it is due itself). */
+  retryPolicy: RetryPolicy;
+  /** Seconds between the attempt's heartbeats (each also checks that its state was not set from outside). */
+  heartbeatS: number;
+}
+
 export interface AttemptError {
   message: string;
   stack?: string;
   code?: string;
+  /** What to do next, from a typed error. */
+  hint?: string;
   nonRetryable: boolean;
 }
 
@@ -38,10 +53,16 @@ export interface AttemptResult {
   error?: AttemptError;
 }
 
-/** `at`: when it happened, by the executor's clock (the scheduler records it as start_date / end_date). */
+/**
+ * What an executor tells the scheduler. The worker records starts and ends in the store itself; `begun` and
+ * `ended` only let the scheduler react at once (progress, downstream). `lost` is an attempt whose worker died
+ * or was killed before it could record an end: the scheduler records it (or hands it out again if it never
+ * started).
+ */
 export type ExecutorEvent =
-  | { type: 'started'; job: AttemptJob; pid: number; hostname: string; at: Date; /** Its start was recorded before (a worker died holding it, unstarted): only the worker changes. */ reassigned?: boolean }
-  | { type: 'finished'; job: AttemptJob; result: AttemptResult; at: Date; /** When its code started running, if the executor knows (it may have waited in a worker). */ startedAt?: Date };
+  | { type: 'begun'; job: AttemptJob; pid: number; at: Date }
+  | { type: 'ended'; job: AttemptJob; /** The state recorded; undefined when the end was refused or never recorded (state set from outside). */ state: TiState | undefined; skip: string[]; at: Date }
+  | { type: 'lost'; job: AttemptJob; error: AttemptError; at: Date };
 
 export interface Executor {
   /** How many more attempts it accepts now (running + waiting in its queue). */

@@ -1,41 +1,66 @@
 /**
  * A worker process: receives attempts over IPC (a few at a time), runs them one after another, imports each
- * DAG file once (cached per worker), and reports each attempt as it ends. It exits as soon as its parent
- * goes away, so an attempt never outlives the scheduler that owns it.
+ * DAG file once (cached per worker), and owns each attempt it runs: it records the start, the heartbeats and
+ * the end in the store itself (own-attempt.ts), then tells the pool, which only reacts. So the scheduler's
+ * death costs nothing: the worker finishes its current attempt, records it, and exits (the attempts still
+ * waiting in it stay `queued`; the next scheduler resets them). It runs in its own process group, so that
+ * killing the group takes the attempt's subprocesses too.
  */
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { format } from 'node:util';
 import type { Logger } from 'pino';
+import { systemClock } from '../clock.js';
 import { importDagFile } from '../dagbag.js';
-import { coerceError, DagNotFoundError, TaskTimeoutError } from '../errors.js';
+import { coerceError, DagNotFoundError, TaskTimeoutError, WorkerStoppingError } from '../errors.js';
 import type { Json } from '../json.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { runAttempt } from './attempt.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { ownAttempt } from './own-attempt.js';
+import type { AttemptReport, FromWorker, ToWorker } from './protocol.js';
 import { jobKey, type AttemptJob, type AttemptResult } from './types.js';
 
-const send = (m: FromWorker): void => {
-  process.send?.(m);
+const me = { pid: process.pid, hostname: hostname() };
+/** The scheduler that started this worker is gone: run nothing new, finish the current attempt, exit. */
+let orphaned = false;
+/** Asked to stop (SIGTERM from the pool's close): the current attempt is aborted and recorded as failed. */
+let stopping = false;
+
+// Once the parent is gone its pipes are broken; a write must not crash the attempt that is finishing.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+const send = (m: FromWorker, then?: () => void): void => {
+  if (!process.connected) return then?.();
+  process.send?.(m, undefined, {}, () => then?.());
 };
 /**
- * Results are sent once the current event-loop turn is over: attempts that end in the same turn (no-op
+ * Reports are sent once the current event-loop turn is over: attempts that end in the same turn (no-op
  * tasks waiting in this worker) share one IPC write; an attempt that awaits anything lets them go first.
  */
-let results: Array<{ result: AttemptResult; waitedMs: number }> = [];
-function flushResults(): void {
-  if (results.length === 0) return;
-  const batch = results;
-  results = [];
-  send({ type: 'finished', results: batch });
+let reports: AttemptReport[] = [];
+function flushReports(then?: () => void): void {
+  if (reports.length === 0) return then?.();
+  const batch = reports;
+  reports = [];
+  send({ type: 'finished', reports: batch }, then);
 }
-function report(r: { result: AttemptResult; waitedMs: number }): void {
-  if (results.push(r) === 1) setImmediate(flushResults);
+function report(r: AttemptReport): void {
+  if (reports.push(r) === 1) setImmediate(flushReports);
 }
+
 const stores = new Map<string, Store>();
-/** Attempts handed over and not started yet, with when they arrived (performance.now()). */
-const waiting: Array<{ job: AttemptJob; arrived: number }> = [];
+function storeFor(file: string): Store {
+  let s = stores.get(file);
+  if (!s) {
+    s = openSqliteStore(file, new Date().toISOString());
+    stores.set(file, s);
+  }
+  return s;
+}
+
+/** Attempts handed over and not started yet. */
+const waiting: AttemptJob[] = [];
 let pumping = false;
 let current: { key: string; ac: AbortController } | undefined;
 let attemptLogger: Logger | undefined;
@@ -46,60 +71,99 @@ for (const [method, level] of [['log', 'info'], ['info', 'info'], ['warn', 'warn
   console[method] = (...args: unknown[]) => (attemptLogger ? attemptLogger[level](format(...args)) : original(...args));
 }
 
-function readXcom(job: AttemptJob, taskId: string, key: string): Json | undefined {
-  let s = stores.get(job.dbFile);
-  if (!s) {
-    s = openSqliteStore(job.dbFile, new Date().toISOString(), { readonly: true });
-    stores.set(job.dbFile, s);
+/** Kills this worker's whole process group (itself included): whatever the attempt started goes with it. */
+function killGroup(): never {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    /* not a group leader (started by hand): exit alone */
   }
-  return s.getXcom({ dagId: job.dagId, runId: job.runId, taskId }, key);
+  process.exit(70);
 }
 
-async function run(job: AttemptJob, arrived: number): Promise<void> {
-  const ac = new AbortController();
-  current = { key: jobKey(job), ac };
-  let result: AttemptResult;
-  let t0 = performance.now();
+async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptResult> {
   try {
     const dag = (await importDagFile(job.fileloc)).find((d) => d.dagId === job.dagId);
     if (!dag) throw new DagNotFoundError(job.dagId);
-    // The attempt starts now (its executionTimeout counts from here, not from when it was handed over).
-    t0 = performance.now();
-    if (job.executionTimeout !== undefined) {
-      flushResults(); // in order: the pool reads `begun` as the oldest attempt it has no result for
-      send({ type: 'begun' });
-    }
-    result = await runAttempt(job, dag, { signal: ac.signal, readXcom: (t, k) => readXcom(job, t, k), onLogger: (l) => (attemptLogger = l) });
+    const store = storeFor(job.dbFile);
+    return await runAttempt(job, dag, {
+      signal,
+      readXcom: (t, k): Json | undefined => store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k),
+      onLogger: (l) => (attemptLogger = l),
+    });
   } catch (e) {
     const err = coerceError(e);
-    result = { outcome: 'failed', xcoms: [], skip: [], error: { message: `could not load ${job.fileloc}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), nonRetryable: false } };
+    return { outcome: 'failed', xcoms: [], skip: [], error: { message: `could not load ${job.fileloc}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}), nonRetryable: false } };
   }
+}
+
+async function run(job: AttemptJob): Promise<void> {
+  const key = jobKey(job);
+  const ac = new AbortController();
+  current = { key, ac };
+  const owned = await ownAttempt(
+    job,
+    {
+      store: storeFor(job.dbFile),
+      clock: systemClock,
+      ...me,
+      signal: ac.signal,
+      onStarted: () => {
+        // executionTimeout counts from here (the pool's timer); others say they run only if they take a while.
+        if (job.executionTimeout !== undefined) {
+          flushReports(); // in order: the pool reads `begun` as its oldest attempt without a report
+          send({ type: 'begun', key });
+        } else {
+          setImmediate(() => {
+            if (current?.key !== key) return;
+            flushReports();
+            send({ type: 'begun', key });
+          });
+        }
+      },
+    },
+    (signal) => execute(job, signal),
+  );
   current = undefined;
-  report({ result, waitedMs: t0 - arrived });
+  attemptLogger = undefined;
+  if (owned.kind === 'refused') return report({ key, kind: 'refused' });
+  if (owned.kind === 'ended') return report({ key, kind: 'ended', skip: owned.skip, ...(owned.state !== undefined ? { state: owned.state } : {}) });
+  // Ended from outside: whatever the attempt started (a shell's children) dies with this worker's group; the
+  // pool reports the attempt once the worker is gone, so its end is recorded only after nothing of it runs.
+  waiting.length = 0; // still `queued`; the pool hands them to another worker
+  reports.push({ key, kind: 'terminated', state: owned.state });
+  flushReports(killGroup);
 }
 
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
-  while (waiting.length > 0) {
-    const w = waiting.shift()!;
-    await run(w.job, w.arrived);
-  }
+  while (waiting.length > 0 && !orphaned && !stopping) await run(waiting.shift()!);
   pumping = false;
+  if (orphaned || stopping) flushReports(() => process.exit(0));
 }
 
 process.on('message', (m: ToWorker) => {
   if (m.type === 'run') {
-    const arrived = performance.now();
-    for (const job of m.jobs) waiting.push({ job, arrived });
+    waiting.push(...m.jobs);
     void pump();
   } else if (m.type === 'abort' && current?.key === m.key) {
-    current.ac.abort(m.reason === 'timeout' ? new TaskTimeoutError(m.timeoutS ?? 0) : new Error('attempt cancelled'));
+    current.ac.abort(new TaskTimeoutError(m.timeoutS));
   }
 });
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  orphaned = true;
+  waiting.length = 0;
+  if (!current) process.exit(0);
+});
+process.on('SIGTERM', () => {
+  stopping = true;
+  waiting.length = 0;
+  if (current) current.ac.abort(new WorkerStoppingError('SIGTERM'));
+  else flushReports(() => process.exit(0));
+});
 process.on('uncaughtException', (e) => {
-  process.stderr.write(`uncaught exception in worker ${process.pid} on ${hostname()}: ${coerceError(e).stack ?? String(e)}\n`);
+  process.stderr.write(`uncaught exception in worker ${process.pid} on ${me.hostname}: ${coerceError(e).stack ?? String(e)}\n`);
   process.exit(70);
 });
 send({ type: 'ready' });

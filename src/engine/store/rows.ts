@@ -58,6 +58,8 @@ export interface TaskInstanceRow {
   pool: string;
   priority_weight: number;
   queued_when: string | null;
+  /** The scheduler that queued the current try (its workers may start it; no other may). */
+  queued_by: string | null;
   pid: number | null;
   hostname: string | null;
   /** When an up_for_retry TI may be scheduled again (not in Airflow's API; Airflow computes it). */

@@ -112,10 +112,11 @@ export function runOps(sql: Sql): RunOps {
       return sql.tx(() => {
         const run = transition(k, state, ['running', 'queued'], 'end_date = @now, last_scheduling_decision = @now', { now });
         if (o.skipUnfinished) {
-          // dagrun_timeout: what has not finished is skipped; running attempts are left to end (their results are then ignored).
+          // dagrun_timeout: what has not finished is skipped, attempts in flight included (as Airflow does):
+          // their workers see it at the next heartbeat and terminate them; their late results are refused.
           sql.run(
             `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE dag_id = @dagId AND run_id = @runId
-               AND (state IS NULL OR state IN ('scheduled', 'up_for_retry', 'up_for_reschedule'))`,
+               AND (state IS NULL OR state IN ('scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule'))`,
             { now, dagId: k.dagId, runId: k.runId },
           );
         }

@@ -16,7 +16,7 @@ const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86
 export type TiOps = Pick<
   Store,
   | 'getTi' | 'listTis' | 'tiStates' | 'hasUnfinishedTis' | 'applyDecisions' | 'queueCandidates' | 'activeTiCounts' | 'queueTis'
-  | 'startAttempt' | 'reassignAttempt' | 'endAttempts' | 'heartbeatTis' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'runningTis'
+  | 'startAttempt' | 'heartbeatAttempt' | 'endAttempts' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'liveAttempts'
   | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom'
 >;
 
@@ -29,6 +29,12 @@ export function tiOps(sql: Sql): TiOps {
   /** After a guarded UPDATE changed nothing: name the state actually found. */
   const illegal = (k: TiKey, to: TiState): IllegalTransitionError =>
     new IllegalTransitionError(what(k), getTi(k)?.state ?? (getTi(k) ? 'none' : 'missing'), to ?? 'none');
+  /** A worker's report for a try that is no longer the current one, or no longer in the state it expects. */
+  const refused = (a: { key: TiKey; tryNumber: number }, to: TiState): IllegalTransitionError => {
+    const cur = getTi(a.key);
+    const found = !cur ? 'missing' : cur.try_number === a.tryNumber ? (cur.state ?? 'none') : `${cur.state ?? 'none'}, at try ${cur.try_number}`;
+    return new IllegalTransitionError(`${what(a.key)} try ${a.tryNumber}`, found, to ?? 'none');
+  };
   const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
     sql.run(
       'INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
@@ -65,7 +71,7 @@ export function tiOps(sql: Sql): TiOps {
       return !!(
         sql.get('SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL LIMIT 1', k.dagId, k.runId) ??
         sql.get(
-          "SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IN ('scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule') LIMIT 1",
+          "SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IN ('scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule') LIMIT 1",
           k.dagId, k.runId,
         )
       );
@@ -106,18 +112,18 @@ export function tiOps(sql: Sql): TiOps {
     },
     activeTiCounts() {
       const out = new Map<string, number>();
-      for (const r of sql.all<{ dag_id: string; n: number }>("SELECT dag_id, COUNT(*) AS n FROM task_instance WHERE state IN ('queued', 'running') GROUP BY dag_id")) {
+      for (const r of sql.all<{ dag_id: string; n: number }>("SELECT dag_id, COUNT(*) AS n FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id")) {
         out.set(r.dag_id, r.n);
       }
       return out;
     },
-    queueTis(keys, now) {
+    queueTis(keys, now, queuedBy) {
       return sql.tx(() =>
         keys.map((k) => {
           const r = sql.get<{ try_number: number }>(
-            `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = @now, pid = NULL, hostname = NULL
+            `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = @now, queued_by = @queuedBy, pid = NULL, hostname = NULL
              WHERE ${KEY} AND state = 'scheduled' RETURNING try_number`,
-            { ...k, now },
+            { ...k, now, queuedBy },
           );
           if (!r) throw illegal(k, 'queued');
           if (r.try_number > 1) deleteXcoms(k); // XCom is cleared when a task instance reruns
@@ -125,36 +131,39 @@ export function tiOps(sql: Sql): TiOps {
         }),
       );
     },
-    startAttempt(k, tryNumber, o, now) {
+    startAttempt(a, o, now) {
       const n = sql.run(
         `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
-           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber`,
-        { ...k, tryNumber, pid: o.pid, hostname: o.hostname, now },
+           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS @queuedBy`,
+        { ...a.key, tryNumber: a.tryNumber, queuedBy: a.queuedBy, pid: o.pid, hostname: o.hostname, now },
       );
-      if (n !== 1) throw illegal(k, 'running');
+      if (n !== 1) throw refused(a, 'running');
     },
-    reassignAttempt(k, tryNumber, o, now) {
-      const n = sql.run(
-        `UPDATE task_instance SET pid = @pid, hostname = @hostname, heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`,
-        { ...k, tryNumber, pid: o.pid, hostname: o.hostname, now },
-      );
-      if (n !== 1) throw illegal(k, 'running');
+    heartbeatAttempt(a, now) {
+      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`, { ...a.key, tryNumber: a.tryNumber, now });
+      if (n === 1) return { owned: true };
+      const cur = sql.get<{ state: TiState; try_number: number }>(`SELECT state, try_number FROM task_instance WHERE ${KEY}`, a.key);
+      return { owned: false, state: !cur ? 'missing' : cur.try_number === a.tryNumber ? (cur.state ?? 'none') : `${cur.state ?? 'none'}, at try ${cur.try_number}` };
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
-      const rejected: IllegalTransitionError[] = [];
-      sql.tx(() => {
-        for (const e of ends) {
+      return sql.tx(() =>
+        ends.map((e) => {
+          const endedAt = e.endedAt ?? now;
           const n = sql.run(
             `UPDATE task_instance SET state = @state, end_date = @endedAt, next_retry_at = @nextRetryAt,
-               start_date = CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE COALESCE(@startedAt, start_date) END,
-               duration = (julianday(@endedAt) - julianday(CASE WHEN state = 'queued' THEN COALESCE(@startedAt, @endedAt) ELSE COALESCE(@startedAt, start_date, @endedAt) END)) * 86400.0,
-               pid = COALESCE(@pid, pid), hostname = COALESCE(@hostname, hostname)
-             WHERE ${KEY} AND try_number = @tryNumber AND (state = 'running' OR (@fromQueued = 1 AND state = 'queued'))`,
-            { ...e.key, state: e.state, now, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, fromQueued: e.fromQueued ? 1 : 0, pid: e.pid ?? null, hostname: e.hostname ?? null, startedAt: e.startedAt ?? null, endedAt: e.endedAt ?? now },
+               duration = (julianday(@endedAt) - julianday(COALESCE(start_date, @endedAt))) * 86400.0
+             WHERE ${KEY} AND try_number = @tryNumber AND state = 'running'`,
+            { ...e.key, state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt },
           );
           if (n !== 1) {
-            rejected.push(illegal(e.key, e.state));
-            continue;
+            // A cleared attempt (restarting) goes back to none now that it is over, to be run again as a new try.
+            const restarted = sql.run(
+              `UPDATE task_instance SET state = NULL, end_date = @endedAt, next_retry_at = NULL,
+                 duration = (julianday(@endedAt) - julianday(COALESCE(start_date, @endedAt))) * 86400.0
+               WHERE ${KEY} AND try_number = @tryNumber AND state = 'restarting'`,
+              { ...e.key, tryNumber: e.tryNumber, endedAt },
+            );
+            return restarted === 1 ? { state: null } : { refused: refused(e, e.state) };
           }
           for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
           for (const taskId of e.skip) {
@@ -163,15 +172,9 @@ export function tiOps(sql: Sql): TiOps {
               { dagId: e.key.dagId, runId: e.key.runId, taskId, now },
             );
           }
-        }
-      });
-      return rejected;
-    },
-    heartbeatTis(keys, now) {
-      if (keys.length === 0) return;
-      sql.tx(() => {
-        for (const k of keys) sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running'`, { ...k, now });
-      });
+          return { state: e.state };
+        }),
+      );
     },
     scheduleDueRetries(now, scope) {
       return sql
@@ -191,14 +194,14 @@ export function tiOps(sql: Sql): TiOps {
     resetQueued(scope) {
       return sql
         .all<{ dag_id: string; run_id: string; task_id: string }>(
-          `UPDATE task_instance AS ti SET state = 'scheduled', try_number = try_number - 1, queued_when = NULL
+          `UPDATE task_instance AS ti SET state = 'scheduled', try_number = try_number - 1, queued_when = NULL, queued_by = NULL
            WHERE ti.state = 'queued' AND ${scopeWhere(scope)} RETURNING dag_id, run_id, task_id`,
           ...scopeParams(scope),
         )
         .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id }));
     },
-    runningTis(scope) {
-      return sql.all<TiDb>(`SELECT * FROM task_instance ti WHERE ti.state = 'running' AND ${scopeWhere(scope)}`, ...scopeParams(scope)).map(toTi);
+    liveAttempts(scope) {
+      return sql.all<TiDb>(`SELECT * FROM task_instance ti WHERE ti.state IN ('running', 'restarting') AND ${scopeWhere(scope)}`, ...scopeParams(scope)).map(toTi);
     },
     clearTis(specs: readonly ClearSpec[], now) {
       return sql.tx(() => {
@@ -206,13 +209,15 @@ export function tiOps(sql: Sql): TiOps {
         const runs = new Map<string, RunKey>();
         for (const s of specs) {
           const cur = getTi(s.key);
-          if (!cur || cur.state === 'queued' || cur.state === 'running') continue; // an attempt in flight is left to finish
-          assertTransition(cur.state, null, what(s.key));
+          if (!cur || cur.state === 'restarting') continue;
+          // A running attempt is ended by its worker first (restarting, then none); a queued one is never started.
+          const to = cur.state === 'running' ? 'restarting' : null;
+          assertTransition(cur.state, to, what(s.key));
           const n = sql.run(
-            `UPDATE task_instance SET state = NULL, max_tries = try_number + @retries, next_retry_at = NULL WHERE ${KEY} AND state IS @from`,
-            { ...s.key, retries: s.retries, from: cur.state },
+            `UPDATE task_instance SET state = @to, max_tries = try_number + @retries, next_retry_at = NULL WHERE ${KEY} AND state IS @from`,
+            { ...s.key, to, retries: s.retries, from: cur.state },
           );
-          if (n !== 1) throw illegal(s.key, null);
+          if (n !== 1) throw illegal(s.key, to);
           deleteXcoms(s.key);
           cleared.push(getTi(s.key)!);
           runs.set(`${s.key.dagId}\u0000${s.key.runId}`, { dagId: s.key.dagId, runId: s.key.runId });

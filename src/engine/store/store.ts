@@ -66,23 +66,24 @@ export interface TiDecision {
   to: 'scheduled' | 'skipped' | 'upstream_failed' | 'removed';
 }
 
-export interface AttemptEnd {
+/** One try of a task instance: what a worker's reports are fenced by. */
+export interface AttemptRef {
   key: TiKey;
   tryNumber: number;
+}
+
+export interface AttemptEnd extends AttemptRef {
   state: 'success' | 'failed' | 'up_for_retry' | 'skipped';
-  /** Accept the end from `queued` too (the attempt never reported that it started). */
-  fromQueued?: boolean;
   nextRetryAt: string | null;
   xcoms: Array<{ key: string; value: Json }>;
   /** Tasks of the same run to set skipped (branch / short-circuit), from none or scheduled. */
   skip: string[];
-  /** The worker, when its start was not recorded separately. */
-  pid?: number;
-  hostname?: string;
-  /** When the attempt started (replaces the start recorded at hand-over) / ended (default: the operation's `now`). */
-  startedAt?: string;
+  /** When the attempt ended (default: the operation's `now`). */
   endedAt?: string;
 }
+
+/** What recording an end did: the state the task instance is in now, or why it was refused. */
+export type EndOutcome = { state: TiState } | { refused: IllegalTransitionError };
 
 /** A scheduled TI that may be queued. */
 export interface QueueCandidate {
@@ -143,24 +144,31 @@ export interface Store {
   queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): QueueCandidate[];
   /** queued + running TIs per dag_id. */
   activeTiCounts(): Map<string, number>;
-  /** scheduled -> queued, try_number + 1; returns the new try numbers in order. */
-  queueTis(keys: readonly TiKey[], now: string): number[];
-  /** queued -> running for this try. */
-  startAttempt(key: TiKey, tryNumber: number, o: { pid: number; hostname: string }, now: string): void;
-  /** A running attempt that never started moves to another worker (same try): pid, hostname, heartbeat. */
-  reassignAttempt(key: TiKey, tryNumber: number, o: { pid: number; hostname: string }, now: string): void;
-  /** running -> success | failed | up_for_retry | skipped, with XComs and skips, in one transaction. */
-  /** Ends it could not apply (the TI was cleared, marked or timed out meanwhile) are returned, not thrown. */
-  endAttempts(ends: readonly AttemptEnd[], now: string): IllegalTransitionError[];
-  heartbeatTis(keys: readonly TiKey[], now: string): void;
+  /** scheduled -> queued, try_number + 1, queued by this scheduler; returns the new try numbers in order. */
+  queueTis(keys: readonly TiKey[], now: string, queuedBy: string): number[];
+  /**
+   * queued -> running, recorded by the worker that runs the attempt: only for this try and only while the
+   * scheduler that queued it (`queuedBy`) still owns it. Throws IllegalTransitionError otherwise (the attempt
+   * must not run: it was cleared, marked, timed out, or reset and queued again by another scheduler).
+   */
+  startAttempt(a: AttemptRef & { queuedBy: string }, o: { pid: number; hostname: string }, now: string): void;
+  /** The worker's heartbeat for its attempt; `owned: false` (with the state found) means it must stop now. */
+  heartbeatAttempt(a: AttemptRef, now: string): { owned: true } | { owned: false; state: string };
+  /**
+   * running -> success | failed | up_for_retry | skipped, with XComs and skips, fenced by try number; a
+   * restarting (cleared) attempt goes to none instead. One outcome per end, in order; never throws for a
+   * refused end (a late or duplicate report).
+   */
+  endAttempts(ends: readonly AttemptEnd[], now: string): EndOutcome[];
   /** up_for_retry whose next_retry_at <= now -> scheduled; returns them. */
   scheduleDueRetries(now: string, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TiKey[];
   /** Earliest next_retry_at of up_for_retry TIs in scope. */
   nextRetryDue(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): string | undefined;
   /** queued -> scheduled (try_number - 1) for attempts no executor holds any more; returns them. */
   resetQueued(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TiKey[];
-  runningTis(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TaskInstanceRow[];
-  /** Clears TIs to none (max_tries bumped, XComs deleted) and sets their runs back to queued. */
+  /** Running and restarting TIs: attempts whose process may be alive (zombie detection). */
+  liveAttempts(scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TaskInstanceRow[];
+  /** Clears TIs to none (a running one to restarting; max_tries bumped, XComs deleted) and sets their runs back to queued. */
   clearTis(specs: readonly ClearSpec[], now: string): TaskInstanceRow[];
   /** Sets a TI's state by hand (mark success/failed/skipped). */
   markTi(key: TiKey, state: Extract<TaskState, 'success' | 'failed' | 'skipped'>, now: string): TaskInstanceRow;

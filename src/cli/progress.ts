@@ -46,7 +46,7 @@ interface TaskView {
   progress?: string;
 }
 
-const ACTIVE = new Set(['running', 'queued', 'scheduled', 'up_for_retry', 'up_for_reschedule']);
+const ACTIVE = new Set(['running', 'restarting', 'queued', 'scheduled', 'up_for_retry', 'up_for_reschedule']);
 const TERMINAL = new Set(['success', 'failed', 'skipped', 'upstream_failed', 'removed']);
 
 const stateName = (s: string | null): string => s ?? 'none';

@@ -127,25 +127,26 @@ export class ProcessPool implements Executor {
     if (m.type === 'ready') {
       w.ready = true;
       this.#dispatch();
-    } else if (m.type === 'begun') {
-      const job = w.jobs[0];
-      if (!job || jobKey(job) !== m.key) return;
-      // executionTimeout counts from the attempt's start in the worker, not from when it was handed over.
-      if (job.executionTimeout !== undefined && !w.timer) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
-      this.#listener({ type: 'begun', job, pid: w.child.pid ?? 0, at: this.#o.clock.now() });
-    } else if (m.type === 'finished') {
-      for (const r of m.reports) this.#finished(w, r);
+    } else if (m.type === 'reports') {
+      for (const r of m.reports) this.#report(w, r);
       this.#checkIdle();
     }
   }
 
-  #finished(w: Worker, r: AttemptReport): void {
-    if (!w.jobs[0] || jobKey(w.jobs[0]) !== r.key) return;
+  #report(w: Worker, r: AttemptReport): void {
+    const job = w.jobs[0];
+    if (!job || jobKey(job) !== r.key) return;
+    if (r.kind === 'begun') {
+      // executionTimeout counts from the attempt's start in the worker, not from when it was handed over.
+      if (job.executionTimeout !== undefined && !w.timer) w.timer = setTimeout(() => this.#timeout(w, job), job.executionTimeout * 1000);
+      this.#listener({ type: 'begun', job, pid: w.child.pid ?? 0, at: new Date(r.at) });
+      return;
+    }
     if (r.kind === 'terminated') {
       w.terminated = r.state; // reported `lost` when the worker has exited (see #onExit)
       return;
     }
-    const job = w.jobs.shift()!;
+    w.jobs.shift();
     this.#clearTimer(w);
     if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
     else this.#dispatch();

@@ -10,20 +10,22 @@ import type { AttemptJob } from './types.js';
 export type ToWorker = { type: 'run'; jobs: AttemptJob[] } | { type: 'abort'; key: string; timeoutS: number };
 
 /**
- * How an attempt handed to a worker went, in hand-over order. `ended`: it ran, and the worker recorded its
- * end itself (`state`: what was recorded; absent when the store refused it). `refused`: it never started,
- * because the task instance was no longer this try of this scheduler's (cleared, marked, reset).
- * `terminated`: its state was set from outside (`state`) while it ran; the worker kills its own process
- * group right after this report, and the pool reports the attempt `lost` once the worker is gone.
+ * How an attempt handed to a worker goes, in hand-over order. `begun`: its start is recorded and its code runs
+ * (`at`: epoch ms). `ended`: it ran, and the worker recorded its end itself (`state`: what was recorded; absent
+ * when the store refused it). `refused`: it never started, because the task instance was no longer this try
+ * of this scheduler's (cleared, marked, reset). `terminated`: its state was set from outside (`state`) while
+ * it ran; the worker kills its own process group right after this report, and the pool reports the attempt
+ * `lost` once the worker is gone.
  */
 export type AttemptReport =
+  | { key: string; kind: 'begun'; at: number }
   | { key: string; kind: 'ended'; state?: TiState; skip: string[] }
   | { key: string; kind: 'refused' }
   | { key: string; kind: 'terminated'; state: string };
 
 /**
- * `begun`: the attempt's start is recorded and its code runs (sent at once for attempts with an
- * executionTimeout, whose clock starts then; for others only if still running after a turn, for progress).
- * `finished` carries one or more attempts' reports, in order.
+ * Reports travel in batches: those made in one event-loop turn share one IPC write (a no-op attempt's `begun`
+ * and `ended` arrive together). An attempt with an executionTimeout sends its `begun` at once: its clock
+ * starts then.
  */
-export type FromWorker = { type: 'ready' } | { type: 'begun'; key: string } | { type: 'finished'; reports: AttemptReport[] };
+export type FromWorker = { type: 'ready' } | { type: 'reports'; reports: AttemptReport[] };

@@ -43,7 +43,7 @@ function flushReports(then?: () => void): void {
   if (reports.length === 0) return then?.();
   const batch = reports;
   reports = [];
-  send({ type: 'finished', reports: batch }, then);
+  send({ type: 'reports', reports: batch }, then);
 }
 function report(r: AttemptReport): void {
   if (reports.push(r) === 1) setImmediate(flushReports);
@@ -109,17 +109,8 @@ async function run(job: AttemptJob): Promise<void> {
       ...me,
       signal: ac.signal,
       onStarted: () => {
-        // executionTimeout counts from here (the pool's timer); others say they run only if they take a while.
-        if (job.executionTimeout !== undefined) {
-          flushReports(); // in order: the pool reads `begun` as its oldest attempt without a report
-          send({ type: 'begun', key });
-        } else {
-          setImmediate(() => {
-            if (current?.key !== key) return;
-            flushReports();
-            send({ type: 'begun', key });
-          });
-        }
+        report({ key, kind: 'begun', at: Date.now() });
+        if (job.executionTimeout !== undefined) flushReports(); // its clock (the pool's timer) starts now
       },
     },
     (signal) => execute(job, signal),

@@ -155,11 +155,15 @@ describe('a scheduler and its worker killed with -9', () => {
 
 describe('a state set from outside while the attempt runs', () => {
   it('dagrun_timeout skips the running task and its worker ends the attempt and its processes', async () => {
+    // Warm workers first: the run's 2 s must be spent running the attempt, not starting the pool.
+    const warm = engine.triggerDagRun('own_chain', { conf: { dir: tempDir(), sleep: 0 } });
+    expect((await engine.waitForRun('own_chain', warm.run_id)).state).toBe('success');
     const dir = tempDir();
     const out = output(dir);
     const run = engine.triggerDagRun('own_timeout', { conf: { dir } });
     const done = await engine.waitForRun('own_timeout', run.run_id);
     expect(done.state).toBe('failed');
+    expect(out.pid('sleep.1')).toBeGreaterThan(0); // it did start
     expect(engine.taskInstance('own_timeout', run.run_id, 'work').state).toBe('skipped');
     await waitFor(() => !running(out.pid('sleep.1')) && !running(out.pid('shell.1')), 'the shell and its sleep to be killed', 5000);
     expect(engine.taskInstance('own_timeout', run.run_id, 'work').state).toBe('skipped'); // the aborted attempt recorded nothing

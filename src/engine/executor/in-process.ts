@@ -10,7 +10,7 @@ import type { DAG } from '../dag.js';
 import { TaskTimeoutError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { runAttempt } from './attempt.js';
-import { ownAttempt } from './own-attempt.js';
+import { ownAttempt, recordEnds } from './own-attempt.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './types.js';
 
 export interface InProcessOptions {
@@ -66,7 +66,7 @@ export class InProcessExecutor implements Executor {
     const clock = this.#o.clock ?? systemClock;
     const owned = await ownAttempt(
       job,
-      { store: this.#o.store, clock, pid: process.pid, hostname: hostname(), signal: ac.signal, onStarted: () => this.#listener({ type: 'begun', job, pid: process.pid, at: clock.now() }) },
+      { store: this.#o.store, clock, pid: process.pid, hostname: hostname(), controller: ac, onStarted: () => this.#listener({ type: 'begun', job, pid: process.pid, at: clock.now() }) },
       (signal) =>
         dag
           ? runAttempt(job, dag, { signal, readXcom: (t, k) => this.#o.store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k) })
@@ -74,7 +74,10 @@ export class InProcessExecutor implements Executor {
     );
     if (timer) clearTimeout(timer);
     this.#running.delete(jobKey(job));
-    if (owned.kind === 'ended') this.#listener({ type: 'ended', job, state: owned.state, skip: owned.skip, at: clock.now() });
+    if (owned.kind === 'ran') {
+      const state = recordEnds(this.#o.store, [owned.end], clock.now().toISOString())[0]?.state;
+      this.#listener({ type: 'ended', job, state, skip: state === undefined ? [] : owned.end.skip, at: clock.now() });
+    }
     else if (owned.kind === 'terminated') {
       const message = `State of this instance has been externally set to ${owned.state}; the attempt was aborted`;
       this.#listener({ type: 'lost', job, error: { message, nonRetryable: false, code: 'externally_set' }, at: clock.now() });

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.js';
 import { AttemptTerminatedError, coerceError } from '../errors.js';
 import { attemptEnd } from '../retry.js';
 import type { TiState } from '../states.js';
-import type { Store } from '../store/store.js';
+import type { AttemptEnd, Store } from '../store/store.js';
 import type { AttemptJob, AttemptResult } from './types.js';
 
 export interface OwnerDeps {
@@ -16,19 +16,21 @@ export interface OwnerDeps {
   clock: Clock;
   pid: number;
   hostname: string;
-  /** Aborts the attempt from the caller's side (executionTimeout, the worker stopping). */
-  signal?: AbortSignal;
+  /** The attempt's own controller: the caller aborts it (executionTimeout, the worker stopping), and so does a heartbeat that finds its state set from outside. */
+  controller: AbortController;
   /** Milliseconds a terminated attempt gets to stop before ownAttempt gives up waiting for it (default 2000). */
   graceMs?: number;
   /** Told once the start is recorded, right before the task's code runs. */
   onStarted?: () => void;
+  /** Runs inside the start's transaction (a worker commits its previous attempt's end with it: one write, not two). */
+  withStart?: () => void;
 }
 
 export type Owned =
   /** Never started: the task instance was no longer this scheduler's queued try. */
   | { kind: 'refused'; why: string }
-  /** It ran; `state` is what was recorded (undefined: the end was refused, e.g. its state changed meanwhile). */
-  | { kind: 'ended'; state: TiState | undefined; skip: string[] }
+  /** It ran to its end: what to record (by the caller, fenced like the start; see recordEnds). */
+  | { kind: 'ran'; end: AttemptEnd }
   /**
    * Its state was set from outside while it ran, and it was aborted (`stopped`: false if it ignored that past
    * the grace period). Nothing is recorded: what it started must be killed first, then its end recorded
@@ -40,15 +42,18 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
   const key = { dagId: job.dagId, runId: job.runId, taskId: job.taskId };
   const ref = { key, tryNumber: job.tryNumber };
   const now = (): string => deps.clock.now().toISOString();
-  try {
-    deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy }, { pid: deps.pid, hostname: deps.hostname }, now());
-  } catch (e) {
-    return { kind: 'refused', why: coerceError(e).message };
-  }
+  let refused: string | undefined;
+  deps.store.transaction(() => {
+    deps.withStart?.();
+    try {
+      deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy }, { pid: deps.pid, hostname: deps.hostname }, now());
+    } catch (e) {
+      refused = coerceError(e).message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
+    }
+  });
+  if (refused !== undefined) return { kind: 'refused', why: refused };
   deps.onStarted?.();
 
-  const own = new AbortController();
-  const signal = deps.signal ? AbortSignal.any([deps.signal, own.signal]) : own.signal;
   let terminated: string | undefined;
   let giveUp!: (r: undefined) => void;
   const gaveUp = new Promise<undefined>((r) => (giveUp = r));
@@ -61,23 +66,25 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
     }
     if (hb.owned || terminated !== undefined) return;
     terminated = hb.state;
-    own.abort(new AttemptTerminatedError(hb.state));
+    deps.controller.abort(new AttemptTerminatedError(hb.state));
     setTimeout(() => giveUp(undefined), deps.graceMs ?? 2000).unref();
   }, job.heartbeatS * 1000);
   beat.unref();
 
-  const result = await Promise.race([run(signal), gaveUp]);
+  const result = await Promise.race([run(deps.controller.signal), gaveUp]);
   clearInterval(beat);
   if (terminated !== undefined) return { kind: 'terminated', state: terminated, stopped: result !== undefined };
   const r = result!;
-  const at = deps.clock.now();
   const end = attemptEnd({ ...ref, maxTries: job.maxTries, retryPolicy: job.retryPolicy, logicalDate: new Date(job.logicalDate) }, r.outcome, {
     nonRetryable: r.error?.nonRetryable ?? false,
-    at,
+    at: deps.clock.now(),
     xcoms: r.xcoms,
     skip: r.skip,
   });
-  const [outcome] = deps.store.endAttempts([end], at.toISOString());
-  const recorded = outcome && 'state' in outcome ? outcome.state : undefined;
-  return { kind: 'ended', state: recorded, skip: recorded === undefined ? [] : end.skip };
+  return { kind: 'ran', end };
+}
+
+/** Records attempts' ends in one transaction; for each, the state now stored (undefined: refused, a stale report). */
+export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined }> {
+  return store.endAttempts(ends, now).map((o, i) => ({ end: ends[i]!, state: 'state' in o ? o.state : undefined }));
 }

@@ -27,7 +27,7 @@ export interface PoolOptions {
 }
 
 /** Attempts a worker holds at once: one running, the rest waiting in it (see protocol.ts). */
-export const WORKER_DEPTH = 8;
+export const WORKER_DEPTH = 16;
 
 interface Worker {
   child: ChildProcess;

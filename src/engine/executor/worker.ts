@@ -14,9 +14,9 @@ import { importDagFile } from '../dagbag.js';
 import { coerceError, DagNotFoundError, TaskTimeoutError, WorkerStoppingError } from '../errors.js';
 import type { Json } from '../json.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import type { Store } from '../store/store.js';
+import type { AttemptEnd, Store } from '../store/store.js';
 import { runAttempt } from './attempt.js';
-import { ownAttempt } from './own-attempt.js';
+import { ownAttempt, recordEnds } from './own-attempt.js';
 import type { AttemptReport, FromWorker, ToWorker } from './protocol.js';
 import { jobKey, type AttemptJob, type AttemptResult } from './types.js';
 
@@ -45,8 +45,20 @@ function flushReports(then?: () => void): void {
   reports = [];
   send({ type: 'reports', reports: batch }, then);
 }
+let flushing = false;
+/** At the end of this turn: commit the ends not committed yet, then send every report. */
+function flushSoon(): void {
+  if (flushing) return;
+  flushing = true;
+  setImmediate(() => {
+    flushing = false;
+    commitEnds();
+    flushReports();
+  });
+}
 function report(r: AttemptReport): void {
-  if (reports.push(r) === 1) setImmediate(flushReports);
+  reports.push(r);
+  flushSoon();
 }
 
 const stores = new Map<string, Store>();
@@ -97,17 +109,36 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
   }
 }
 
+/**
+ * Ends not committed yet, with their store. An attempt's end is committed with the next attempt's start (one
+ * write transaction instead of two) when that one starts in the same event-loop turn, else at the end of the
+ * turn: IPC input that arrived meanwhile (new attempts) is read first, so a busy worker writes once per
+ * attempt, and a chain's hand-off waits for nothing.
+ */
+let pending: { store: Store; ends: AttemptEnd[] } | undefined;
+function commitEnds(): void {
+  if (!pending) return;
+  const { store, ends } = pending;
+  pending = undefined;
+  for (const { end, state } of recordEnds(store, ends, new Date().toISOString())) {
+    report({ key: jobKey(end.key), kind: 'ended', skip: state === undefined ? [] : end.skip, ...(state !== undefined ? { state } : {}) });
+  }
+}
+
 async function run(job: AttemptJob): Promise<void> {
   const key = jobKey(job);
   const ac = new AbortController();
+  const store = storeFor(job.dbFile);
+  if (pending && pending.store !== store) commitEnds();
   current = { key, ac };
   const owned = await ownAttempt(
     job,
     {
-      store: storeFor(job.dbFile),
+      store,
       clock: systemClock,
       ...me,
-      signal: ac.signal,
+      controller: ac,
+      withStart: commitEnds,
       onStarted: () => {
         report({ key, kind: 'begun', at: Date.now() });
         if (job.executionTimeout !== undefined) flushReports(); // its clock (the pool's timer) starts now
@@ -118,7 +149,12 @@ async function run(job: AttemptJob): Promise<void> {
   current = undefined;
   attemptLogger = undefined;
   if (owned.kind === 'refused') return report({ key, kind: 'refused' });
-  if (owned.kind === 'ended') return report({ key, kind: 'ended', skip: owned.skip, ...(owned.state !== undefined ? { state: owned.state } : {}) });
+  if (owned.kind === 'ran') {
+    (pending ??= { store, ends: [] }).ends.push(owned.end);
+    if (orphaned || stopping) commitEnds();
+    else flushSoon();
+    return;
+  }
   // Ended from outside: whatever the attempt started (a shell's children) dies with this worker's group; the
   // pool reports the attempt once the worker is gone, so its end is recorded only after nothing of it runs.
   waiting.length = 0; // still `queued`; the pool hands them to another worker
@@ -131,6 +167,7 @@ async function pump(): Promise<void> {
   pumping = true;
   while (waiting.length > 0 && !orphaned && !stopping) await run(waiting.shift()!);
   pumping = false;
+  commitEnds();
   if (orphaned || stopping) flushReports(() => process.exit(0));
 }
 
@@ -145,13 +182,19 @@ process.on('message', (m: ToWorker) => {
 process.on('disconnect', () => {
   orphaned = true;
   waiting.length = 0;
-  if (!current) process.exit(0);
+  if (!current) {
+    commitEnds();
+    process.exit(0);
+  }
 });
 process.on('SIGTERM', () => {
   stopping = true;
   waiting.length = 0;
   if (current) current.ac.abort(new WorkerStoppingError('SIGTERM'));
-  else flushReports(() => process.exit(0));
+  else {
+    commitEnds();
+    flushReports(() => process.exit(0));
+  }
 });
 process.on('uncaughtException', (e) => {
   process.stderr.write(`uncaught exception in worker ${process.pid} on ${me.hostname}: ${coerceError(e).stack ?? String(e)}\n`);

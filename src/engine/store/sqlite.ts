@@ -26,6 +26,9 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode (only an OS crash may lose the last commits).
       db.pragma('synchronous = NORMAL');
+      // Every worker commits once per attempt; a checkpoint (and its fsync) every 4,000 WAL pages rather than
+      // SQLite's 1,000 costs a 16 MiB WAL file and saves most of the fsyncs (≈ 20 % more attempts/s, bench:engine).
+      db.pragma('wal_autocheckpoint = 4000');
       migrate(db, file, now);
     }
   } catch (e) {

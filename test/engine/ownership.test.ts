@@ -106,6 +106,21 @@ describe('a scheduler killed with -9', () => {
     await exited(second);
     expect(second.exitCode).toBe(0);
   });
+
+  it('leaves a worker that still ends its attempt at its executionTimeout', async () => {
+    const dir = tempDir();
+    const out = output(dir);
+    const run = engine.triggerDagRun('own_hung', { conf: { dir } });
+    const scheduler = startScheduler();
+    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
+    scheduler.kill('SIGKILL');
+    await exited(scheduler);
+    // Nobody but the orphaned worker is left to stop it: 2 s after it began, it is up for retry and gone.
+    await waitFor(() => engine.taskInstance('own_hung', run.run_id, 'work').state === 'up_for_retry', 'the worker to record the timeout', 10_000);
+    expect(engine.taskLog('own_hung', run.run_id, 'work', 1)).toContain('task timed out after 2 s (executionTimeout)');
+    await waitFor(() => !running(out.pid('sleep.1')) && !running(engine.taskInstance('own_hung', run.run_id, 'work').pid!), 'the attempt and its worker to be gone', 5000);
+    expect(out.lines('counter')).toEqual([]);
+  });
 });
 
 describe('a worker killed with -9', () => {

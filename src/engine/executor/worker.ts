@@ -74,7 +74,7 @@ function storeFor(file: string): Store {
 /** Attempts handed over and not started yet. */
 const waiting: AttemptJob[] = [];
 let pumping = false;
-let current: { key: string; ac: AbortController } | undefined;
+let current: { key: string; ac: AbortController; overdueS?: number; deadline?: NodeJS.Timeout } | undefined;
 let attemptLogger: Logger | undefined;
 
 // What task code prints with console.* goes to the attempt's log (as Airflow captures stdout), not to the scheduler's terminal.
@@ -83,7 +83,7 @@ for (const [method, level] of [['log', 'info'], ['info', 'info'], ['warn', 'warn
   console[method] = (...args: unknown[]) => (attemptLogger ? attemptLogger[level](format(...args)) : original(...args));
 }
 
-/** Kills this worker's whole process group (itself included): whatever the attempt started goes with it. */
+/** Kills this worker's whole process group (itself included): whatever its attempts started goes with it. */
 function killGroup(): never {
   try {
     process.kill(-process.pid, 'SIGKILL');
@@ -141,11 +141,18 @@ async function run(job: AttemptJob): Promise<void> {
       withStart: commitEnds,
       onStarted: () => {
         report({ key, kind: 'begun', at: Date.now() });
-        if (job.executionTimeout !== undefined) flushReports(); // its clock (the pool's timer) starts now
+        if (job.executionTimeout === undefined) return;
+        flushReports(); // its clock (the pool's timer) starts now
+        const c = current!;
+        c.deadline = setTimeout(() => {
+          c.overdueS = job.executionTimeout; // past its executionTimeout
+          if (orphaned) timeOut();
+        }, job.executionTimeout * 1000);
       },
     },
     (signal) => execute(job, signal),
   );
+  clearTimeout(current?.deadline);
   current = undefined;
   attemptLogger = undefined;
   if (owned.kind === 'refused') return report({ key, kind: 'refused' });
@@ -162,13 +169,27 @@ async function run(job: AttemptJob): Promise<void> {
   flushReports(killGroup);
 }
 
+/**
+ * executionTimeout after the scheduler is gone: while the pool lives its timer does it (and replaces a worker
+ * whose attempt ignored the abort); an orphaned worker aborts the attempt itself, and kills its group if the
+ * attempt ignores that too.
+ */
+function timeOut(): void {
+  const c = current;
+  if (c?.overdueS === undefined) return;
+  c.ac.abort(new TaskTimeoutError(c.overdueS));
+  setTimeout(() => current === c && killGroup(), 2000).unref();
+}
+
 async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
   while (waiting.length > 0 && !orphaned && !stopping) await run(waiting.shift()!);
   pumping = false;
   commitEnds();
-  if (orphaned || stopping) flushReports(() => process.exit(0));
+  // An orphan takes down what its attempts may have left behind (a shell's background children): nobody else will.
+  if (orphaned) killGroup();
+  if (stopping) flushReports(() => process.exit(0));
 }
 
 process.on('message', (m: ToWorker) => {
@@ -182,9 +203,10 @@ process.on('message', (m: ToWorker) => {
 process.on('disconnect', () => {
   orphaned = true;
   waiting.length = 0;
+  timeOut(); // if the current attempt is already past its executionTimeout
   if (!current) {
     commitEnds();
-    process.exit(0);
+    killGroup();
   }
 });
 process.on('SIGTERM', () => {

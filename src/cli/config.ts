@@ -69,6 +69,14 @@ function parseLogFormat(raw: string | undefined): 'pretty' | 'json' {
 
 export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: string): Config {
   const verbose = flags.verbose ?? false;
+  const heartbeatS = parseSeconds('DAGCTL_JOB_HEARTBEAT_SEC', env.DAGCTL_JOB_HEARTBEAT_SEC, 5);
+  const zombieThresholdS = parseSeconds('DAGCTL_ZOMBIE_TASK_THRESHOLD', env.DAGCTL_ZOMBIE_TASK_THRESHOLD, 60);
+  if (zombieThresholdS < 2 * heartbeatS) {
+    throw new ConfigError(
+      `DAGCTL_ZOMBIE_TASK_THRESHOLD=${zombieThresholdS} is less than two heartbeats (DAGCTL_JOB_HEARTBEAT_SEC=${heartbeatS}): every running task would look dead`,
+      'set DAGCTL_ZOMBIE_TASK_THRESHOLD to several heartbeats, e.g. 60 with a 5 s heartbeat',
+    );
+  }
   return Object.freeze({
     home: path.resolve(cwd, flags.home ?? env.DAGCTL_HOME ?? 'runs'),
     dagsFolder: path.resolve(cwd, flags.dagsFolder ?? env.DAGCTL_DAGS_FOLDER ?? 'src/dags'),
@@ -76,8 +84,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
     parallelism: parsePositiveInt('DAGCTL_PARALLELISM', env.DAGCTL_PARALLELISM, 4),
     logLevel: verbose ? 'debug' : (env.DAGCTL_LOG_LEVEL ?? 'warn'),
     logFormat: parseLogFormat(env.DAGCTL_LOG_FORMAT),
-    heartbeatS: parseSeconds('DAGCTL_JOB_HEARTBEAT_SEC', env.DAGCTL_JOB_HEARTBEAT_SEC, 5),
-    zombieThresholdS: parseSeconds('DAGCTL_ZOMBIE_TASK_THRESHOLD', env.DAGCTL_ZOMBIE_TASK_THRESHOLD, 60),
+    heartbeatS,
+    zombieThresholdS,
     verbose,
   });
 }

@@ -67,6 +67,9 @@ export function failedDepsOf(store: Store, dag: DAG, run: DagRunRow, ti: TaskIns
     case 'running':
       out.push('Task is already running.');
       break;
+    case 'restarting':
+      out.push('Task was cleared while it ran: it runs again as a new try once its current attempt has been stopped.');
+      break;
     default:
       out.push(`Task is in the '${ti.state}' state which is not a valid state for execution. The task must be cleared in order to be run.`);
   }

@@ -20,7 +20,7 @@ import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './ex
 import type { CallbackContext } from './operator.js';
 import { attemptEnd, type RetryPolicy } from './retry.js';
 import { createDueRuns, runsToStart } from './run-creation.js';
-import { findZombies, isPidAlive, killProcessGroup } from './zombies.js';
+import { findZombies, isPidAlive, isWorkerProcess, killProcessGroup } from './zombies.js';
 import type { DagRunState, TaskState, TiState } from './states.js';
 import type { DagRunRow, RunKey, TiKey } from './store/rows.js';
 import type { AttemptEnd, QueueCandidate, Store } from './store/store.js';
@@ -249,11 +249,13 @@ export class Scheduler {
     const host = this.#o.hostname ?? osHostname();
     const live = this.#store.liveAttempts(this.#scope);
     const tiKey = (ti: (typeof live)[number]): string => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id });
-    const zombies = findZombies(live, { mine, hostname: host, isPidAlive: this.#o.isPidAlive ?? isPidAlive, thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000, now }, tiKey);
+    const alive = this.#o.isPidAlive ?? isPidAlive;
+    const zombies = findZombies(live, { mine, hostname: host, isPidAlive: alive, thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000, now }, tiKey);
     this.#adopted = live.length > zombies.length + live.filter((ti) => mine.has(tiKey(ti))).length;
     const ends = zombies.map(({ ti, why }) => {
       const key = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id };
-      if (ti.hostname === host && ti.pid !== null && ti.pid !== process.pid) killProcessGroup(ti.pid);
+      // A dead worker's group (its orphaned children) is safe to kill; a live pid only if it is a worker's.
+      if (ti.hostname === host && ti.pid !== null && ti.pid !== process.pid && (!alive(ti.pid) || isWorkerProcess(ti.pid))) killProcessGroup(ti.pid);
       const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "try_number": ${ti.try_number}} (${why})`;
       this.#o.logger.warn(msg);
       this.#appendToAttemptLog({ ...key, tryNumber: ti.try_number }, now, `${msg}; marking the attempt failed`);
@@ -280,12 +282,11 @@ export class Scheduler {
     return attemptEnd({ key, tryNumber, maxTries, retryPolicy, logicalDate: run ? new Date(run.logical_date) : now }, 'failed', { nonRetryable: false, at: now });
   }
 
-  /** Reacts to what the executor reported: ends its workers recorded, and attempts lost with their worker. */
+  /** Reacts to what the executor reported: ends its workers recorded, and attempts it released unfinished. */
   #applyEvents(now: Date, r: TickResult): void {
     if (this.#pending.length === 0) return;
     const ended: Ended[] = [];
     const lost: AttemptEnd[] = [];
-    const restarted: AttemptEnd[] = [];
     for (const e of this.#pending.splice(0)) {
       const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
       if (e.type === 'ended') {
@@ -294,27 +295,27 @@ export class Scheduler {
         else r.nextWakeAt = now;
         continue;
       }
-      if (e.type !== 'lost') continue;
+      if (e.type !== 'released') continue;
+      if (e.error.code === 'externally_set') r.nextWakeAt = now; // what its new state means for its run is a tick's work
       const ti = this.#store.getTi(key);
-      if (ti?.state === 'queued' && ti.try_number === e.job.tryNumber && ti.queued_by === this.id) {
-        this.#o.executor.submit(e.job); // its worker died before starting it: hand it out again, same try
-        continue;
+      if (!ti || ti.try_number !== e.job.tryNumber) continue; // long over: a later try runs
+      if (ti.state === 'queued' && ti.queued_by === this.id) {
+        this.#o.executor.submit(e.job); // never started: hand it out again, same try
+      } else if ((ti.state === 'running' || ti.state === 'restarting') && ti.pid === e.pid) {
+        // It was running in that worker, which is gone: nobody else can record its end. A cleared one
+        // (restarting) goes back to none; the others fail (retried if they have tries left).
+        if (e.error.code !== 'externally_set') {
+          this.#appendToAttemptLog({ ...key, tryNumber: e.job.tryNumber }, e.at, e.error.message);
+          this.#o.logger.warn({ ...key, tryNumber: e.job.tryNumber }, e.error.message);
+        }
+        lost.push(this.#failedEnd(key, e.job.tryNumber, e.job.maxTries, e.at));
       }
-      if (e.error.code === 'externally_set') {
-        // Its new state stands; only a cleared one (restarting) is recorded as over, now that nothing of it runs.
-        if (ti?.state === 'restarting' && ti.try_number === e.job.tryNumber) restarted.push(this.#failedEnd(key, e.job.tryNumber, e.job.maxTries, e.at));
-        r.nextWakeAt = now; // what the new state means for its run (finished? restarted?) is a tick's work
-        continue;
-      }
-      this.#appendToAttemptLog({ ...key, tryNumber: e.job.tryNumber }, e.at, e.error.message);
-      this.#o.logger.warn({ ...key, tryNumber: e.job.tryNumber }, e.error.message);
-      lost.push(this.#failedEnd(key, e.job.tryNumber, e.job.maxTries, e.at));
     }
-    if (lost.length || restarted.length) this.#record([...lost, ...restarted], now, r);
+    if (lost.length) this.#record(lost, now, r);
     if (ended.length) this.#react(ended, now, r);
   }
 
-  /** Records ends no worker can (lost, zombies), fenced by try like a worker's, and reacts to those that applied. */
+  /** Records ends no worker can (released unfinished, zombies), fenced by try like a worker's, and reacts to those that applied. */
   #record(ends: AttemptEnd[], now: Date, r: TickResult): void {
     const outcomes = this.#store.endAttempts(ends, now.toISOString());
     const applied: Ended[] = [];

@@ -29,8 +29,6 @@ export const TERMINAL_TASK_STATES = ['success', 'failed', 'upstream_failed', 'sk
 export type TerminalTaskState = (typeof TERMINAL_TASK_STATES)[number];
 /** States in which an attempt occupies (or is about to occupy) an executor slot. */
 export const ACTIVE_TASK_STATES = ['queued', 'running', 'restarting'] as const;
-/** States in which an attempt's process may be alive: its worker heartbeats it; zombie detection watches it. */
-export const LIVE_ATTEMPT_STATES = ['running', 'restarting'] as const;
 /** States that are not finished: the run is not over while any TI is in one of them (or none). */
 export const UNFINISHED_TASK_STATES = ['scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule'] as const;
 export const FINISHED_DAG_RUN_STATES = ['success', 'failed'] as const;

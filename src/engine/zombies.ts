@@ -3,6 +3,8 @@
  * is proof at once; otherwise no heartbeat from its worker for the threshold is (Airflow's
  * scheduler_zombie_task_threshold).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TaskInstanceRow } from './store/rows.js';
 
 export interface ZombieCheck {
@@ -29,6 +31,18 @@ export function killProcessGroup(pgid: number): void {
     process.kill(-pgid, 'SIGKILL');
   } catch {
     /* no such group: nothing left */
+  }
+}
+
+/**
+ * Is `pid` a dagctl worker process? A live pid whose heartbeat stopped may have been reused by an unrelated
+ * process (after a reboot); only a worker's group is killed. Linux answers from /proc; elsewhere: no.
+ */
+export function isWorkerProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`executor${path.sep}worker.ts`);
+  } catch {
+    return false;
   }
 }
 

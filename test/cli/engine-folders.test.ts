@@ -25,4 +25,11 @@ describe('which folders the DAG bag scans', () => {
     expect(() => config({ DAGCTL_LOAD_EXAMPLES: 'maybe' })).toThrow('DAGCTL_LOAD_EXAMPLES=maybe is not a boolean');
     expect(() => config({ DAGCTL_LOG_FORMAT: 'xml' })).toThrow('DAGCTL_LOG_FORMAT=xml is not a log format');
   });
+
+  it('heartbeat and zombie threshold: seconds, and a threshold of several heartbeats', () => {
+    expect(config({})).toMatchObject({ heartbeatS: 5, zombieThresholdS: 60 });
+    expect(config({ DAGCTL_JOB_HEARTBEAT_SEC: '0.5', DAGCTL_ZOMBIE_TASK_THRESHOLD: '10' })).toMatchObject({ heartbeatS: 0.5, zombieThresholdS: 10 });
+    expect(() => config({ DAGCTL_JOB_HEARTBEAT_SEC: 'soon' })).toThrow('DAGCTL_JOB_HEARTBEAT_SEC=soon is not a number of seconds');
+    expect(() => config({ DAGCTL_JOB_HEARTBEAT_SEC: '30', DAGCTL_ZOMBIE_TASK_THRESHOLD: '40' })).toThrow(/less than two heartbeats .*every running task would look dead/);
+  });
 });

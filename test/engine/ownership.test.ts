@@ -145,6 +145,23 @@ describe('a worker killed with -9', () => {
   });
 });
 
+describe('a worker that dies holding several attempts', () => {
+  it('fails only the attempt running in it; the one it recorded just before dying stays a success', async () => {
+    const run = engine.triggerDagRun('own_dies');
+    expect((await engine.waitForRun('own_dies', run.run_id)).state).toBe('success');
+    expect(engine.taskInstance('own_dies', run.run_id, 'a_ok')).toMatchObject({ state: 'success', try_number: 1 });
+    expect(engine.taskLog('own_dies', run.run_id, 'a_ok')).not.toContain('died');
+    expect(engine.taskInstance('own_dies', run.run_id, 'b_dies')).toMatchObject({ state: 'success', try_number: 2 });
+    expect(engine.taskLog('own_dies', run.run_id, 'b_dies', 1)).toMatch(/worker process \d+ died mid-attempt \(signal SIGKILL\)/);
+  });
+  it('a timed-out attempt costs its neighbour in the same worker nothing', async () => {
+    const run = engine.triggerDagRun('own_neighbours');
+    expect((await engine.waitForRun('own_neighbours', run.run_id)).state).toBe('failed');
+    expect(engine.taskInstance('own_neighbours', run.run_id, 'a_hangs')).toMatchObject({ state: 'failed', try_number: 1 });
+    expect(engine.taskInstance('own_neighbours', run.run_id, 'b_fine')).toMatchObject({ state: 'success', try_number: 1 });
+  });
+});
+
 describe('a scheduler and its worker killed with -9', () => {
   it('leave an orphaned command that the next scheduler kills before retrying the attempt once', async () => {
     const dir = tempDir();

@@ -74,13 +74,14 @@ export class InProcessExecutor implements Executor {
     );
     if (timer) clearTimeout(timer);
     this.#running.delete(jobKey(job));
-    if (owned.kind === 'ran') {
+    if (owned.kind === 'refused') this.#listener({ type: 'released', job, pid: process.pid, error: { message: owned.why, nonRetryable: false, code: 'refused' }, at: clock.now() });
+    else if (owned.kind === 'ran') {
       const state = recordEnds(this.#o.store, [owned.end], clock.now().toISOString())[0]?.state;
       this.#listener({ type: 'ended', job, state, skip: state === undefined ? [] : owned.end.skip, at: clock.now() });
     }
     else if (owned.kind === 'terminated') {
       const message = `State of this instance has been externally set to ${owned.state}; the attempt was aborted`;
-      this.#listener({ type: 'lost', job, error: { message, nonRetryable: false, code: 'externally_set' }, at: clock.now() });
+      this.#listener({ type: 'released', job, pid: process.pid, error: { message, nonRetryable: false, code: 'externally_set' }, at: clock.now() });
     }
     this.#pump();
     if (this.#running.size === 0 && this.#waiting.length === 0) {

@@ -5,7 +5,7 @@
  * heartbeat that finds the state changed from outside (cleared, marked, the run timed out) aborts the attempt.
  */
 import type { Clock } from '../clock.js';
-import { AttemptTerminatedError, coerceError } from '../errors.js';
+import { AttemptTerminatedError, coerceError, IllegalTransitionError } from '../errors.js';
 import { attemptEnd } from '../retry.js';
 import type { TiState } from '../states.js';
 import type { AttemptEnd, Store } from '../store/store.js';
@@ -22,35 +22,45 @@ export interface OwnerDeps {
   graceMs?: number;
   /** Told once the start is recorded, right before the task's code runs. */
   onStarted?: () => void;
-  /** Runs inside the start's transaction (a worker commits its previous attempt's end with it: one write, not two). */
-  withStart?: () => void;
+  /**
+   * Runs inside the start's transaction (a worker records its previous attempt's end with it: one write, not
+   * two); what it returns runs once that transaction has committed.
+   */
+  withStart?: () => (() => void) | undefined;
 }
 
 export type Owned =
-  /** Never started: the task instance was no longer this scheduler's queued try. */
+  /** Never started: the task instance was no longer this scheduler's queued try (or the store failed). */
   | { kind: 'refused'; why: string }
   /** It ran to its end: what to record (by the caller, fenced like the start; see recordEnds). */
   | { kind: 'ran'; end: AttemptEnd }
   /**
-   * Its state was set from outside while it ran, and it was aborted (`stopped`: false if it ignored that past
-   * the grace period). Nothing is recorded: what it started must be killed first, then its end recorded
-   * (a cleared attempt, restarting, goes back to none only then, so two tries never overlap).
+   * Its state was set from outside while it ran, and it was aborted (or it ignored that for the grace period).
+   * Nothing is recorded: what it started must be killed first, then its end recorded (a cleared attempt,
+   * restarting, goes back to none only then, so its next try does not overlap it).
    */
-  | { kind: 'terminated'; state: string; stopped: boolean };
+  | { kind: 'terminated'; state: string };
 
 export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal: AbortSignal) => Promise<AttemptResult>): Promise<Owned> {
   const key = { dagId: job.dagId, runId: job.runId, taskId: job.taskId };
   const ref = { key, tryNumber: job.tryNumber };
   const now = (): string => deps.clock.now().toISOString();
   let refused: string | undefined;
-  deps.store.transaction(() => {
-    deps.withStart?.();
-    try {
-      deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy }, { pid: deps.pid, hostname: deps.hostname }, now());
-    } catch (e) {
-      refused = coerceError(e).message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
-    }
-  });
+  let committed: (() => void) | undefined;
+  try {
+    deps.store.transaction(() => {
+      committed = deps.withStart?.();
+      try {
+        deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy }, { pid: deps.pid, hostname: deps.hostname }, now());
+      } catch (e) {
+        if (!(e instanceof IllegalTransitionError)) throw e;
+        refused = e.message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
+      }
+    });
+  } catch (e) {
+    return { kind: 'refused', why: `could not record its start: ${coerceError(e).message}` }; // nothing was written
+  }
+  committed?.();
   if (refused !== undefined) return { kind: 'refused', why: refused };
   deps.onStarted?.();
 
@@ -71,9 +81,10 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
   }, job.heartbeatS * 1000);
   beat.unref();
 
-  const result = await Promise.race([run(deps.controller.signal), gaveUp]);
+  const failed = (e: unknown): AttemptResult => ({ outcome: 'failed', xcoms: [], skip: [], error: { message: coerceError(e).message, nonRetryable: false } });
+  const result = await Promise.race([run(deps.controller.signal).catch(failed), gaveUp]);
   clearInterval(beat);
-  if (terminated !== undefined) return { kind: 'terminated', state: terminated, stopped: result !== undefined };
+  if (terminated !== undefined) return { kind: 'terminated', state: terminated };
   const r = result!;
   const end = attemptEnd({ ...ref, maxTries: job.maxTries, retryPolicy: job.retryPolicy, logicalDate: new Date(job.logicalDate) }, r.outcome, {
     nonRetryable: r.error?.nonRetryable ?? false,

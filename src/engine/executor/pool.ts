@@ -3,8 +3,9 @@
  * Each runs one attempt at a time and holds up to WORKER_DEPTH (the rest wait in it), so a finishing worker
  * starts its next attempt without a round trip through the scheduler, and one IPC write carries several.
  * Workers record their attempts themselves; the pool passes their reports on. executionTimeout aborts the
- * attempt, then kills the worker's process group if it has not stopped within the grace period; a worker
- * that dies holding an attempt reports it `lost`; dead workers are replaced. Workers are detached (their own
+ * attempt, then kills the worker's process group if it has not stopped within the grace period; the attempts
+ * a dead worker held are `released` to the scheduler, which settles them from the store; dead workers are
+ * replaced. Workers are detached (their own
  * process groups), so they outlive a scheduler killed with -9 and finish what they run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -39,8 +40,8 @@ interface Worker {
   timer: NodeJS.Timeout | undefined;
   /** The attempt that timed out: the worker is replaced after it reports (or is killed). */
   timedOut: AttemptJob | undefined;
-  /** Its attempt's state was set from outside (this state): the worker is killing its process group. */
-  terminated: string | undefined;
+  /** Its attempt's state was set from outside (to `state`): the worker is killing its process group. */
+  terminated: { key: string; state: string } | undefined;
   stderr: string[];
   exited: Promise<void>;
 }
@@ -143,37 +144,42 @@ export class ProcessPool implements Executor {
       return;
     }
     if (r.kind === 'terminated') {
-      w.terminated = r.state; // reported `lost` when the worker has exited (see #onExit)
+      w.terminated = { key: r.key, state: r.state }; // released when the worker has exited (see #onExit)
       return;
     }
     w.jobs.shift();
     this.#clearTimer(w);
     if (w.timedOut) this.#kill(w, 'SIGKILL'); // code that ignored the abort may still be running there
     else this.#dispatch();
-    if (r.kind === 'refused') return;
+    if (r.kind === 'refused') {
+      // Usually its state changed (cleared, marked, reset); the scheduler checks, and hands it out again if not.
+      this.#listener({ type: 'released', job, pid: w.child.pid ?? 0, error: { message: 'its worker did not start it', nonRetryable: false, code: 'refused' }, at: this.#o.clock.now() });
+      return;
+    }
     this.#listener({ type: 'ended', job, state: r.state, skip: r.skip, at: this.#o.clock.now() });
   }
 
+  /**
+   * A worker is gone: every attempt it held is released to the scheduler, which reads the store to tell which
+   * one was running in it (failed, retried if it has tries left), which never started (handed out again),
+   * and which had ended and been recorded already (its report may not have arrived before the exit).
+   */
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w);
-    if (w.child.pid !== undefined) killProcessGroup(w.child.pid); // what its attempt started, if anything is left
+    const pid = w.child.pid ?? 0;
+    if (pid) killProcessGroup(pid); // what its attempt started, if anything is left
     this.#clearTimer(w);
-    const jobs = w.jobs.splice(0);
-    // The first attempt it held was running (or about to) when it died, unless it was a timed-out one that
-    // already reported; the others never started (still `queued`): they go to another worker, same try.
-    const job = w.timedOut && w.timedOut !== jobs[0] ? undefined : jobs.shift();
-    if (job) {
-      const how = signal ? `signal ${signal}` : `exit code ${code}`;
-      const tail = w.stderr.length ? `; last stderr lines:\n${w.stderr.slice(-10).join('\n')}` : '';
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    const tail = w.stderr.length ? `; last stderr lines:\n${w.stderr.slice(-10).join('\n')}` : '';
+    for (const job of w.jobs.splice(0)) {
       const [message, why] =
-        w.terminated !== undefined
-          ? [`State of this instance has been externally set to ${w.terminated}; the attempt and its processes were killed`, 'externally_set']
-          : w.timedOut
+        w.terminated?.key === jobKey(job)
+          ? [`State of this instance has been externally set to ${w.terminated.state}; the attempt and its processes were killed`, 'externally_set']
+          : w.timedOut === job
             ? [`task timed out after ${job.executionTimeout} s (executionTimeout); its worker process was killed`, 'task_timeout']
-            : [`worker process ${w.child.pid} died mid-attempt (${how})${tail}`, 'worker_died'];
-      this.#listener({ type: 'lost', job, error: { message, nonRetryable: false, code: why }, at: this.#o.clock.now() });
+            : [`worker process ${pid} died mid-attempt (${how})${tail}`, 'worker_died'];
+      this.#listener({ type: 'released', job, pid, error: { message, nonRetryable: false, code: why }, at: this.#o.clock.now() });
     }
-    this.#queue.unshift(...jobs);
     if (!this.#closing) {
       this.#spawn();
       this.#dispatch();

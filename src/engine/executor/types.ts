@@ -55,14 +55,15 @@ export interface AttemptResult {
 
 /**
  * What an executor tells the scheduler. The worker records starts and ends in the store itself; `begun` and
- * `ended` only let the scheduler react at once (progress, downstream). `lost` is an attempt whose worker died
- * or was killed before it could record an end: the scheduler records it (or hands it out again if it never
- * started).
+ * `ended` only let the scheduler react at once (progress, downstream). `released`: the executor no longer
+ * holds the attempt and did not see it end (its worker died, was killed, or did not start it; `pid` is that
+ * worker's): the scheduler settles it from the store — failed if it is still running in that worker, handed
+ * out again if it never started, nothing if it was recorded already.
  */
 export type ExecutorEvent =
   | { type: 'begun'; job: AttemptJob; pid: number; at: Date }
-  | { type: 'ended'; job: AttemptJob; /** The state recorded; undefined when the end was refused or never recorded (state set from outside). */ state: TiState | undefined; skip: string[]; at: Date }
-  | { type: 'lost'; job: AttemptJob; error: AttemptError; at: Date };
+  | { type: 'ended'; job: AttemptJob; /** The state recorded; undefined when the end was refused (its state changed meanwhile). */ state: TiState | undefined; skip: string[]; at: Date }
+  | { type: 'released'; job: AttemptJob; pid: number; error: AttemptError; at: Date };
 
 export interface Executor {
   /** How many more attempts it accepts now (running + waiting in its queue). */

@@ -115,12 +115,32 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
  * turn: IPC input that arrived meanwhile (new attempts) is read first, so a busy worker writes once per
  * attempt, and a chain's hand-off waits for nothing.
  */
-let pending: { store: Store; ends: AttemptEnd[] } | undefined;
+const pending = new Map<Store, AttemptEnd[]>();
+/** Records the store's pending ends in its transaction in progress (the next start's); returns what to do once it commits. */
+function endsWithStart(store: Store): (() => void) | undefined {
+  const ends = pending.get(store);
+  if (!ends) return undefined;
+  const recorded = recordEnds(store, ends, new Date().toISOString());
+  return () => {
+    if (pending.get(store) === ends) pending.delete(store);
+    reportEnds(recorded);
+  };
+}
+/** Records the pending ends on their own. A failure (a database busy past its timeout) keeps them for a retry. */
 function commitEnds(): void {
-  if (!pending) return;
-  const { store, ends } = pending;
-  pending = undefined;
-  for (const { end, state } of recordEnds(store, ends, new Date().toISOString())) {
+  for (const [store, ends] of pending) {
+    try {
+      const recorded = recordEnds(store, ends, new Date().toISOString());
+      pending.delete(store);
+      reportEnds(recorded);
+    } catch (e) {
+      process.stderr.write(`worker ${process.pid}: could not record ${ends.length} attempt end(s), retrying: ${coerceError(e).message}\n`);
+      setTimeout(flushSoon, 200);
+    }
+  }
+}
+function reportEnds(recorded: ReturnType<typeof recordEnds>): void {
+  for (const { end, state } of recorded) {
     report({ key: jobKey(end.key), kind: 'ended', skip: state === undefined ? [] : end.skip, ...(state !== undefined ? { state } : {}) });
   }
 }
@@ -129,7 +149,6 @@ async function run(job: AttemptJob): Promise<void> {
   const key = jobKey(job);
   const ac = new AbortController();
   const store = storeFor(job.dbFile);
-  if (pending && pending.store !== store) commitEnds();
   current = { key, ac };
   const owned = await ownAttempt(
     job,
@@ -138,7 +157,7 @@ async function run(job: AttemptJob): Promise<void> {
       clock: systemClock,
       ...me,
       controller: ac,
-      withStart: commitEnds,
+      withStart: () => endsWithStart(store),
       onStarted: () => {
         report({ key, kind: 'begun', at: Date.now() });
         if (job.executionTimeout === undefined) return;
@@ -157,7 +176,7 @@ async function run(job: AttemptJob): Promise<void> {
   attemptLogger = undefined;
   if (owned.kind === 'refused') return report({ key, kind: 'refused' });
   if (owned.kind === 'ran') {
-    (pending ??= { store, ends: [] }).ends.push(owned.end);
+    pending.set(store, [...(pending.get(store) ?? []), owned.end]);
     if (orphaned || stopping) commitEnds();
     else flushSoon();
     return;
@@ -197,6 +216,8 @@ process.on('message', (m: ToWorker) => {
     waiting.push(...m.jobs);
     void pump();
   } else if (m.type === 'abort' && current?.key === m.key) {
+    // The pool replaces this worker once the attempt reports: start nothing more (the rest stay `queued`).
+    waiting.length = 0;
     current.ac.abort(new TaskTimeoutError(m.timeoutS));
   }
 });

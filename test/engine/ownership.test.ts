@@ -123,6 +123,24 @@ describe('a scheduler killed with -9', () => {
   });
 });
 
+describe('a scheduler stopped with SIGTERM', () => {
+  it('leaves nothing running: an attempt that does not finish in the grace period is failed by its worker, its processes killed', async () => {
+    const dir = tempDir();
+    const out = output(dir);
+    const run = engine.triggerDagRun('own_chain', { conf: { dir, sleep: 60 } });
+    const scheduler = startScheduler();
+    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
+    const worker = engine.taskInstance('own_chain', run.run_id, 'work').pid!;
+    scheduler.kill('SIGTERM');
+    await exited(scheduler);
+    expect(scheduler.exitCode).toBe(0);
+    for (const pid of [worker, out.pid('shell.1'), out.pid('sleep.1')]) expect(running(pid)).toBe(false);
+    expect(engine.taskInstance('own_chain', run.run_id, 'work')).toMatchObject({ state: 'up_for_retry', try_number: 1 });
+    expect(engine.taskLog('own_chain', run.run_id, 'work', 1)).toContain('received SIGTERM');
+    expect(out.lines('counter')).toEqual([]);
+  });
+});
+
 describe('a worker killed with -9', () => {
   it('fails its attempt and takes what it started with it; the retry succeeds exactly once', async () => {
     const dir = tempDir();

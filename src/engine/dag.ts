@@ -6,6 +6,7 @@ import { DagDefinitionError } from './errors.js';
 import { isJsonObject, type Json, type JsonObject } from './json.js';
 import { BaseOperator, isOperator, validateId, type Callback, type DefaultArgs } from './operator.js';
 import { parseSchedule, type Schedule, type ScheduleInput } from './schedule.js';
+import { TaskGroup } from './task-group.js';
 
 export interface DagOptions {
   dagId: string;
@@ -58,6 +59,7 @@ export class DAG {
   /** Set by the loader: the file this DAG came from. */
   fileloc = '';
   readonly #tasks = new Map<string, BaseOperator>();
+  readonly #groups = new Map<string, TaskGroup>();
   #order: BaseOperator[] | undefined;
 
   constructor(o: DagOptions) {
@@ -101,8 +103,8 @@ export class DAG {
   // any: a DAG holds tasks of every output type.
   add<T extends BaseOperator<any>>(task: T): T {
     if (!isOperator(task)) throw new DagDefinitionError(`DAG '${this.dagId}': add() expects an operator instance`);
-    if (this.#tasks.has(task.taskId)) {
-      throw new DagDefinitionError(`DAG '${this.dagId}': duplicate task id '${task.taskId}'`, { hint: 'task ids must be unique within a DAG' });
+    if (this.#tasks.has(task.taskId) || this.#groups.has(task.taskId)) {
+      throw new DagDefinitionError(`DAG '${this.dagId}': duplicate task id '${task.taskId}'`, { hint: 'task ids must be unique within a DAG and differ from task group ids' });
     }
     if (task.dag && task.dag !== this) {
       throw new DagDefinitionError(`task '${task.taskId}' already belongs to DAG '${task.dag.dagId}'`);
@@ -112,6 +114,25 @@ export class DAG {
     this.#tasks.set(task.taskId, task);
     this.#order = undefined;
     return task;
+  }
+
+  /**
+   * A task group (Airflow's TaskGroup): `const g = dag.group('extract'); g.add(task)` names the task
+   * `extract.<taskId>`; `g.then(x)` and `x.then(g)` wire the group like a task.
+   */
+  group(groupId: string, o: { tooltip?: string } = {}): TaskGroup {
+    return this.registerGroup(new TaskGroup(this, groupId, undefined, o.tooltip));
+  }
+  /** Records a group under its full id (called by group() and by a group's own group()). */
+  registerGroup(g: TaskGroup): TaskGroup {
+    if (this.#groups.has(g.groupId) || this.#tasks.has(g.groupId)) {
+      throw new DagDefinitionError(`DAG '${this.dagId}': duplicate task group id '${g.groupId}'`, { hint: 'group ids must be unique within a DAG and differ from task ids' });
+    }
+    this.#groups.set(g.groupId, g);
+    return g;
+  }
+  get groups(): TaskGroup[] {
+    return [...this.#groups.values()];
   }
 
   get tasks(): BaseOperator[] {
@@ -233,9 +254,12 @@ export function isDag(v: unknown): v is DAG {
 }
 
 // any: chain only wires dependencies; the tasks' output types do not matter here.
-type Chainable = BaseOperator<any> | ReadonlyArray<BaseOperator<any>>;
+type Chainable = BaseOperator<any> | TaskGroup | ReadonlyArray<BaseOperator<any> | TaskGroup>;
 
-/** chain(a, [b, c], d): a -> b, a -> c, b -> d, c -> d. Two adjacent lists must have equal length (paired). Returns the last item. */
+/**
+ * chain(a, [b, c], d): a -> b, a -> c, b -> d, c -> d. Two adjacent lists must have equal length (paired).
+ * Task groups chain like tasks. Returns the last item.
+ */
 export function chain<T extends Chainable>(...items: Chainable[]): T {
   for (let i = 0; i + 1 < items.length; i++) {
     const up = items[i]!;
@@ -244,11 +268,11 @@ export function chain<T extends Chainable>(...items: Chainable[]): T {
       if (up.length !== down.length) {
         throw new DagDefinitionError(`chain(): adjacent lists must have the same length (got ${up.length} and ${down.length})`);
       }
-      up.forEach((u: BaseOperator, j: number) => u.then(down[j] as BaseOperator));
+      up.forEach((u: BaseOperator | TaskGroup, j: number) => u.then(down[j] as BaseOperator | TaskGroup));
     } else if (Array.isArray(up)) {
-      for (const u of up as BaseOperator[]) u.then(down as BaseOperator);
+      for (const u of up as Array<BaseOperator | TaskGroup>) u.then(down as BaseOperator | TaskGroup);
     } else {
-      (up as BaseOperator).then(down as BaseOperator | BaseOperator[]);
+      (up as BaseOperator | TaskGroup).then(down as BaseOperator | TaskGroup | Array<BaseOperator | TaskGroup>);
     }
   }
   return items[items.length - 1] as T;

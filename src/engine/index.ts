@@ -10,6 +10,7 @@
  * - Trigger rule: when a task may run given its upstream tasks' states (default all_success).
  */
 export { DAG, chain, isDag, type DagOptions } from './dag.js';
+export { TaskGroup } from './task-group.js';
 export {
   BaseOperator,
   type Task,

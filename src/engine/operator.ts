@@ -89,10 +89,26 @@ export function validateId(kind: string, id: unknown): asserts id is string {
 
 /** Marks operator instances across module copies (DAG files may resolve their own copy of the engine). */
 export const OPERATOR_MARK = Symbol.for('dagctl.operator');
+/** Marks task groups the same way (task-group.ts); wiring to a group wires to its first tasks. */
+export const GROUP_MARK = Symbol.for('dagctl.task-group');
+
+/** What wiring needs of a task group: the tasks a dependency on it lands on. */
+export interface GroupTarget {
+  readonly [GROUP_MARK]: true;
+  readonly groupId: string;
+  /** Its tasks with no upstream inside the group (`x.then(group)` runs them after x). */
+  readonly roots: BaseOperator[];
+}
+
+export function isGroup(v: unknown): v is GroupTarget {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[GROUP_MARK] === true;
+}
 
 export abstract class BaseOperator<TOut extends Json = Json> {
   readonly [OPERATOR_MARK] = true;
-  readonly taskId: string;
+  #taskId: string;
+  /** The task group it was added through (its id is the task id's prefix), if any. */
+  taskGroup: string | undefined;
   /** Set when added to a DAG. */
   dag: DAG | undefined;
   owner = 'airflow';
@@ -116,8 +132,21 @@ export abstract class BaseOperator<TOut extends Json = Json> {
 
   constructor(options: TaskOptions) {
     validateId('taskId', options.taskId);
-    this.taskId = options.taskId;
+    this.#taskId = options.taskId;
     this.#options = options;
+  }
+
+  /** Its id in the DAG: `group.task` when added through a task group. */
+  get taskId(): string {
+    return this.#taskId;
+  }
+
+  /** Called by a task group before the task joins the DAG: its id gets the group's prefix. */
+  joinGroup(groupId: string): void {
+    if (this.dag) throw new DagDefinitionError(`task '${this.#taskId}' is already in DAG '${this.dag.dagId}': add it to the group instead of the DAG`);
+    if (this.taskGroup !== undefined) throw new DagDefinitionError(`task '${this.#taskId}' is already in task group '${this.taskGroup}'`);
+    this.taskGroup = groupId;
+    this.#taskId = `${groupId}.${this.#taskId}`;
   }
 
   abstract execute(ctx: TaskContext): Promise<TOut> | TOut;
@@ -163,18 +192,24 @@ export abstract class BaseOperator<TOut extends Json = Json> {
   }
 
   // any: the downstream tasks' output types do not matter for wiring.
-  /** `a.then(b)` / `a.then([b, c])`: b (and c) run after a. Returns the argument, for chaining. */
-  then<T extends BaseOperator<any> | ReadonlyArray<BaseOperator<any>>>(next: T): T {
+  /**
+   * `a.then(b)` / `a.then([b, c])` / `a.then(group)`: b (and c, or the group's first tasks) run after a.
+   * Returns the argument, for chaining.
+   */
+  then<T extends Downstream>(next: T): T {
     if (typeof next === 'function') {
       // Called by the Promise machinery: a task returned from an async function (e.g. a branch callable)
       // makes the task a "thenable". Resolve it to a plain reference instead of wiring a dependency.
       (next as unknown as (v: TaskRef) => void)({ taskId: this.taskId, task: this });
       return undefined as unknown as T;
     }
-    for (const n of (Array.isArray(next) ? next : [next]) as BaseOperator[]) {
-      if (n === this) throw new DagDefinitionError(`task '${this.taskId}' cannot depend on itself`);
-      this.downstream.add(n);
-      n.upstream.add(this);
+    for (const n of (Array.isArray(next) ? next : [next]) as Array<BaseOperator | GroupTarget>) {
+      if (isGroup(n) && n.roots.length === 0) throw new DagDefinitionError(`task group '${n.groupId}' is empty: add its tasks before wiring it`);
+      for (const t of isGroup(n) ? n.roots : [n]) {
+        if (t === this) throw new DagDefinitionError(`task '${this.taskId}' cannot depend on itself`);
+        this.downstream.add(t);
+        t.upstream.add(this);
+      }
     }
     return next;
   }
@@ -190,6 +225,10 @@ export abstract class BaseOperator<TOut extends Json = Json> {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+// any: wiring does not depend on the tasks' output types.
+/** What a task can be wired to: a task, a task group, or a list of them. */
+export type Downstream = BaseOperator<any> | GroupTarget | ReadonlyArray<BaseOperator<any> | GroupTarget>;
 
 /** What `await task` yields (operators have a then() method, so awaiting one resolves to this). */
 export interface TaskRef {

@@ -6,6 +6,7 @@ import db from './commands/db.js';
 import dvc from './commands/dvc.js';
 import evaluate from './commands/evaluate.js';
 import models from './commands/models.js';
+import pools from './commands/pools.js';
 import predict from './commands/predict.js';
 import quantize from './commands/quantize.js';
 import runs from './commands/runs.js';
@@ -33,6 +34,7 @@ const MODULES: CommandModule[] = [
   dvc,
   evaluate,
   models,
+  pools,
   predict,
   quantize,
   runs,

@@ -8,8 +8,15 @@ export function dbFile(home: string): string {
   return path.join(home, 'dagctl.db');
 }
 
-/** Records the bag's DAGs (new ones paused unless isPausedUponCreation is false), import errors, next runs. */
-export function syncBag(store: Store, bag: DagBag, now: Date): void {
+/** Slots of a pool created because a task names it (`dagctl pools set NAME N` changes it). */
+export const NEW_POOL_SLOTS = 1;
+
+/**
+ * Records the bag's DAGs (new ones paused unless isPausedUponCreation is false), import errors, next runs,
+ * and creates the pools their tasks name that do not exist yet (returned). Airflow leaves such tasks
+ * unscheduled; a pool with one slot keeps the limit the author asked for and lets the DAG run.
+ */
+export function syncBag(store: Store, bag: DagBag, now: Date): string[] {
   store.syncDags(
     [...bag.dags.values()].map((d) => ({
       dag_id: d.dagId,
@@ -25,6 +32,8 @@ export function syncBag(store: Store, bag: DagBag, now: Date): void {
     now.toISOString(),
   );
   store.replaceImportErrors([...bag.errors], now.toISOString());
+  const named = [...new Set([...bag.dags.values()].flatMap((d) => d.tasks.map((t) => t.pool)))];
+  const created = store.createMissingPools(named, NEW_POOL_SLOTS, 'created because a task names it; resize with `dagctl pools set`');
   for (const d of bag.dags.values()) {
     const last = store.latestScheduledRun(d.dagId);
     const info = nextDagRunInfo(d.scheduleInput, last?.data_interval_start ? new Date(last.data_interval_start) : undefined, now);
@@ -35,4 +44,5 @@ export function syncBag(store: Store, bag: DagBag, now: Date): void {
       next_dagrun_create_after: info?.runAfter.toISOString() ?? null,
     });
   }
+  return created;
 }

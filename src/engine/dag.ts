@@ -218,6 +218,20 @@ export class DAG {
     return ['?'];
   }
 
+  /**
+   * A task's effective priority (Airflow's priority_weight_total): its own weight, plus every downstream
+   * (or upstream) task's for the `downstream` (`upstream`) weight rule.
+   */
+  priorityOf(taskId: string): number {
+    const t = this.#tasks.get(taskId);
+    if (!t) return 1;
+    if (t.weightRule === 'absolute') return t.priorityWeight;
+    const others = t.weightRule === 'downstream' ? this.downstreamOf(taskId) : this.upstreamOf(taskId);
+    let w = t.priorityWeight;
+    for (const id of others) w += this.#tasks.get(id)?.priorityWeight ?? 0;
+    return w;
+  }
+
   /** Task ids downstream of `taskId` (transitively when `transitive`). */
   downstreamOf(taskId: string, transitive = true): Set<string> {
     return this.#walk(taskId, (t) => t.downstream, transitive);

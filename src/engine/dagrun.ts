@@ -40,7 +40,14 @@ export function createRun(store: Store, dag: DAG, o: CreateRun, now: Date): DagR
       conf: o.conf ?? {},
       state: o.state ?? 'queued',
     },
-    dag.tasks.map((t) => ({ task_id: t.taskId, operator: t.operatorName, pool: t.pool, priority_weight: t.priorityWeight, max_tries: t.retries })),
+    dag.tasks.map((t) => ({
+      task_id: t.taskId,
+      operator: t.operatorName,
+      pool: t.pool,
+      pool_slots: t.poolSlots,
+      priority_weight: dag.priorityOf(t.taskId),
+      max_tries: t.retries,
+    })),
     now.toISOString(),
   );
 }

@@ -8,7 +8,7 @@ import type { DAG } from './dag.js';
 import type { DagBag } from './dagbag.js';
 import { createRun, runIdFor } from './dagrun.js';
 import { driveRuns, watchRun } from './drive.js';
-import { DagNotFoundError, DagPausedError, DagRunNotFoundError, InvalidConfError, TaskNotFoundError } from './errors.js';
+import { coerceError, DagNotFoundError, DagPausedError, DagRunNotFoundError, InvalidConfError, PoolError, TaskNotFoundError } from './errors.js';
 import { runAttempt } from './executor/attempt.js';
 import { InProcessExecutor } from './executor/in-process.js';
 import { ProcessPool } from './executor/pool.js';
@@ -26,7 +26,17 @@ import type { DagRow, DagRunRow, RunKey, TaskInstanceRow } from './store/rows.js
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import { dbFile, syncBag } from './bag-sync.js';
-import type { ClearOptions, Engine, EngineOptions, TaskRow } from './service.js';
+import type { ClearOptions, Engine, EngineOptions, PoolInfo, TaskRow } from './service.js';
+import { validateId } from './operator.js';
+import type { PoolRow } from './store/rows.js';
+
+const poolInfo = (p: PoolRow, occupied: number): PoolInfo => ({
+  name: p.pool,
+  slots: p.slots,
+  occupied_slots: occupied,
+  open_slots: Math.max(0, p.slots - occupied),
+  description: p.description,
+});
 
 interface Deps extends EngineOptions {
   clock: Clock;
@@ -131,7 +141,9 @@ export class EngineImpl implements Engine {
       max_retry_delay: t.maxRetryDelay ?? null,
       execution_timeout: t.executionTimeout ?? null,
       pool: t.pool,
+      pool_slots: t.poolSlots,
       priority_weight: t.priorityWeight,
+      weight_rule: t.weightRule,
       owner: t.owner,
       upstream_task_ids: t.upstreamTaskIds,
       downstream_task_ids: t.downstreamTaskIds,
@@ -165,6 +177,30 @@ export class EngineImpl implements Engine {
     this.taskInstance(dagId, runId, taskId);
     return this.#store.markTi({ dagId, runId, taskId }, state, this.#d.clock.now().toISOString());
   }
+  listPools(): PoolInfo[] {
+    const taken = this.#store.poolOccupancy();
+    return this.#store.listPools().map((p) => poolInfo(p, taken.get(p.pool) ?? 0));
+  }
+  getPool(name: string): PoolInfo {
+    const p = this.#store.getPool(name);
+    if (!p) throw PoolError.notFound(name, this.#store.listPools().map((x) => x.pool));
+    return poolInfo(p, this.#store.poolOccupancy().get(name) ?? 0);
+  }
+  setPool(name: string, slots: number, description?: string): PoolInfo {
+    try {
+      validateId('pool', name);
+    } catch (e) {
+      throw new PoolError('invalid_pool', coerceError(e).message, 'pool names use letters, digits, _ . -');
+    }
+    if (!Number.isInteger(slots) || slots < 0) throw new PoolError('invalid_pool', `pool slots must be a whole number >= 0, got ${slots}`, 'e.g. `dagctl pools set training 1`');
+    this.#store.setPool(name, slots, description);
+    return this.getPool(name);
+  }
+  deletePool(name: string): void {
+    if (name === 'default_pool') throw new PoolError('invalid_pool', 'default_pool cannot be deleted', 'resize it instead: `dagctl pools set default_pool N`');
+    if (!this.#store.deletePool(name)) throw PoolError.notFound(name, this.#store.listPools().map((x) => x.pool));
+  }
+
   failedDeps(dagId: string, runId: string, taskId: string): string[] {
     const dag = this.getDag(dagId);
     const ti = this.taskInstance(dagId, runId, taskId);

@@ -134,6 +134,16 @@ export class WorkerStoppingError extends EngineError {
   }
 }
 
+/** A pool that does not exist, or a pool change that cannot be made. */
+export class PoolError extends EngineError {
+  static notFound(name: string, known: readonly string[]): PoolError {
+    return new PoolError('pool_not_found', `pool '${name}' does not exist`, `pools: ${known.join(', ')}; create one with \`dagctl pools set ${name} N\``);
+  }
+  constructor(code: string, message: string, hint: string) {
+    super(code, message, { hint, exitCode: code === 'pool_not_found' ? 1 : 2 });
+  }
+}
+
 export class XComSerializationError extends EngineError {
   constructor(what: string, cause?: unknown) {
     super('xcom_not_json', `${what} is not JSON-serialisable`, {

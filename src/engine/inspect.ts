@@ -61,7 +61,16 @@ export function failedDepsOf(store: Store, dag: DAG, run: DagRunRow, ti: TaskIns
         out.push(`Task is not ready for retry yet but will be retried automatically. Current date is ${now.toISOString()} and task will be retried at ${ti.next_retry_at}.`);
       }
       break;
-    case 'scheduled':
+    case 'scheduled': {
+      // Airflow's PoolSlotsAvailableDep.
+      const pool = store.getPool(ti.pool);
+      if (!pool) out.push(`Tasks using non-existent pool '${ti.pool}' will not be scheduled (create it with \`dagctl pools set ${ti.pool} N\`).`);
+      else {
+        const open = pool.slots - (store.poolOccupancy().get(ti.pool) ?? 0);
+        if (open < ti.pool_slots) out.push(`Not scheduling since there are ${open} open slots in pool ${ti.pool} and require ${ti.pool_slots} pool slots`);
+      }
+      break;
+    }
     case 'queued':
       break;
     case 'running':

@@ -41,14 +41,25 @@ export interface TaskOptions {
   /** Seconds; the attempt is aborted, then killed, and fails (retry applies). */
   executionTimeout?: number;
   triggerRule?: TriggerRule;
+  /** The pool whose slots it takes while queued or running (default `default_pool`). */
   pool?: string;
+  /** Slots of the pool it takes (default 1). */
+  poolSlots?: number;
+  /** Its own weight in the queue order (default 1); see weightRule. */
   priorityWeight?: number;
+  /**
+   * How its effective weight is computed (Airflow's weight_rule): `downstream` (default: its weight plus
+   * every downstream task's, so work that unblocks more goes first), `upstream`, or `absolute`.
+   */
+  weightRule?: WeightRule;
   onSuccess?: Callback;
   onFailure?: Callback;
   onRetry?: Callback;
   doc?: string;
 }
 export type DefaultArgs = Omit<TaskOptions, 'taskId'>;
+export const WEIGHT_RULES = ['downstream', 'upstream', 'absolute'] as const;
+export type WeightRule = (typeof WEIGHT_RULES)[number];
 
 /** What one attempt of a task receives. */
 export interface TaskContext {
@@ -119,7 +130,9 @@ export abstract class BaseOperator<TOut extends Json = Json> {
   executionTimeout: number | undefined;
   triggerRule: TriggerRule = 'all_success';
   pool = 'default_pool';
+  poolSlots = 1;
   priorityWeight = 1;
+  weightRule: WeightRule = 'downstream';
   onSuccess: Callback | undefined;
   onFailure: Callback | undefined;
   onRetry: Callback | undefined;
@@ -166,7 +179,14 @@ export abstract class BaseOperator<TOut extends Json = Json> {
     this.maxRetryDelay = o.maxRetryDelay;
     this.executionTimeout = o.executionTimeout;
     this.pool = o.pool ?? this.pool;
+    this.poolSlots = o.poolSlots ?? this.poolSlots;
     this.priorityWeight = o.priorityWeight ?? this.priorityWeight;
+    if (o.weightRule !== undefined) {
+      if (!(WEIGHT_RULES as readonly string[]).includes(o.weightRule)) {
+        throw new DagDefinitionError(`${where}: weightRule '${String(o.weightRule)}' is unknown (${WEIGHT_RULES.join(', ')})`);
+      }
+      this.weightRule = o.weightRule;
+    }
     this.onSuccess = o.onSuccess;
     this.onFailure = o.onFailure;
     this.onRetry = o.onRetry;
@@ -180,6 +200,8 @@ export abstract class BaseOperator<TOut extends Json = Json> {
       throw new DagDefinitionError(`${where}: executionTimeout must be seconds > 0, got ${this.executionTimeout}`);
     }
     if (!Number.isFinite(this.priorityWeight)) throw new DagDefinitionError(`${where}: priorityWeight must be a number`);
+    if (!Number.isInteger(this.poolSlots) || this.poolSlots < 1) throw new DagDefinitionError(`${where}: poolSlots must be a whole number >= 1, got ${this.poolSlots}`);
+    validateId('pool', this.pool);
   }
 
   get retryPolicy(): RetryPolicy {

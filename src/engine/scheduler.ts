@@ -95,6 +95,7 @@ export class Scheduler {
   #lastZombieCheck = 0;
   /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers). */
   #adopted = false;
+  readonly #warned = new Set<string>();
   /** Called when an attempt finished (the daemon flushes it at once, to schedule its downstream). */
   onWork: () => void = () => {};
 
@@ -383,19 +384,34 @@ export class Scheduler {
   #queue(now: Date, r: TickResult): AttemptJob[] {
     const free = this.#o.executor.freeSlots();
     if (free <= 0) return [];
-    // A little slack for TIs of DAGs at their max_active_tasks; the next step picks up the rest.
-    const cands = this.#store.queueCandidates(free + 8, this.#scope);
-    if (cands.length === 0) return [];
     const active = this.#store.activeTiCounts();
+    const poolSlots = new Map(this.#store.listPools().map((p) => [p.pool, p.slots]));
+    const taken = this.#store.poolOccupancy();
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
-    for (const c of cands) {
-      const dag = this.#o.dags.get(c.dag_id);
-      if (!dag?.task(c.task_id)) continue;
-      const n = active.get(c.dag_id) ?? 0;
-      if (n >= dag.maxActiveTasks) continue;
-      active.set(c.dag_id, n + 1);
-      picked.push({ c, dag });
-      if (picked.length >= free) break;
+    const chosen = new Set<string>();
+    // A little slack for TIs held back (their DAG at max_active_tasks, their pool full); when the whole batch
+    // was held back, look further down the queue so a full pool never stalls the others.
+    for (let limit = free + 8; ; limit *= 8) {
+      const cands = this.#store.queueCandidates(limit, this.#scope);
+      for (const c of cands) {
+        const dag = this.#o.dags.get(c.dag_id);
+        if (!dag?.task(c.task_id) || chosen.has(jobKey({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id }))) continue;
+        const n = active.get(c.dag_id) ?? 0;
+        if (n >= dag.maxActiveTasks) continue;
+        const slots = poolSlots.get(c.pool);
+        if (slots === undefined) {
+          this.#warnOnce(`pool:${c.pool}`, { pool: c.pool }, `task instances in pool '${c.pool}' are not queued: the pool does not exist (create it with \`dagctl pools set ${c.pool} N\`)`);
+          continue;
+        }
+        const used = taken.get(c.pool) ?? 0;
+        if (used + c.pool_slots > slots) continue;
+        taken.set(c.pool, used + c.pool_slots);
+        active.set(c.dag_id, n + 1);
+        picked.push({ c, dag });
+        chosen.add(jobKey({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id }));
+        if (picked.length >= free) break;
+      }
+      if (picked.length >= free || cands.length < limit || limit > 100_000) break;
     }
     if (picked.length === 0) return [];
     const tries = this.#store.queueTis(picked.map(({ c }) => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id })), now.toISOString(), this.id);
@@ -426,6 +442,13 @@ export class Scheduler {
       this.#emitTask(key, 'queued', tryNumber, now);
       return job;
     });
+  }
+
+  /** Logs a warning once per scheduler for a condition that repeats every step (a pool that does not exist). */
+  #warnOnce(key: string, fields: Record<string, unknown>, msg: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#o.logger.warn(fields, msg);
   }
 
   #dagCallback(dag: DAG, run: DagRunRow, reason: string): void {

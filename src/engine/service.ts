@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { DAG } from './dag.js';
 import { loadDagBag } from './dagbag.js';
-import { dbFile, syncBag } from './bag-sync.js';
+import { dbFile, NEW_POOL_SLOTS, syncBag } from './bag-sync.js';
 import type { Json } from './json.js';
 import type { RunEvent } from './scheduler.js';
 import type { DagRunState, TaskState } from './states.js';
@@ -41,6 +41,15 @@ export interface EngineOptions {
   heartbeatS?: number;
 }
 
+/** A pool and what its task instances in flight take of it (Airflow's REST Pool fields). */
+export interface PoolInfo {
+  name: string;
+  slots: number;
+  occupied_slots: number;
+  open_slots: number;
+  description: string;
+}
+
 /** A task as `tasks list` shows it. */
 export interface TaskRow {
   task_id: string;
@@ -52,7 +61,9 @@ export interface TaskRow {
   max_retry_delay: number | null;
   execution_timeout: number | null;
   pool: string;
+  pool_slots: number;
   priority_weight: number;
+  weight_rule: string;
   owner: string;
   upstream_task_ids: string[];
   downstream_task_ids: string[];
@@ -88,6 +99,13 @@ export interface Engine {
   clearTaskInstances(dagId: string, o: ClearOptions): TaskInstanceRow[];
   markTaskInstance(dagId: string, runId: string, taskId: string, state: 'success' | 'failed' | 'skipped'): TaskInstanceRow;
   failedDeps(dagId: string, runId: string, taskId: string): string[];
+  // pools (Airflow's: a task in flight takes pool_slots of its pool)
+  listPools(): PoolInfo[];
+  getPool(name: string): PoolInfo;
+  /** Creates or resizes a pool (the description is kept when not given). */
+  setPool(name: string, slots: number, description?: string): PoolInfo;
+  /** Deletes a pool; default_pool cannot be. */
+  deletePool(name: string): void;
   taskLog(dagId: string, runId: string, taskId: string, tryNumber?: number): string;
   xcom(dagId: string, runId: string, taskId: string, key?: string): Json | undefined;
   runScheduler(o: { once?: boolean; signal?: AbortSignal; onEvent?: (e: RunEvent) => void }): Promise<void>;
@@ -104,7 +122,9 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const store = openSqliteStore(dbFile(home), clock.now().toISOString());
   try {
     const bag = await loadDagBag(opts.dagsFolders, opts.logger, opts.excludeFolders ?? []);
-    syncBag(store, bag, clock.now());
+    for (const pool of syncBag(store, bag, clock.now())) {
+      opts.logger.info({ pool, slots: NEW_POOL_SLOTS }, `created pool '${pool}' (${NEW_POOL_SLOTS} slot), which a task names; resize it with \`dagctl pools set ${pool} N\``);
+    }
     return new EngineImpl({ ...opts, home, clock, store, bag });
   } catch (e) {
     store.close();

@@ -297,3 +297,28 @@ describe('db', () => {
     }
   });
 });
+
+describe('pools', () => {
+  it('list, set, get and delete pools as Airflow does, with clear errors', async () => {
+    const list = await cli('pools', 'list', '-o', 'json');
+    expect(list.code).toBe(0);
+    expect(json<Array<{ name: string; slots: number }>>(list)).toContainEqual(expect.objectContaining({ name: 'default_pool', slots: 128, occupied_slots: 0, open_slots: 128 }));
+    const set = await cli('pools', 'set', 'gpu', '2', 'the one GPU box', '-o', 'json');
+    expect(set.code).toBe(0);
+    expect(json(set)).toEqual([{ name: 'gpu', slots: 2, occupied_slots: 0, open_slots: 2, description: 'the one GPU box' }]);
+    expect(json(await cli('pools', 'set', 'gpu', '3', '-o', 'json'))).toEqual([expect.objectContaining({ slots: 3, description: 'the one GPU box' })]);
+    expect((await cli('pools', 'get', 'gpu', '-o', 'plain')).stdout).toContain('gpu\t3\t0\t3\tthe one GPU box');
+    const bad = await cli('pools', 'set', 'gpu', 'many');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('expected a whole number of slots >= 0');
+    const missing = await cli('pools', 'get', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("pool 'nope' does not exist");
+    expect(missing.stderr).toContain('dagctl pools set nope N');
+    const protectedPool = await cli('pools', 'delete', 'default_pool');
+    expect(protectedPool.code).toBe(2);
+    expect(protectedPool.stderr).toContain('default_pool cannot be deleted');
+    expect((await cli('pools', 'delete', 'gpu')).stdout).toContain('deleted pool gpu');
+    expect((await cli('pools', 'get', 'gpu')).code).toBe(1);
+  });
+});

@@ -56,6 +56,8 @@ export interface TaskInstanceRow {
   duration: number | null;
   operator: string | null;
   pool: string;
+  /** Slots of its pool it takes while in flight (default 1). */
+  pool_slots: number;
   priority_weight: number;
   queued_when: string | null;
   /** The scheduler that queued the current try (its workers may start it; no other may). */
@@ -65,6 +67,13 @@ export interface TaskInstanceRow {
   /** When an up_for_retry TI may be scheduled again (not in Airflow's API; Airflow computes it). */
   next_retry_at: string | null;
   heartbeat_at: string | null;
+}
+
+/** A pool: at most `slots` slots taken at once by its task instances in flight (queued, running). */
+export interface PoolRow {
+  pool: string;
+  slots: number;
+  description: string;
 }
 
 export interface ImportErrorRow {

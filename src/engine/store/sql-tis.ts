@@ -10,7 +10,7 @@ type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
 const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
 const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
 /** What queueing needs; fewer columns than ti.* keeps the hot path cheap. */
-const CAND_COLS = 'ti.dag_id, ti.run_id, ti.task_id, ti.max_tries, ti.priority_weight, r.logical_date';
+const CAND_COLS = 'ti.dag_id, ti.run_id, ti.task_id, ti.max_tries, ti.pool, ti.pool_slots, ti.priority_weight, r.logical_date';
 const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86400.0';
 
 export type TiOps = Pick<

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assertNotTooNew, migrate } from './migrate.js';
 import { dagOps } from './sql-dags.js';
+import { poolOps } from './sql-pools.js';
 import { runOps } from './sql-runs.js';
 import { tiOps } from './sql-tis.js';
 import { Sql } from './sql.js';
@@ -43,5 +44,6 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
     ...dagOps(sql),
     ...runOps(sql),
     ...tiOps(sql),
+    ...poolOps(sql),
   };
 }

@@ -8,7 +8,7 @@ import type { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import type { RunType } from '../operator.js';
 import type { DagRunState, TaskState, TiState } from '../states.js';
-import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, RunKey, TaskInstanceRow, TiKey } from './rows.js';
+import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, RunKey, TaskInstanceRow, TiKey } from './rows.js';
 
 export interface DagSync {
   dag_id: string;
@@ -46,6 +46,7 @@ export interface NewTi {
   task_id: string;
   operator: string;
   pool: string;
+  pool_slots: number;
   priority_weight: number;
   max_tries: number;
 }
@@ -91,6 +92,8 @@ export interface QueueCandidate {
   run_id: string;
   task_id: string;
   max_tries: number;
+  pool: string;
+  pool_slots: number;
   priority_weight: number;
   logical_date: string;
 }
@@ -172,6 +175,18 @@ export interface Store {
   clearTis(specs: readonly ClearSpec[], now: string): TaskInstanceRow[];
   /** Sets a TI's state by hand (mark success/failed/skipped). */
   markTi(key: TiKey, state: Extract<TaskState, 'success' | 'failed' | 'skipped'>, now: string): TaskInstanceRow;
+
+  // pools
+  listPools(): PoolRow[];
+  getPool(name: string): PoolRow | undefined;
+  /** Creates or updates a pool (the description is kept when not given). */
+  setPool(name: string, slots: number, description?: string): PoolRow;
+  /** False when there was no such pool. */
+  deletePool(name: string): boolean;
+  /** Creates the pools that do not exist yet; returns the names it created. */
+  createMissingPools(names: readonly string[], slots: number, description: string): string[];
+  /** Slots taken per pool by task instances in flight (queued, running, restarting). */
+  poolOccupancy(): Map<string, number>;
 
   // XCom
   getXcom(key: TiKey, xcomKey: string): Json | undefined;

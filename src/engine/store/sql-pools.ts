@@ -1,0 +1,41 @@
+/** Pools (Airflow's slot_pool) and what their task instances occupy. */
+import type { PoolRow } from './rows.js';
+import type { Sql } from './sql.js';
+import type { Store } from './store.js';
+
+export type PoolOps = Pick<Store, 'listPools' | 'getPool' | 'setPool' | 'deletePool' | 'createMissingPools' | 'poolOccupancy'>;
+
+export function poolOps(sql: Sql): PoolOps {
+  const getPool = (name: string): PoolRow | undefined => sql.get<PoolRow>('SELECT pool, slots, description FROM slot_pool WHERE pool = ?', name);
+  return {
+    listPools() {
+      return sql.all<PoolRow>('SELECT pool, slots, description FROM slot_pool ORDER BY pool');
+    },
+    getPool,
+    setPool(name, slots, description) {
+      return sql.tx(() => {
+        sql.run(
+          `INSERT INTO slot_pool (pool, slots, description) VALUES (?, ?, COALESCE(?, ''))
+           ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = COALESCE(?, description)`,
+          name, slots, description ?? null, description ?? null,
+        );
+        return getPool(name)!;
+      });
+    },
+    deletePool(name) {
+      return sql.run('DELETE FROM slot_pool WHERE pool = ?', name) === 1;
+    },
+    createMissingPools(names, slots, description) {
+      return sql.tx(() => names.filter((n) => sql.run('INSERT OR IGNORE INTO slot_pool (pool, slots, description) VALUES (?, ?, ?)', n, slots, description) === 1));
+    },
+    poolOccupancy() {
+      const out = new Map<string, number>();
+      for (const r of sql.all<{ pool: string; n: number }>(
+        "SELECT pool, SUM(pool_slots) AS n FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY pool",
+      )) {
+        out.set(r.pool, r.n);
+      }
+      return out;
+    },
+  };
+}

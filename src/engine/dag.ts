@@ -60,6 +60,7 @@ export class DAG {
   fileloc = '';
   readonly #tasks = new Map<string, BaseOperator>();
   readonly #groups = new Map<string, TaskGroup>();
+  #priorities: Map<string, number> | undefined;
   #order: BaseOperator[] | undefined;
 
   constructor(o: DagOptions) {
@@ -113,6 +114,7 @@ export class DAG {
     task.dag = this;
     this.#tasks.set(task.taskId, task);
     this.#order = undefined;
+    this.#priorities = undefined;
     return task;
   }
 
@@ -223,13 +225,18 @@ export class DAG {
    * (or upstream) task's for the `downstream` (`upstream`) weight rule.
    */
   priorityOf(taskId: string): number {
-    const t = this.#tasks.get(taskId);
-    if (!t) return 1;
-    if (t.weightRule === 'absolute') return t.priorityWeight;
-    const others = t.weightRule === 'downstream' ? this.downstreamOf(taskId) : this.upstreamOf(taskId);
-    let w = t.priorityWeight;
-    for (const id of others) w += this.#tasks.get(id)?.priorityWeight ?? 0;
-    return w;
+    // Worked out for every task once (a DAG does not change once loaded): each walks its relatives.
+    if (!this.#priorities) {
+      this.#priorities = new Map();
+      for (const t of this.#tasks.values()) {
+        let w = t.priorityWeight;
+        if (t.weightRule !== 'absolute') {
+          for (const id of t.weightRule === 'downstream' ? this.downstreamOf(t.taskId) : this.upstreamOf(t.taskId)) w += this.#tasks.get(id)!.priorityWeight;
+        }
+        this.#priorities.set(t.taskId, w);
+      }
+    }
+    return this.#priorities.get(taskId) ?? 1;
   }
 
   /** Task ids downstream of `taskId` (transitively when `transitive`). */

@@ -158,8 +158,10 @@ export abstract class BaseOperator<TOut extends Json = Json> {
   joinGroup(groupId: string): void {
     if (this.dag) throw new DagDefinitionError(`task '${this.#taskId}' is already in DAG '${this.dag.dagId}': add it to the group instead of the DAG`);
     if (this.taskGroup !== undefined) throw new DagDefinitionError(`task '${this.#taskId}' is already in task group '${this.taskGroup}'`);
+    const id = `${groupId}.${this.#taskId}`;
+    validateId('taskId', id); // the full id keeps the limits of one
     this.taskGroup = groupId;
-    this.#taskId = `${groupId}.${this.#taskId}`;
+    this.#taskId = id;
   }
 
   abstract execute(ctx: TaskContext): Promise<TOut> | TOut;

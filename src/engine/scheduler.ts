@@ -96,6 +96,8 @@ export class Scheduler {
   /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers). */
   #adopted = false;
   readonly #warned = new Set<string>();
+  /** Pools the loaded DAGs' tasks name. */
+  readonly #namedPools: ReadonlySet<string>;
   /** Called when an attempt finished (the daemon flushes it at once, to schedule its downstream). */
   onWork: () => void = () => {};
 
@@ -103,6 +105,7 @@ export class Scheduler {
     this.#o = o;
     this.#store = o.store;
     this.#scope = o.runs ? { runs: o.runs, excludeBackfill: false } : { excludeBackfill: true };
+    this.#namedPools = new Set([...o.dags.values()].flatMap((d) => d.tasks.map((t) => t.pool)));
     o.executor.onEvent((e) => {
       if (e.type === 'begun') {
         this.#emitTask(e.job, 'running', e.job.tryNumber, e.at); // recorded by its worker
@@ -385,33 +388,28 @@ export class Scheduler {
     const free = this.#o.executor.freeSlots();
     if (free <= 0) return [];
     const active = this.#store.activeTiCounts();
-    const poolSlots = new Map(this.#store.listPools().map((p) => [p.pool, p.slots]));
     const taken = this.#store.poolOccupancy();
+    const open = new Map(this.#store.listPools().map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));
+    for (const pool of this.#namedPools) {
+      if (!open.has(pool)) this.#warnOnce(`pool:${pool}`, { pool }, `task instances in pool '${pool}' are not queued: the pool does not exist (create it with \`dagctl pools set ${pool} N\`)`);
+    }
+    const openPools = [...open].filter(([, n]) => n > 0).map(([pool]) => pool);
+    if (openPools.length === 0) return [];
+    // A little slack for TIs held back (their DAG at max_active_tasks, too many slots for what is left of
+    // their pool); the next step picks up the rest. A full pool is not asked at all.
+    const cands = this.#store.queueCandidates(free + 8, this.#scope, openPools);
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
-    const chosen = new Set<string>();
-    // A little slack for TIs held back (their DAG at max_active_tasks, their pool full); when the whole batch
-    // was held back, look further down the queue so a full pool never stalls the others.
-    for (let limit = free + 8; ; limit *= 8) {
-      const cands = this.#store.queueCandidates(limit, this.#scope);
-      for (const c of cands) {
-        const dag = this.#o.dags.get(c.dag_id);
-        if (!dag?.task(c.task_id) || chosen.has(jobKey({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id }))) continue;
-        const n = active.get(c.dag_id) ?? 0;
-        if (n >= dag.maxActiveTasks) continue;
-        const slots = poolSlots.get(c.pool);
-        if (slots === undefined) {
-          this.#warnOnce(`pool:${c.pool}`, { pool: c.pool }, `task instances in pool '${c.pool}' are not queued: the pool does not exist (create it with \`dagctl pools set ${c.pool} N\`)`);
-          continue;
-        }
-        const used = taken.get(c.pool) ?? 0;
-        if (used + c.pool_slots > slots) continue;
-        taken.set(c.pool, used + c.pool_slots);
-        active.set(c.dag_id, n + 1);
-        picked.push({ c, dag });
-        chosen.add(jobKey({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id }));
-        if (picked.length >= free) break;
-      }
-      if (picked.length >= free || cands.length < limit || limit > 100_000) break;
+    for (const c of cands) {
+      const dag = this.#o.dags.get(c.dag_id);
+      if (!dag?.task(c.task_id)) continue;
+      const n = active.get(c.dag_id) ?? 0;
+      if (n >= dag.maxActiveTasks) continue;
+      const left = open.get(c.pool) ?? 0;
+      if (left < c.pool_slots) continue;
+      open.set(c.pool, left - c.pool_slots);
+      active.set(c.dag_id, n + 1);
+      picked.push({ c, dag });
+      if (picked.length >= free) break;
     }
     if (picked.length === 0) return [];
     const tries = this.#store.queueTis(picked.map(({ c }) => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id })), now.toISOString(), this.id);

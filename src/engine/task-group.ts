@@ -69,6 +69,12 @@ export class TaskGroup implements GroupTarget {
 
   /** `group.then(x)`: x runs after the group's last tasks. Returns x, for chaining. */
   then<T extends Downstream>(next: T): T {
+    if (typeof next === 'function') {
+      // The Promise machinery (a group returned from an async branch callable): resolve to its id, which a
+      // branch follows to the group's first tasks, as Airflow's branching to a task group does.
+      (next as unknown as (v: string) => void)(this.groupId);
+      return undefined as unknown as T;
+    }
     const leaves = this.leaves;
     if (leaves.length === 0) throw new DagDefinitionError(`task group '${this.groupId}' is empty: add its tasks before wiring it`);
     for (const l of leaves) l.then(next);

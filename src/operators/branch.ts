@@ -1,10 +1,11 @@
 /**
- * BranchOperator (Airflow's BranchPythonOperator): `fn` returns the task(s) to follow, by object or id;
- * every other direct downstream task is skipped. The chosen ids are its XCom return value.
+ * BranchOperator (Airflow's BranchPythonOperator): `fn` returns the task(s) to follow, by object or id, or a
+ * task group (its first tasks are followed); every other direct downstream task is skipped. The chosen ids
+ * are its XCom return value.
  */
-import { BaseOperator, NonRetryableError, type Task, type TaskContext, type TaskOptions, type TaskRef } from '../engine/index.js';
+import { BaseOperator, NonRetryableError, type TaskGroup, type Task, type TaskContext, type TaskOptions, type TaskRef } from '../engine/index.js';
 
-export type BranchTarget = Task<any> | TaskRef | string; // any: a branch may lead to tasks of any output type
+export type BranchTarget = Task<any> | TaskRef | TaskGroup | string; // any: a branch may lead to tasks of any output type
 export interface BranchOperatorOptions extends TaskOptions {
   fn: (ctx: TaskContext) => BranchTarget | BranchTarget[] | null | undefined | Promise<BranchTarget | BranchTarget[] | null | undefined>;
 }
@@ -18,7 +19,12 @@ export class BranchOperator extends BaseOperator<string[]> {
   async execute(ctx: TaskContext): Promise<string[]> {
     const picked = await this.fn(ctx);
     const list = picked === null || picked === undefined ? [] : Array.isArray(picked) ? picked : [picked];
-    const ids = list.map((t) => (typeof t === 'string' ? t : t.taskId));
+    const groups = new Map(ctx.dag.groups.map((g) => [g.groupId, g]));
+    const ids = list.flatMap((t) => {
+      const id = typeof t === 'string' ? t : 'groupId' in t ? t.groupId : t.taskId;
+      const group = groups.get(id);
+      return group ? group.roots.map((r) => r.taskId) : [id];
+    });
     const direct = new Set(this.downstreamTaskIds);
     const invalid = ids.filter((id) => !direct.has(id));
     if (invalid.length) {

@@ -366,7 +366,7 @@ describe('attempt ownership (fenced reports)', () => {
     expect(h.store.clearTis([{ key, retries: 0 }], now).map((t) => t.state)).toEqual(['restarting']);
     expect(h.store.hasUnfinishedTis(key)).toBe(true);
     expect(h.store.heartbeatAttempt({ key, tryNumber: 1 }, now)).toEqual({ owned: false, state: 'restarting' });
-    expect(h.store.queueCandidates(10, { excludeBackfill: false })).toEqual([]);
+    expect(h.store.queueCandidates(10, { excludeBackfill: false }, ['default_pool'])).toEqual([]);
     expect(h.store.endAttempts([{ key, tryNumber: 1, state: 'failed', nextRetryAt: null, xcoms: [], skip: [] }], now)).toEqual([{ state: null }]);
     expect(h.store.getTi(key)).toMatchObject({ state: null, try_number: 1, max_tries: 1 });
   });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRun } from '../../src/engine/dagrun.js';
 import { chain, DAG, TaskGroup } from '../../src/engine/index.js';
 import { dagAsDot, dagAsText } from '../../src/engine/show.js';
+import { BranchOperator } from '../../src/operators/branch.js';
 import { EmptyOperator } from '../../src/operators/empty.js';
 import { FunctionOperator } from '../../src/operators/function.js';
 import { cleanup, harness } from './helpers.js';
@@ -73,6 +74,28 @@ describe('task groups', () => {
     await h.settle();
     expect(h.states(run.run_id)).toEqual({ 'g.produce': 'success', 'g.double': 'success', report: 'success' });
     expect(h.store.getXcom({ dagId: 'grun', runId: run.run_id, taskId: 'report' }, 'return_value')).toBe(42);
+  });
+
+  it('can be followed by a branch: returned by object (also from an async callable) or by id, its first tasks run', async () => {
+    const build = (pick: (g: TaskGroup) => unknown) => {
+      const dag = new DAG({ dagId: 'gbranch', isPausedUponCreation: false });
+      const chosen = dag.group('chosen');
+      chosen.add(empty('first')).then(chosen.add(empty('second')));
+      const other = dag.add(empty('other'));
+      const branch = dag.add(new BranchOperator({ taskId: 'branch', fn: () => pick(chosen) as string }));
+      branch.then([chosen, other]);
+      return dag;
+    };
+    // A promise resolved with the group (what an async callable returning it does) awaits it as a thenable.
+    for (const pick of [(g: TaskGroup) => g, (g: TaskGroup) => new Promise<unknown>((r) => r(g)), (g: TaskGroup) => g.groupId]) {
+      const dag = build(pick);
+      const h = harness([dag]);
+      const now = h.clock.now();
+      const run = createRun(h.store, dag, { runType: 'manual', logicalDate: now, dataIntervalStart: now, dataIntervalEnd: now }, now);
+      await h.settle();
+      expect(h.states(run.run_id)).toEqual({ branch: 'success', 'chosen.first': 'success', 'chosen.second': 'success', other: 'skipped' });
+      cleanup();
+    }
   });
 
   it('show in `dags show`: listed in text, as nested clusters in DOT', () => {

@@ -9,9 +9,8 @@ import { outputOption, type CommandModule } from '../program.js';
 const POOL_COLUMNS = ['name', 'slots', 'occupied_slots', 'open_slots', 'description'] as const;
 
 function slotCount(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of slots >= 0');
-  return n;
+  if (!/^\d+$/.test(raw)) throw new InvalidArgumentError('expected a whole number of slots >= 0');
+  return Number(raw);
 }
 
 const pools: CommandModule = (ctx) => {
@@ -46,7 +45,7 @@ const pools: CommandModule = (ctx) => {
     });
   root
     .command('delete')
-    .description('Delete a pool (its tasks then wait until it exists again)')
+    .description('Delete a pool (one a loaded DAG names comes back with 1 slot; set 0 slots to hold its tasks)')
     .argument('<name>')
     .action(async (name: string) => {
       const c = ctx();

@@ -90,25 +90,27 @@ export function tiOps(sql: Sql): TiOps {
         }
       });
     },
-    queueCandidates(limit, scope: Scope) {
-      const toCand = (r: QueueCandidate): QueueCandidate => r;
-      if (scope.runs) {
-        // Per run, so each query walks ti_run_state in priority order and stops at the LIMIT.
-        const out = scope.runs.flatMap((k) =>
-          sql.all<QueueCandidate>(
-            `SELECT ${CAND_COLS} FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-             WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.state = 'scheduled' AND r.state = 'running' ORDER BY ti.priority_weight DESC LIMIT ?`,
-            k.dagId, k.runId, limit,
-          ),
-        );
-        return out.sort((a, b) => b.priority_weight - a.priority_weight || a.logical_date.localeCompare(b.logical_date)).slice(0, limit).map(toCand);
-      }
+    queueCandidates(limit, scope: Scope, pools) {
+      // One query per pool (and per run when scoped), each walking an index in priority order to its LIMIT.
       const backfill = scope.excludeBackfill ? "AND r.run_type != 'backfill'" : '';
-      return sql.all<QueueCandidate>(
-        `SELECT ${CAND_COLS} FROM task_instance ti INDEXED BY ti_state JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-         WHERE ti.state = 'scheduled' AND r.state = 'running' ${backfill} ORDER BY ti.priority_weight DESC LIMIT ?`,
-        limit,
-      ).map(toCand);
+      const out = pools.flatMap((pool) =>
+        scope.runs
+          ? scope.runs.flatMap((k) =>
+              sql.all<QueueCandidate>(
+                `SELECT ${CAND_COLS} FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+                 WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.state = 'scheduled' AND ti.pool = ? AND r.state = 'running'
+                 ORDER BY ti.priority_weight DESC LIMIT ?`,
+                k.dagId, k.runId, pool, limit,
+              ),
+            )
+          : sql.all<QueueCandidate>(
+              `SELECT ${CAND_COLS} FROM task_instance ti INDEXED BY ti_state JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
+               WHERE ti.state = 'scheduled' AND ti.pool = ? AND r.state = 'running' ${backfill} ORDER BY ti.priority_weight DESC LIMIT ?`,
+              pool, limit,
+            ),
+      );
+      if (pools.length === 1 && !(scope.runs && scope.runs.length > 1)) return out;
+      return out.sort((a, b) => b.priority_weight - a.priority_weight || a.logical_date.localeCompare(b.logical_date)).slice(0, limit);
     },
     activeTiCounts() {
       const out = new Map<string, number>();

@@ -143,8 +143,8 @@ export interface Store {
   hasUnfinishedTis(key: RunKey): boolean;
   /** Leaf states decide the run's state. */
   applyDecisions(key: RunKey, decisions: TiDecision[], now: string): void;
-  /** scheduled TIs of running runs, by priority then logical date. */
-  queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): QueueCandidate[];
+  /** scheduled TIs of running runs in these pools, by priority then logical date. */
+  queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[]): QueueCandidate[];
   /** queued + running TIs per dag_id. */
   activeTiCounts(): Map<string, number>;
   /** scheduled -> queued, try_number + 1, queued by this scheduler; returns the new try numbers in order. */

@@ -7,3 +7,9 @@ CREATE TABLE slot_pool (
 );
 INSERT INTO slot_pool (pool, slots, description) VALUES ('default_pool', 128, 'Default pool');
 ALTER TABLE task_instance ADD COLUMN pool_slots INTEGER NOT NULL DEFAULT 1;
+-- Queueing asks for the scheduled task instances of one pool at a time, highest priority first (a full
+-- pool is not asked at all, so its backlog never slows the others down).
+DROP INDEX ti_state;
+CREATE INDEX ti_state ON task_instance (state, pool, priority_weight);
+DROP INDEX ti_run_state;
+CREATE INDEX ti_run_state ON task_instance (dag_id, run_id, state, pool, priority_weight);

@@ -178,13 +178,13 @@ export class EngineImpl implements Engine {
     return this.#store.markTi({ dagId, runId, taskId }, state, this.#d.clock.now().toISOString());
   }
   listPools(): PoolInfo[] {
-    const taken = this.#store.poolOccupancy();
+    const taken = this.#store.inFlightCounts().slotsPerPool;
     return this.#store.listPools().map((p) => poolInfo(p, taken.get(p.pool) ?? 0));
   }
   getPool(name: string): PoolInfo {
     const p = this.#store.getPool(name);
     if (!p) throw PoolError.notFound(name, this.#store.listPools().map((x) => x.pool));
-    return poolInfo(p, this.#store.poolOccupancy().get(name) ?? 0);
+    return poolInfo(p, this.#store.inFlightCounts().slotsPerPool.get(name) ?? 0);
   }
   setPool(name: string, slots: number, description?: string): PoolInfo {
     try {

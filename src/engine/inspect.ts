@@ -66,7 +66,7 @@ export function failedDepsOf(store: Store, dag: DAG, run: DagRunRow, ti: TaskIns
       const pool = store.getPool(ti.pool);
       if (!pool) out.push(`Tasks using non-existent pool '${ti.pool}' will not be scheduled (create it with \`dagctl pools set ${ti.pool} N\`).`);
       else {
-        const open = pool.slots - (store.poolOccupancy().get(ti.pool) ?? 0);
+        const open = pool.slots - (store.inFlightCounts().slotsPerPool.get(ti.pool) ?? 0);
         if (open < ti.pool_slots) out.push(`Not scheduling since there are ${open} open slots in pool ${ti.pool} and require ${ti.pool_slots} pool slots`);
       }
       break;

@@ -22,7 +22,7 @@ import { attemptEnd, type RetryPolicy } from './retry.js';
 import { createDueRuns, runsToStart } from './run-creation.js';
 import { findZombies, isPidAlive, isWorkerProcess, killProcessGroup } from './zombies.js';
 import type { DagRunState, TaskState, TiState } from './states.js';
-import type { DagRunRow, RunKey, TiKey } from './store/rows.js';
+import type { DagRunRow, PoolRow, RunKey, TiKey } from './store/rows.js';
 import type { AttemptEnd, QueueCandidate, Store } from './store/store.js';
 
 export { isPidAlive };
@@ -96,6 +96,8 @@ export class Scheduler {
   /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers). */
   #adopted = false;
   readonly #warned = new Set<string>();
+  /** The pools and their sizes, read again on every tick (a resize applies within one). */
+  #pools: PoolRow[] | undefined;
   /** Pools the loaded DAGs' tasks name. */
   readonly #namedPools: ReadonlySet<string>;
   /** Called when an attempt finished (the daemon flushes it at once, to schedule its downstream). */
@@ -126,6 +128,7 @@ export class Scheduler {
 
   tick(now: Date): TickResult {
     const r = emptyResult();
+    this.#pools = undefined;
     // One transaction per step (each transition inside stays guarded).
     this.#store.transaction(() => {
       this.#applyEvents(now, r);
@@ -387,9 +390,9 @@ export class Scheduler {
   #queue(now: Date, r: TickResult): AttemptJob[] {
     const free = this.#o.executor.freeSlots();
     if (free <= 0) return [];
-    const active = this.#store.activeTiCounts();
-    const taken = this.#store.poolOccupancy();
-    const open = new Map(this.#store.listPools().map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));
+    const { tasksPerDag: active, slotsPerPool: taken } = this.#store.inFlightCounts();
+    this.#pools ??= this.#store.listPools();
+    const open = new Map(this.#pools.map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));
     for (const pool of this.#namedPools) {
       if (!open.has(pool)) this.#warnOnce(`pool:${pool}`, { pool }, `task instances in pool '${pool}' are not queued: the pool does not exist (create it with \`dagctl pools set ${pool} N\`)`);
     }

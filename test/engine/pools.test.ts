@@ -46,7 +46,7 @@ describe('pools', () => {
     const running = inFlight();
     expect(running).toEqual(expect.arrayContaining(['big', 'free']));
     expect(running.filter((t) => t !== 'big' && t !== 'free')).toHaveLength(1);
-    expect(h.store.poolOccupancy().get('shared')).toBe(3);
+    expect(h.store.inFlightCounts().slotsPerPool.get('shared')).toBe(3);
     const held = ['a1', 'a2', 'a3'].find((t) => !running.includes(t))!;
     const waiting = h.store.getTi({ dagId: 'pa', runId: ra.run_id, taskId: held })!;
     expect(failedDepsOf(h.store, a, h.store.getDagRun({ dagId: 'pa', runId: ra.run_id })!, waiting, h.clock.now())).toEqual([

@@ -3,7 +3,7 @@ import type { PoolRow } from './rows.js';
 import type { Sql } from './sql.js';
 import type { Store } from './store.js';
 
-export type PoolOps = Pick<Store, 'listPools' | 'getPool' | 'setPool' | 'deletePool' | 'createMissingPools' | 'poolOccupancy'>;
+export type PoolOps = Pick<Store, 'listPools' | 'getPool' | 'setPool' | 'deletePool' | 'createMissingPools'>;
 
 export function poolOps(sql: Sql): PoolOps {
   const getPool = (name: string): PoolRow | undefined => sql.get<PoolRow>('SELECT pool, slots, description FROM slot_pool WHERE pool = ?', name);
@@ -27,15 +27,6 @@ export function poolOps(sql: Sql): PoolOps {
     },
     createMissingPools(names, slots, description) {
       return sql.tx(() => names.filter((n) => sql.run('INSERT OR IGNORE INTO slot_pool (pool, slots, description) VALUES (?, ?, ?)', n, slots, description) === 1));
-    },
-    poolOccupancy() {
-      const out = new Map<string, number>();
-      for (const r of sql.all<{ pool: string; n: number }>(
-        "SELECT pool, SUM(pool_slots) AS n FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY pool",
-      )) {
-        out.set(r.pool, r.n);
-      }
-      return out;
     },
   };
 }

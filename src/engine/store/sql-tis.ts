@@ -15,7 +15,7 @@ const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86
 
 export type TiOps = Pick<
   Store,
-  | 'getTi' | 'listTis' | 'tiStates' | 'hasUnfinishedTis' | 'applyDecisions' | 'queueCandidates' | 'activeTiCounts' | 'queueTis'
+  | 'getTi' | 'listTis' | 'tiStates' | 'hasUnfinishedTis' | 'applyDecisions' | 'queueCandidates' | 'inFlightCounts' | 'queueTis'
   | 'startAttempt' | 'heartbeatAttempt' | 'endAttempts' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'liveAttempts'
   | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom'
 >;
@@ -112,12 +112,16 @@ export function tiOps(sql: Sql): TiOps {
       if (pools.length === 1 && !(scope.runs && scope.runs.length > 1)) return out;
       return out.sort((a, b) => b.priority_weight - a.priority_weight || a.logical_date.localeCompare(b.logical_date)).slice(0, limit);
     },
-    activeTiCounts() {
-      const out = new Map<string, number>();
-      for (const r of sql.all<{ dag_id: string; n: number }>("SELECT dag_id, COUNT(*) AS n FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id")) {
-        out.set(r.dag_id, r.n);
+    inFlightCounts() {
+      const tasksPerDag = new Map<string, number>();
+      const slotsPerPool = new Map<string, number>();
+      for (const r of sql.all<{ dag_id: string; pool: string; n: number; slots: number }>(
+        "SELECT dag_id, pool, COUNT(*) AS n, SUM(pool_slots) AS slots FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id, pool",
+      )) {
+        tasksPerDag.set(r.dag_id, (tasksPerDag.get(r.dag_id) ?? 0) + r.n);
+        slotsPerPool.set(r.pool, (slotsPerPool.get(r.pool) ?? 0) + r.slots);
       }
-      return out;
+      return { tasksPerDag, slotsPerPool };
     },
     queueTis(keys, now, queuedBy) {
       return sql.tx(() =>

@@ -145,8 +145,8 @@ export interface Store {
   applyDecisions(key: RunKey, decisions: TiDecision[], now: string): void;
   /** scheduled TIs of running runs in these pools, by priority then logical date. */
   queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[]): QueueCandidate[];
-  /** queued + running TIs per dag_id. */
-  activeTiCounts(): Map<string, number>;
+  /** Task instances in flight (queued, running, restarting): how many per DAG, how many pool slots per pool. */
+  inFlightCounts(): { tasksPerDag: Map<string, number>; slotsPerPool: Map<string, number> };
   /** scheduled -> queued, try_number + 1, queued by this scheduler; returns the new try numbers in order. */
   queueTis(keys: readonly TiKey[], now: string, queuedBy: string): number[];
   /**
@@ -185,8 +185,6 @@ export interface Store {
   deletePool(name: string): boolean;
   /** Creates the pools that do not exist yet; returns the names it created. */
   createMissingPools(names: readonly string[], slots: number, description: string): string[];
-  /** Slots taken per pool by task instances in flight (queued, running, restarting). */
-  poolOccupancy(): Map<string, number>;
 
   // XCom
   getXcom(key: TiKey, xcomKey: string): Json | undefined;

@@ -18,6 +18,10 @@ import type { AttemptReport, FromWorker, ToWorker } from './protocol.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './types.js';
 
 export const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
+/** The TypeScript loader, resolved from this package: a project that uses dagctl need not install tsx itself. */
+const TSX_LOADER = import.meta.resolve('tsx');
+/** A worker that dies before it is ready (it cannot start at all) is replaced after this long, not at once. */
+const RESPAWN_BACKOFF_MS = 1000;
 
 export interface PoolOptions {
   parallelism: number;
@@ -103,7 +107,7 @@ export class ProcessPool implements Executor {
 
   #spawn(): void {
     const child = fork(WORKER_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', TSX_LOADER],
       // Its own process group, so a timeout kill also takes the attempt's subprocesses (bash, …).
       detached: true,
       // Not the scheduler's stdout: a worker may outlive it (task output goes to the attempt's log anyway).
@@ -181,8 +185,18 @@ export class ProcessPool implements Executor {
       this.#listener({ type: 'released', job, pid, error: { message, nonRetryable: false, code: why }, at: this.#o.clock.now() });
     }
     if (!this.#closing) {
-      this.#spawn();
-      this.#dispatch();
+      if (w.ready) {
+        this.#spawn();
+        this.#dispatch();
+      } else {
+        // It could not even start (a broken install, a loader it cannot find): say why, and do not spin.
+        this.#o.logger.error({ code, signal, stderr: w.stderr.slice(-10) }, 'a worker process exited before it was ready; starting another in 1 s');
+        setTimeout(() => {
+          if (this.#closing) return;
+          this.#spawn();
+          this.#dispatch();
+        }, RESPAWN_BACKOFF_MS).unref();
+      }
     }
     this.#checkIdle();
   }

@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Everything the CLI resolves once (defaults < environment < flags) and then freezes. */
 export interface Config {
   /** DAGCTL_HOME: SQLite database, task logs, run outputs. Default `./runs`. */
   readonly home: string;
-  /** DAGCTL_DAGS_FOLDER / --dags-folder: where DAG files are loaded from. Default `src/dags`. */
+  /** DAGCTL_DAGS_FOLDER / --dags-folder: where DAG files are loaded from. Default `src/dags`, or `dags` when only that exists. */
   readonly dagsFolder: string;
   /** DAGCTL_LOAD_EXAMPLES: load `src/dags/examples`. Default true. */
   readonly loadExamples: boolean;
@@ -67,6 +68,11 @@ function parseLogFormat(raw: string | undefined): 'pretty' | 'json' {
   throw new ConfigError(`DAGCTL_LOG_FORMAT=${raw} is not a log format`, 'set DAGCTL_LOG_FORMAT to pretty or json');
 }
 
+/** `src/dags` (this repository's layout), or `dags` in a project made by `dagctl init` (no `src/dags` there). */
+function defaultDagsFolder(cwd: string): string {
+  return !existsSync(path.join(cwd, 'src/dags')) && existsSync(path.join(cwd, 'dags')) ? 'dags' : 'src/dags';
+}
+
 export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: string): Config {
   const verbose = flags.verbose ?? false;
   const heartbeatS = parseSeconds('DAGCTL_JOB_HEARTBEAT_SEC', env.DAGCTL_JOB_HEARTBEAT_SEC, 5);
@@ -79,7 +85,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
   }
   return Object.freeze({
     home: path.resolve(cwd, flags.home ?? env.DAGCTL_HOME ?? 'runs'),
-    dagsFolder: path.resolve(cwd, flags.dagsFolder ?? env.DAGCTL_DAGS_FOLDER ?? 'src/dags'),
+    dagsFolder: path.resolve(cwd, flags.dagsFolder ?? env.DAGCTL_DAGS_FOLDER ?? defaultDagsFolder(cwd)),
     loadExamples: parseBool('DAGCTL_LOAD_EXAMPLES', env.DAGCTL_LOAD_EXAMPLES, true),
     parallelism: parsePositiveInt('DAGCTL_PARALLELISM', env.DAGCTL_PARALLELISM, 4),
     logLevel: verbose ? 'debug' : (env.DAGCTL_LOG_LEVEL ?? 'warn'),

@@ -5,6 +5,7 @@ import dags from './commands/dags.js';
 import db from './commands/db.js';
 import dvc from './commands/dvc.js';
 import evaluate from './commands/evaluate.js';
+import init from './commands/init.js';
 import models from './commands/models.js';
 import pools from './commands/pools.js';
 import predict from './commands/predict.js';
@@ -33,6 +34,7 @@ const MODULES: CommandModule[] = [
   db,
   dvc,
   evaluate,
+  init,
   models,
   pools,
   predict,

@@ -2,7 +2,7 @@
 // `file:` dependency installs it): its DAG file imports everything from 'dagctl', typechecks against the
 // package's own types, and runs with `dagctl trigger --wait` from that project's folder.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,5 +45,28 @@ describe('a project outside this repository', () => {
     expect(result.task_instances.map((t) => [t.task_id, t.state]).sort()).toEqual([['sum', 'success'], ['work.a', 'success'], ['work.b', 'success']]);
     const pools = await dagctl('pools', 'get', 'tiny', '--dags-folder', 'dags', '-o', 'json');
     expect(JSON.parse(pools.stdout)).toEqual([expect.objectContaining({ name: 'tiny', slots: 1 })]);
+  }, 120_000);
+});
+
+describe('dagctl init', () => {
+  it('scaffolds a project whose first DAG runs from its own folder, and never overwrites', async () => {
+    const dir = path.join(project, 'made');
+    const cli = path.join(REPO, 'bin', 'dagctl.js');
+    const made = await run(process.execPath, [cli, 'init', dir], { cwd: project });
+    for (const f of ['package.json', 'tsconfig.json', 'dags/hello.ts', '.gitignore']) expect(made.stdout).toContain(`created ${path.join(dir, f)}`);
+    expect(made.stdout).toContain('npx dagctl trigger hello --wait');
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type: string; dependencies: Record<string, string> };
+    expect(pkg).toMatchObject({ type: 'module', dependencies: { dagctl: `file:${REPO}` } });
+    mkdirSync(path.join(dir, 'node_modules'));
+    symlinkSync(REPO, path.join(dir, 'node_modules', 'dagctl'), 'dir'); // what `npm install` does with that file: dependency
+    const { DAGCTL_HOME: _home, DAGCTL_DAGS_FOLDER: _dags, ...rest } = process.env;
+    const env = { ...rest, DAGCTL_LOAD_EXAMPLES: 'false', DAGCTL_PARALLELISM: '1' };
+    const done = await run(process.execPath, [path.join(dir, 'node_modules', 'dagctl', 'bin', 'dagctl.js'), 'trigger', 'hello', '--wait', '-o', 'json'], { cwd: dir, env });
+    const result = JSON.parse(done.stdout) as { state: string; task_instances: Array<{ task_id: string; state: string }> };
+    expect(result.state).toBe('success'); // found dags/ by itself, state in ./runs
+    expect(existsSync(path.join(dir, 'runs', 'dagctl.db'))).toBe(true);
+    const again = await run(process.execPath, [cli, 'init', dir], { cwd: project }).catch((e: { code: number; stderr: string }) => e);
+    expect(again).toMatchObject({ code: 2 });
+    expect((again as { stderr: string }).stderr).toContain('already has package.json, tsconfig.json, dags/hello.ts, .gitignore; dagctl init never overwrites');
   }, 120_000);
 });

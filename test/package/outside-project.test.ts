@@ -9,7 +9,10 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from '../cli/harness.js';
 
-const run = promisify(execFile);
+// A child that hangs is killed (not left running after the test times out).
+const exec = promisify(execFile);
+const run = (file: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string }> =>
+  exec(file, args, { encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL', ...o });
 const project = mkdtempSync(path.join(tmpdir(), 'dagctl-outside-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 

@@ -169,7 +169,14 @@ export class EngineImpl implements Engine {
     const selected = selectForClear(this.#store, dag, o);
     if (o.dryRun) return selected;
     return this.#store.clearTis(
-      selected.map((ti) => ({ key: { dagId, runId: ti.run_id, taskId: ti.task_id }, retries: dag.task(ti.task_id)?.retries ?? 0 })),
+      selected.map((ti) => {
+        const task = dag.task(ti.task_id);
+        return {
+          key: { dagId, runId: ti.run_id, taskId: ti.task_id },
+          retries: task?.retries ?? 0,
+          ...(task ? { pool: { pool: task.pool, poolSlots: task.poolSlots, priorityWeight: dag.priorityOf(task.taskId) } } : {}),
+        };
+      }),
       this.#d.clock.now().toISOString(),
     );
   }

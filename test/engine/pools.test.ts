@@ -92,6 +92,21 @@ describe('pools', () => {
     expect(() => dag.add(new EmptyOperator({ taskId: 'u', pool: 'no spaces' }))).toThrow(/pool "no spaces" is invalid/);
     expect(() => dag.add(new EmptyOperator({ taskId: 'v', weightRule: 'sideways' as never }))).toThrow(/weightRule 'sideways' is unknown/);
   });
+
+  it('are read from the task again when its task instance is cleared (Airflow refresh_from_task)', () => {
+    const dag = new DAG({ dagId: 'rf', isPausedUponCreation: false });
+    dag.add(new EmptyOperator({ taskId: 't', pool: 'old' }));
+    const h = harness([dag]);
+    const run = start(h, dag);
+    const key = { dagId: 'rf', runId: run.run_id, taskId: 't' };
+    h.store.markTi(key, 'failed', h.clock.now().toISOString());
+    // The DAG file changed: the task moved to another pool, with more slots and weight.
+    h.store.clearTis([{ key, retries: 0, pool: { pool: 'new', poolSlots: 2, priorityWeight: 9 } }], h.clock.now().toISOString());
+    expect(h.store.getTi(key)).toMatchObject({ state: null, pool: 'new', pool_slots: 2, priority_weight: 9 });
+    h.store.markTi(key, 'failed', h.clock.now().toISOString());
+    h.store.clearTis([{ key, retries: 0 }], h.clock.now().toISOString());
+    expect(h.store.getTi(key)).toMatchObject({ pool: 'new', pool_slots: 2 }); // kept when not given
+  });
 });
 
 describe('priority weight rules (Airflow default: downstream)', () => {

@@ -220,8 +220,10 @@ export function tiOps(sql: Sql): TiOps {
           const to = cur.state === 'running' ? 'restarting' : null;
           assertTransition(cur.state, to, what(s.key));
           const n = sql.run(
-            `UPDATE task_instance SET state = @to, max_tries = try_number + @retries, next_retry_at = NULL WHERE ${KEY} AND state IS @from`,
-            { ...s.key, to, retries: s.retries, from: cur.state },
+            `UPDATE task_instance SET state = @to, max_tries = try_number + @retries, next_retry_at = NULL,
+               pool = COALESCE(@pool, pool), pool_slots = COALESCE(@poolSlots, pool_slots), priority_weight = COALESCE(@weight, priority_weight)
+             WHERE ${KEY} AND state IS @from`,
+            { ...s.key, to, retries: s.retries, from: cur.state, pool: s.pool?.pool ?? null, poolSlots: s.pool?.poolSlots ?? null, weight: s.pool?.priorityWeight ?? null },
           );
           if (n !== 1) throw illegal(s.key, to);
           deleteXcoms(s.key);

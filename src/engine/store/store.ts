@@ -102,6 +102,8 @@ export interface ClearSpec {
   key: TiKey;
   /** max_tries becomes try_number + retries. */
   retries: number;
+  /** The task's current pool and weight (Airflow refreshes them from the task on clear); kept when absent. */
+  pool?: { pool: string; poolSlots: number; priorityWeight: number };
 }
 
 export interface Store {

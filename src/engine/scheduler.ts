@@ -4,7 +4,7 @@
  * queues ready task instances to the executor; it returns what changed. `processEvents(now)` is the fast
  * path: workers record their attempts' ends themselves and the executor tells this scheduler at once, which
  * schedules their downstream in the same turn. It records an end only for an attempt nobody else can: one
- * whose worker died (`lost`) or stopped heartbeating (a zombie).
+ * whose worker died (the executor `released` it unfinished) or stopped heartbeating (a zombie).
  * All state lives in the store; tests call these with a fake clock and assert on stored state.
  */
 import { randomUUID } from 'node:crypto';

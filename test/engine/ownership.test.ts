@@ -72,6 +72,18 @@ function output(dir: string) {
   };
 }
 
+/** Triggers `dagId` with a fresh output folder, starts `dagctl scheduler`, and waits until try 1 of `work` runs. */
+async function attemptRunning(dagId: string, conf: Record<string, number> = {}) {
+  const dir = tempDir();
+  const out = output(dir);
+  const run = engine.triggerDagRun(dagId, { conf: { dir, ...conf } });
+  const scheduler = startScheduler();
+  await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
+  const worker = engine.taskInstance(dagId, run.run_id, 'work').pid!;
+  pids.push(worker);
+  return { out, run, scheduler, worker };
+}
+
 beforeEach(async () => {
   home = tempDir();
   engine = await openEngine({ home, dagsFolders: [DAGS], parallelism: 1, logger: silent, heartbeatS: HEARTBEAT_S });
@@ -85,13 +97,7 @@ afterEach(async () => {
 
 describe('a scheduler killed with -9', () => {
   it('costs nothing: the attempt finishes once and is recorded by its worker, and the next scheduler runs downstream', async () => {
-    const dir = tempDir();
-    const out = output(dir);
-    const run = engine.triggerDagRun('own_chain', { conf: { dir, sleep: 3 } });
-    const first = startScheduler();
-    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
-    const worker = engine.taskInstance('own_chain', run.run_id, 'work').pid!;
-    pids.push(worker);
+    const { out, run, scheduler: first, worker } = await attemptRunning('own_chain', { sleep: 3 });
     first.kill('SIGKILL');
     await exited(first);
     expect(running(worker)).toBe(true); // it outlives the scheduler that started it
@@ -108,11 +114,7 @@ describe('a scheduler killed with -9', () => {
   });
 
   it('leaves a worker that still ends its attempt at its executionTimeout', async () => {
-    const dir = tempDir();
-    const out = output(dir);
-    const run = engine.triggerDagRun('own_hung', { conf: { dir } });
-    const scheduler = startScheduler();
-    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
+    const { out, run, scheduler } = await attemptRunning('own_hung');
     scheduler.kill('SIGKILL');
     await exited(scheduler);
     // Nobody but the orphaned worker is left to stop it: 2 s after it began, it is up for retry and gone.
@@ -125,12 +127,7 @@ describe('a scheduler killed with -9', () => {
 
 describe('a scheduler stopped with SIGTERM', () => {
   it('leaves nothing running: an attempt that does not finish in the grace period is failed by its worker, its processes killed', async () => {
-    const dir = tempDir();
-    const out = output(dir);
-    const run = engine.triggerDagRun('own_chain', { conf: { dir, sleep: 60 } });
-    const scheduler = startScheduler();
-    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
-    const worker = engine.taskInstance('own_chain', run.run_id, 'work').pid!;
+    const { out, run, scheduler, worker } = await attemptRunning('own_chain', { sleep: 60 });
     scheduler.kill('SIGTERM');
     await exited(scheduler);
     expect(scheduler.exitCode).toBe(0);
@@ -143,12 +140,7 @@ describe('a scheduler stopped with SIGTERM', () => {
 
 describe('a worker killed with -9', () => {
   it('fails its attempt and takes what it started with it; the retry succeeds exactly once', async () => {
-    const dir = tempDir();
-    const out = output(dir);
-    const run = engine.triggerDagRun('own_chain', { conf: { dir, sleep: 30 } });
-    const scheduler = startScheduler();
-    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
-    const worker = engine.taskInstance('own_chain', run.run_id, 'work').pid!;
+    const { out, run, scheduler, worker } = await attemptRunning('own_chain', { sleep: 30 });
     process.kill(worker, 'SIGKILL');
     await waitFor(() => engine.getDagRun('own_chain', run.run_id).state === 'success', 'the run to succeed');
     expect(engine.taskInstance('own_chain', run.run_id, 'work')).toMatchObject({ state: 'success', try_number: 2 });
@@ -182,12 +174,7 @@ describe('a worker that dies holding several attempts', () => {
 
 describe('a scheduler and its worker killed with -9', () => {
   it('leave an orphaned command that the next scheduler kills before retrying the attempt once', async () => {
-    const dir = tempDir();
-    const out = output(dir);
-    const run = engine.triggerDagRun('own_chain', { conf: { dir, sleep: 30 } });
-    const first = startScheduler();
-    await waitFor(() => out.pid('sleep.1') > 0, 'try 1 of work to run');
-    const worker = engine.taskInstance('own_chain', run.run_id, 'work').pid!;
+    const { out, run, scheduler: first, worker } = await attemptRunning('own_chain', { sleep: 30 });
     first.kill('SIGKILL');
     process.kill(worker, 'SIGKILL');
     await exited(first);

@@ -318,6 +318,15 @@ describe('clear and mark', () => {
   });
 });
 
+/** What a worker leaves in the store for a running attempt: its run started, try 1 queued by `queuedBy`, started by `pid`. */
+function startedAttempt(h: ReturnType<typeof harness>, key: { dagId: string; runId: string; taskId: string }, o: { queuedBy: string; pid: number; hostname: string }): void {
+  const now = h.clock.now().toISOString();
+  h.store.startDagRun(key, now);
+  h.store.applyDecisions(key, [{ taskId: key.taskId, from: null, to: 'scheduled' }], now);
+  h.store.queueTis([key], now, o.queuedBy);
+  h.store.startAttempt({ key, tryNumber: 1, queuedBy: o.queuedBy }, { pid: o.pid, hostname: o.hostname }, now);
+}
+
 describe('attempt ownership (fenced reports)', () => {
   it('refuses a stale report from an old try, a start by a scheduler that no longer owns the try, and a duplicate end', () => {
     const dag = new DAG({ dagId: 'fence', isPausedUponCreation: false });
@@ -359,10 +368,7 @@ describe('attempt ownership (fenced reports)', () => {
     const run = manual(dag, h);
     const now = h.clock.now().toISOString();
     const key = { dagId: 'rs', runId: run.run_id, taskId: 't' };
-    h.store.startDagRun(key, now);
-    h.store.applyDecisions(key, [{ taskId: 't', from: null, to: 'scheduled' }], now);
-    h.store.queueTis([key], now, 'S');
-    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'S' }, { pid: 2, hostname: 'h' }, now);
+    startedAttempt(h, key, { queuedBy: 'S', pid: 2, hostname: 'h' });
     expect(h.store.clearTis([{ key, retries: 0 }], now).map((t) => t.state)).toEqual(['restarting']);
     expect(h.store.hasUnfinishedTis(key)).toBe(true);
     expect(h.store.heartbeatAttempt({ key, tryNumber: 1 }, now)).toEqual({ owned: false, state: 'restarting' });
@@ -401,12 +407,8 @@ describe('zombies and recovery', () => {
     dag.add(new EmptyOperator({ taskId: 't' }));
     const h = harness([dag], { scheduler: { zombieThresholdS: 60, zombieCheckIntervalS: 0 } });
     const run = manual(dag, h);
-    const now = h.clock.now().toISOString();
     const key = { dagId: 'zh', runId: run.run_id, taskId: 't' };
-    h.store.startDagRun(key, now);
-    h.store.applyDecisions(key, [{ taskId: 't', from: null, to: 'scheduled' }], now);
-    h.store.queueTis([key], now, 'other-scheduler');
-    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'other-scheduler' }, { pid: 1, hostname: 'elsewhere' }, now);
+    startedAttempt(h, key, { queuedBy: 'other-scheduler', pid: 1, hostname: 'elsewhere' });
     h.clock.advance(30);
     expect(h.scheduler.tick(h.clock.now()).zombies).toBe(0);
     h.clock.advance(31);

@@ -76,10 +76,8 @@ export class InProcessExecutor implements Executor {
     this.#running.delete(jobKey(job));
     if (owned.kind === 'refused') this.#listener({ type: 'released', job, pid: process.pid, error: { message: owned.why, nonRetryable: false, code: 'refused' }, at: clock.now() });
     else if (owned.kind === 'ran') {
-      const state = recordEnds(this.#o.store, [owned.end], clock.now().toISOString())[0]?.state;
-      this.#listener({ type: 'ended', job, state, skip: state === undefined ? [] : owned.end.skip, at: clock.now() });
-    }
-    else if (owned.kind === 'terminated') {
+      for (const { state, skip } of recordEnds(this.#o.store, [owned.end], clock.now().toISOString())) this.#listener({ type: 'ended', job, state, skip, at: clock.now() });
+    } else {
       const message = `State of this instance has been externally set to ${owned.state}; the attempt was aborted`;
       this.#listener({ type: 'released', job, pid: process.pid, error: { message, nonRetryable: false, code: 'externally_set' }, at: clock.now() });
     }

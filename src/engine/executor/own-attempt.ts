@@ -95,7 +95,13 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
   return { kind: 'ran', end };
 }
 
-/** Records attempts' ends in one transaction; for each, the state now stored (undefined: refused, a stale report). */
-export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined }> {
-  return store.endAttempts(ends, now).map((o, i) => ({ end: ends[i]!, state: 'state' in o ? o.state : undefined }));
+/**
+ * Records attempts' ends in one transaction; for each, the state now stored (undefined: refused, a stale
+ * report) and the tasks it skipped (none when refused).
+ */
+export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined; skip: string[] }> {
+  return store.endAttempts(ends, now).map((o, i) => {
+    const end = ends[i]!;
+    return 'state' in o ? { end, state: o.state, skip: end.skip } : { end, state: undefined, skip: [] };
+  });
 }

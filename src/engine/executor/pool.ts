@@ -5,8 +5,8 @@
  * Workers record their attempts themselves; the pool passes their reports on. executionTimeout aborts the
  * attempt, then kills the worker's process group if it has not stopped within the grace period; the attempts
  * a dead worker held are `released` to the scheduler, which settles them from the store; dead workers are
- * replaced. Workers are detached (their own
- * process groups), so they outlive a scheduler killed with -9 and finish what they run.
+ * replaced. Workers are detached (their own process groups), so they outlive a scheduler killed with -9 and
+ * finish what they run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';

@@ -140,9 +140,7 @@ function commitEnds(): void {
   }
 }
 function reportEnds(recorded: ReturnType<typeof recordEnds>): void {
-  for (const { end, state } of recorded) {
-    report({ key: jobKey(end.key), kind: 'ended', skip: state === undefined ? [] : end.skip, ...(state !== undefined ? { state } : {}) });
-  }
+  for (const { end, state, skip } of recorded) report({ key: jobKey(end.key), kind: 'ended', skip, ...(state !== undefined ? { state } : {}) });
 }
 
 async function run(job: AttemptJob): Promise<void> {

@@ -11,7 +11,9 @@ const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
 const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
 /** What queueing needs; fewer columns than ti.* keeps the hot path cheap. */
 const CAND_COLS = 'ti.dag_id, ti.run_id, ti.task_id, ti.max_tries, ti.pool, ti.pool_slots, ti.priority_weight, r.logical_date';
-const DURATION = '(julianday(@now) - julianday(COALESCE(start_date, @now))) * 86400.0';
+/** Seconds from start_date (or `end`, if it never started) to `end`, a SQL parameter name. */
+const durationUntil = (end: string): string => `(julianday(${end}) - julianday(COALESCE(start_date, ${end}))) * 86400.0`;
+const DURATION = durationUntil('@now');
 
 export type TiOps = Pick<
   Store,
@@ -29,12 +31,15 @@ export function tiOps(sql: Sql): TiOps {
   /** After a guarded UPDATE changed nothing: name the state actually found. */
   const illegal = (k: TiKey, to: TiState): IllegalTransitionError =>
     new IllegalTransitionError(what(k), getTi(k)?.state ?? (getTi(k) ? 'none' : 'missing'), to ?? 'none');
-  /** A worker's report for a try that is no longer the current one, or no longer in the state it expects. */
-  const refused = (a: { key: TiKey; tryNumber: number }, to: TiState): IllegalTransitionError => {
-    const cur = getTi(a.key);
-    const found = !cur ? 'missing' : cur.try_number === a.tryNumber ? (cur.state ?? 'none') : `${cur.state ?? 'none'}, at try ${cur.try_number}`;
-    return new IllegalTransitionError(`${what(a.key)} try ${a.tryNumber}`, found, to ?? 'none');
+  /** What a report for try `a.tryNumber` finds instead: the state, with the current try when it is another one. */
+  const foundFor = (a: { key: TiKey; tryNumber: number }): string => {
+    const cur = sql.get<{ state: TiState; try_number: number }>(`SELECT state, try_number FROM task_instance WHERE ${KEY}`, a.key);
+    if (!cur) return 'missing';
+    return cur.try_number === a.tryNumber ? (cur.state ?? 'none') : `${cur.state ?? 'none'}, at try ${cur.try_number}`;
   };
+  /** A worker's report for a try that is no longer the current one, or no longer in the state it expects. */
+  const refused = (a: { key: TiKey; tryNumber: number }, to: TiState): IllegalTransitionError =>
+    new IllegalTransitionError(`${what(a.key)} try ${a.tryNumber}`, foundFor(a), to ?? 'none');
   const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
     sql.run(
       'INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
@@ -147,30 +152,21 @@ export function tiOps(sql: Sql): TiOps {
     },
     heartbeatAttempt(a, now) {
       const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`, { ...a.key, tryNumber: a.tryNumber, now });
-      if (n === 1) return { owned: true };
-      const cur = sql.get<{ state: TiState; try_number: number }>(`SELECT state, try_number FROM task_instance WHERE ${KEY}`, a.key);
-      return { owned: false, state: !cur ? 'missing' : cur.try_number === a.tryNumber ? (cur.state ?? 'none') : `${cur.state ?? 'none'}, at try ${cur.try_number}` };
+      return n === 1 ? { owned: true } : { owned: false, state: foundFor(a) };
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
       return sql.tx(() =>
         ends.map((e) => {
           const endedAt = e.endedAt ?? now;
-          const n = sql.run(
-            `UPDATE task_instance SET state = @state, end_date = @endedAt, next_retry_at = @nextRetryAt,
-               duration = (julianday(@endedAt) - julianday(COALESCE(start_date, @endedAt))) * 86400.0
-             WHERE ${KEY} AND try_number = @tryNumber AND state = 'running'`,
+          // A cleared attempt (restarting) goes back to none now that it is over, to be run again as a new try.
+          const row = sql.get<{ state: TiState }>(
+            `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
+               next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
+             WHERE ${KEY} AND try_number = @tryNumber AND state IN ('running', 'restarting') RETURNING state`,
             { ...e.key, state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt },
           );
-          if (n !== 1) {
-            // A cleared attempt (restarting) goes back to none now that it is over, to be run again as a new try.
-            const restarted = sql.run(
-              `UPDATE task_instance SET state = NULL, end_date = @endedAt, next_retry_at = NULL,
-                 duration = (julianday(@endedAt) - julianday(COALESCE(start_date, @endedAt))) * 86400.0
-               WHERE ${KEY} AND try_number = @tryNumber AND state = 'restarting'`,
-              { ...e.key, tryNumber: e.tryNumber, endedAt },
-            );
-            return restarted === 1 ? { state: null } : { refused: refused(e, e.state) };
-          }
+          if (!row) return { refused: refused(e, e.state) };
+          if (row.state === null) return { state: null };
           for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
           for (const taskId of e.skip) {
             sql.run(

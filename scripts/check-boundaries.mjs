@@ -9,7 +9,7 @@ const src = path.join(root, 'src');
 
 // folder -> src/ folders it must not import from
 const FORBIDDEN = {
-  engine: ['operators', 'dags', 'training', 'cli', 'dvc', 'tracking', 'registry', 'notify', 'serve', 'pipeline'],
+  engine: ['operators', 'dags', 'training', 'cli', 'dvc', 'tracking', 'registry', 'notify', 'serve', 'pipeline', 'web'],
   training: ['engine', 'operators', 'dags', 'cli', 'dvc', 'tracking', 'registry', 'notify', 'serve', 'pipeline'],
   operators: ['dags', 'cli', 'serve'],
   dags: ['cli', 'serve'],
@@ -19,6 +19,7 @@ const FORBIDDEN = {
   notify: ['engine', 'operators', 'dags', 'cli', 'training', 'serve'],
   serve: ['engine', 'operators', 'dags', 'cli'],
   promotion: ['engine', 'operators', 'dags', 'cli', 'serve'],
+  web: ['operators', 'dags', 'cli', 'training', 'dvc', 'tracking', 'registry', 'notify', 'serve', 'promotion'],
 };
 const SQL_ONLY_IN = path.join(src, 'engine', 'store');
 

@@ -1,0 +1,49 @@
+/**
+ * What the REST API does to runs beyond what the CLI does: set a run's state by hand, delete a run, keep a
+ * note on it, list a task instance's XComs. One more connection to DAGCTL_HOME's database, next to the
+ * engine's (SQLite in WAL mode: readers never block the writer).
+ */
+import { systemClock, type Clock } from './clock.js';
+import { dbFile } from './bag-sync.js';
+import { DagRunNotFoundError } from './errors.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
+import type { TaskInstanceRow, TiKey, XComRow } from './store/rows.js';
+
+export interface RunAdmin {
+  /** Airflow's set_dag_run_state_to_success/failed/queued; returns the task instances it settled. */
+  setState(dagId: string, runId: string, state: 'success' | 'failed' | 'queued'): TaskInstanceRow[];
+  delete(dagId: string, runId: string): void;
+  setNote(dagId: string, runId: string, note: string | null): void;
+  /** The note of one run (null when it has none). */
+  note(dagId: string, runId: string): string | null;
+  /** Notes of the runs that have one, by `dagId/runId` lookups. */
+  notes(dagId?: string): (dagId: string, runId: string) => string | null;
+  xcoms(key: TiKey): XComRow[];
+  close(): void;
+}
+
+export function runAdmin(store: Store, clock: Clock = systemClock): RunAdmin {
+  const must = (found: boolean, dagId: string, runId: string): void => {
+    if (!found) throw new DagRunNotFoundError(dagId, runId);
+  };
+  return {
+    setState(dagId, runId, state) {
+      must(!!store.getDagRun({ dagId, runId }), dagId, runId);
+      return store.setDagRunState({ dagId, runId }, state, clock.now().toISOString());
+    },
+    delete: (dagId, runId) => must(store.deleteDagRun({ dagId, runId }), dagId, runId),
+    setNote: (dagId, runId, note) => must(store.setDagRunNote({ dagId, runId }, note), dagId, runId),
+    note: (dagId, runId) => store.dagRunNotes(dagId).get(`${dagId}\0${runId}`) ?? null,
+    notes(dagId) {
+      const m = store.dagRunNotes(dagId);
+      return (d, r) => m.get(`${d}\0${r}`) ?? null;
+    },
+    xcoms: (key) => store.listXcoms(key),
+    close: () => store.close(),
+  };
+}
+
+export function openRunAdmin(home: string, clock: Clock = systemClock): RunAdmin {
+  return runAdmin(openSqliteStore(dbFile(home), clock.now().toISOString()), clock);
+}

@@ -5,8 +5,10 @@ import Database from 'better-sqlite3';
 import { assertNotTooNew, migrate } from './migrate.js';
 import { dagOps } from './sql-dags.js';
 import { poolOps } from './sql-pools.js';
+import { runAdminOps } from './sql-run-admin.js';
 import { runOps } from './sql-runs.js';
 import { tiOps } from './sql-tis.js';
+import { userOps } from './sql-users.js';
 import { Sql } from './sql.js';
 import type { Store } from './store.js';
 
@@ -45,5 +47,7 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
     ...runOps(sql),
     ...tiOps(sql),
     ...poolOps(sql),
+    ...userOps(sql),
+    ...runAdminOps(sql),
   };
 }

@@ -8,7 +8,7 @@ import type { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import type { RunType } from '../operator.js';
 import type { DagRunState, TaskState, TiState } from '../states.js';
-import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, RunKey, TaskInstanceRow, TiKey } from './rows.js';
+import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, RunKey, TaskInstanceRow, TiKey, XComRow } from './rows.js';
 
 export interface DagSync {
   dag_id: string;
@@ -106,6 +106,17 @@ export interface ClearSpec {
   pool?: { pool: string; poolSlots: number; priorityWeight: number };
 }
 
+/** A web server user (Airflow's ab_user); `password_hash` is `scrypt$…` (see src/engine/users.ts). */
+export interface UserRow {
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: 'Viewer' | 'Op' | 'Admin';
+  password_hash: string;
+  created_at: string;
+}
+
 export interface Store {
   readonly file: string;
   close(): void;
@@ -201,4 +212,22 @@ export interface Store {
   heartbeatLock(token: string, now: string): boolean;
   releaseLock(token: string): void;
   lockHolder(): LockHolder | undefined;
+  // web server users (migration 0005)
+  /** False when the username is taken. */
+  createUser(u: Omit<UserRow, 'created_at'>, now: string): boolean;
+  getUser(username: string): UserRow | undefined;
+  listUsers(): UserRow[];
+  /** False when there was no such user. */
+  deleteUser(username: string): boolean;
+  countUsers(): number;
+
+  // what the REST API changes on runs (Airflow's set_dag_run_state_to_*, delete, note)
+  /** success/failed also settle the unfinished task instances (returned); queued re-queues the run only. */
+  setDagRunState(key: RunKey, state: 'success' | 'failed' | 'queued', now: string): TaskInstanceRow[];
+  /** Deletes the run, its task instances and XComs; false when there was no such run. */
+  deleteDagRun(key: RunKey): boolean;
+  setDagRunNote(key: RunKey, note: string | null): boolean;
+  /** Notes of the runs that have one (of one DAG, or all), keyed `dag_id \0 run_id`. */
+  dagRunNotes(dagId?: string): Map<string, string>;
+  listXcoms(key: TiKey): XComRow[];
 }

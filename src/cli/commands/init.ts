@@ -2,15 +2,43 @@
  * `dagctl init [dir]`: scaffolds a project that keeps its DAGs in its own repository and depends on dagctl:
  * package.json, tsconfig.json, a first DAG in dags/, and a .gitignore for the state folder. Never overwrites.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import type { CommandModule } from '../program.js';
 
-/** This dagctl's own folder: the new project depends on it until a published version replaces the path. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** This dagctl's own folder. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/[\\/]$/, '');
+
+/**
+ * What the new project's package.json says for dagctl: this checkout by its `file:` path; or, where this dagctl is
+ * itself installed in a project's node_modules (from a tarball, say), whatever that project depends on, so the new
+ * one installs the same package rather than linking into another project's node_modules.
+ */
+function dagctlSpec(packageRoot: string): string {
+  const at = packageRoot.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  if (at < 0) return `file:${packageRoot}`;
+  const owner = packageRoot.slice(0, at);
+  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(owner, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const spec = pkg.dependencies?.['dagctl'] ?? pkg.devDependencies?.['dagctl'];
+    if (spec?.startsWith('file:')) return `file:${path.resolve(owner, spec.slice('file:'.length))}`;
+    if (spec !== undefined) return spec;
+  } catch {
+    // no readable package.json above node_modules (npx's own cache, say): fall back to the version
+  }
+  return `^${version}`;
+}
+
+/**
+ * npm runs a dependency's install script only where allowScripts says so (it warns today, and is moving to
+ * blocking). better-sqlite3 needs its native binding and esbuild (under tsx) its binary; tfjs-node(-gpu) would
+ * download libtensorflow for a training backend a DAG project does not need (dagctl falls back without it).
+ */
+const ALLOW_SCRIPTS = { 'better-sqlite3': true, esbuild: true, webgpu: true, '@tensorflow/tfjs-node': false, '@tensorflow/tfjs-node-gpu': false };
 
 const FIRST_DAG = `// A first DAG: \`npx dagctl trigger hello --wait\`. Reference: the authoring guide in dagctl's docs/authoring.md.
 import { BashOperator, DAG, FunctionOperator } from 'dagctl';
@@ -32,8 +60,9 @@ function files(name: string): Record<string, string> {
         private: true,
         type: 'module',
         scripts: { dags: 'dagctl dags list', scheduler: 'dagctl scheduler', typecheck: 'tsc --noEmit' },
-        dependencies: { dagctl: `file:${PACKAGE_ROOT.replace(/\/$/, '')}` },
+        dependencies: { dagctl: dagctlSpec(PACKAGE_ROOT) },
         devDependencies: { typescript: '^5.9', '@types/node': '^20' },
+        allowScripts: ALLOW_SCRIPTS,
       },
       null,
       2,
@@ -66,5 +95,6 @@ const init: CommandModule = (ctx) =>
         c.out.line(`created ${path.join(dir, f)}`);
       }
       c.out.line(`\nnext: cd ${dir} && npm install && npx dagctl trigger hello --wait`);
+      c.out.line('(from a packed dagctl instead: npm install /path/to/dagctl-<version>.tgz, in place of npm install)');
     });
 export default init;

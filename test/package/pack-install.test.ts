@@ -60,6 +60,13 @@ fetch.then(sum);
 export default dag;
 `;
 
+// Not a DAG (the loader skips files starting with '_'): fails to typecheck if the package's types were \`any\`.
+const TYPES_FILE = `import { FunctionOperator } from 'dagctl';
+
+// @ts-expect-error taskId is required
+export const missingTaskId = new FunctionOperator({ fn: () => 1 });
+`;
+
 interface Packed { filename: string; size: number; files: Array<{ path: string }> }
 let packed: Packed;
 let tarball: string;
@@ -97,6 +104,7 @@ beforeAll(async () => {
 
   await run(process.execPath, [path.join(REPO, 'bin', 'dagctl.js'), 'init', project], { cwd: root });
   writeFileSync(path.join(project, 'dags', 'packed.ts'), DAG_FILE);
+  writeFileSync(path.join(project, 'dags', '_types.ts'), TYPES_FILE);
   writeFileSync(path.join(project, 'package-lock.json'), lockfileFromRepo(path.basename(project)));
   const prebuild = localPrebuild(path.join(root, 'prebuilds'));
   if (prebuild !== undefined) {
@@ -133,8 +141,10 @@ describe('dagctl packed with npm pack and installed from the tarball', () => {
     expect(specs.filter((s) => s.startsWith('file:') || s.startsWith('link:'))).toEqual([]);
   });
 
-  it('installs from the tarball into the project, not as a link to this repository', ({ skip }) => {
+  it('installs from the tarball into the project, not as a link to this repository; internals stay private', async ({ skip }) => {
     if (unreachable !== undefined) skip(unreachable);
+    const internal = await run(process.execPath, ['--input-type=module', '-e', "await import('dagctl/src/engine/store/store.ts')"], { cwd: project }).catch((e: { stderr: string }) => e);
+    expect((internal as { stderr?: string }).stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
     const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(pkg.dependencies['dagctl']).toBe(`file:${path.relative(project, tarball)}`);
     expect(existsSync(path.join(project, 'node_modules', 'dagctl', 'src', 'engine', 'store', 'migrations'))).toBe(true);

@@ -16,6 +16,8 @@ import serve from './commands/serve.js';
 import tasks from './commands/tasks.js';
 import train from './commands/train.js';
 import trigger from './commands/trigger.js';
+import users from './commands/users.js';
+import webserver from './commands/webserver.js';
 
 /**
  * A command module: one file in ./commands that builds its commander commands.
@@ -45,6 +47,8 @@ const MODULES: CommandModule[] = [
   tasks,
   train,
   trigger,
+  users,
+  webserver,
 ];
 
 export function buildProgram(io: CliIo): Command {

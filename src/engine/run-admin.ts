@@ -20,6 +20,8 @@ export interface RunAdmin {
   /** Notes of the runs that have one, by `dagId/runId` lookups. */
   notes(dagId?: string): (dagId: string, runId: string) => string | null;
   xcoms(key: TiKey): XComRow[];
+  /** The scheduler's last heartbeat (null when no scheduler holds the database). */
+  schedulerHeartbeat(): string | null;
   close(): void;
 }
 
@@ -40,6 +42,10 @@ export function runAdmin(store: Store, clock: Clock = systemClock): RunAdmin {
       return (d, r) => m.get(`${d}\0${r}`) ?? null;
     },
     xcoms: (key) => store.listXcoms(key),
+    schedulerHeartbeat() {
+      const h = store.lockHolder();
+      return h?.kind === 'scheduler' ? h.heartbeat_at : null;
+    },
     close: () => store.close(),
   };
 }

@@ -4,7 +4,9 @@
  * src/web/server.ts, behind one authentication hook that sets `request.user`.
  */
 import type { Logger } from 'pino';
+import type { RunAdmin } from '../engine/run-admin.js';
 import type { Clock, Engine } from '../engine/service.js';
+import type { UserService } from '../engine/users.js';
 
 /** Airflow's roles, weakest first: Viewer reads; Op and Admin may also trigger, clear, mark and pause. */
 export const ROLES = ['Viewer', 'Op', 'Admin'] as const;
@@ -21,11 +23,25 @@ export interface WebContext {
   clock: Clock;
   /** DAGCTL_HOME, where the database and the task logs live. */
   home: string;
+  /** Who may log in (`dagctl users create`). */
+  users: UserService;
+  /** What the REST API does to runs beyond the engine facade (set state, delete, note, XCom listing). */
+  runs: RunAdmin;
 }
 
+/**
+ * CSRF: a page that performs actions (fetch with the session cookie to a POST/PATCH/DELETE route) renders
+ * `await reply.generateCsrf()` into itself and sends it back in the `x-csrf-token` header (or a form's
+ * `_csrf` field). Unsafe requests authenticated by the session cookie are refused (403) without it.
+ * Requests with HTTP Basic credentials need none: the API parses only application/json bodies, which a
+ * cross-site page cannot send without a CORS preflight this server never grants. `reply.generateCsrf`
+ * comes from @fastify/csrf-protection.
+ */
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook; null only on the routes that need no login (/health, /login). */
     user: WebUser | null;
+    /** How `user` was authenticated: HTTP Basic, or the UI's session cookie. */
+    authBy: 'basic' | 'session' | null;
   }
 }

@@ -26,6 +26,7 @@ const MAX_READ = 256 * 1024;
 interface Tail {
   runId: string;
   taskId: string;
+  mapIndex: number;
   file: string;
   offset: number;
   /** Bytes after the last newline: a line still being written. */
@@ -101,17 +102,17 @@ export function watchTaskLogs(home: string, progress: Pick<Progress, 'onTaskProg
       const summary = r.fields.step === undefined;
       if (!best?.summary || summary) best = { at: r.at, text, summary };
     }
-    if (best) progress.onTaskProgress({ runId: t.runId, taskId: t.taskId, at: best.at, text: best.text });
+    if (best) progress.onTaskProgress({ runId: t.runId, taskId: t.taskId, mapIndex: t.mapIndex, at: best.at, text: best.text });
   }
 
   return {
     onEvent(e) {
       if (e.type !== 'task') return;
-      const key = `${e.runId}\u0000${e.taskId}`;
+      const key = `${e.runId}\u0000${e.taskId}\u0000${e.mapIndex}`;
       const t = tails.get(key);
       if (e.state === 'running' && e.tryNumber > 0) {
-        const file = taskLogPath(home, { dagId: e.dagId, runId: e.runId, taskId: e.taskId, tryNumber: e.tryNumber });
-        if (t?.file !== file) tails.set(key, { runId: e.runId, taskId: e.taskId, file, offset: 0, rest: Buffer.alloc(0) });
+        const file = taskLogPath(home, { dagId: e.dagId, runId: e.runId, taskId: e.taskId, mapIndex: e.mapIndex, tryNumber: e.tryNumber });
+        if (t?.file !== file) tails.set(key, { runId: e.runId, taskId: e.taskId, mapIndex: e.mapIndex, file, offset: 0, rest: Buffer.alloc(0) });
       } else if (t) {
         look(t); // the attempt's last records (an epoch's metrics) show before it leaves running
         tails.delete(key);

@@ -14,6 +14,8 @@ export interface Progress {
 export interface TaskProgress {
   runId: string;
   taskId: string;
+  /** -1 unless it is one instance of a mapped task. */
+  mapIndex: number;
   /** When the task logged it. */
   at: Date;
   /** What `progressText` made of the record. */
@@ -33,6 +35,10 @@ export interface ProgressOptions {
   /** Prefix task lines with the run id (several runs at once: backfill). Lines only. */
   prefixRun?: boolean;
 }
+
+type TiRef = { runId: string; taskId: string; mapIndex: number };
+/** `train`, or `train[2]` for one instance of a mapped task (as Airflow's UI names it). */
+const label = (e: TiRef): string => (e.mapIndex >= 0 ? `${e.taskId}[${e.mapIndex}]` : e.taskId);
 
 interface TaskView {
   state: string | null;
@@ -88,7 +94,7 @@ export function progressText(msg: string, f: Readonly<Record<string, unknown>>):
 export function createProgress(opts: ProgressOptions): Progress {
   // Keyed by task id, or run id + task id when several runs are followed at once.
   const tasks = new Map<string, TaskView>();
-  const keyOf = (e: { runId: string; taskId: string }): string => (opts.prefixRun ? `${e.runId}\u0000${e.taskId}` : e.taskId);
+  const keyOf = (e: TiRef): string => (opts.prefixRun ? `${e.runId}\u0000${label(e)}` : label(e));
   for (const id of opts.taskIds ?? []) tasks.set(id, { state: null, tryNumber: 0, seq: 0 });
   let origin: number | undefined;
   let runLabel = '';
@@ -97,7 +103,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   let seq = 0;
   const width = [...tasks.keys()].reduce((w, id) => Math.max(w, id.length), 8);
 
-  const who = (e: { runId: string; taskId: string }): string => (opts.prefixRun ? `${e.runId}  ${e.taskId}` : e.taskId.padEnd(width));
+  const who = (e: TiRef): string => (opts.prefixRun ? `${e.runId}  ${label(e)}` : label(e).padEnd(width));
 
   /** Records a task's progress; returns the line to print, or undefined when it says nothing new. */
   function applyProgress(u: TaskProgress): string | undefined {
@@ -121,6 +127,8 @@ export function createProgress(opts: ProgressOptions): Progress {
       return `${offset(at, origin)}  run ${event.runId}: ${before} -> ${event.state}`;
     }
     runLabel ||= `${event.dagId}  ${event.runId}`;
+    // A mapped task's placeholder row gives way to its instances once it is expanded.
+    if (event.mapIndex >= 0) tasks.delete(keyOf({ ...event, mapIndex: -1 }));
     const prev = tasks.get(keyOf(event));
     const view: TaskView = prev ?? { state: null, tryNumber: 0, seq: 0 };
     const before = view.state;

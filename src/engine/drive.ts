@@ -74,10 +74,11 @@ export async function watchRun(
       o.onEvent?.({ type: 'run', dagId: key.dagId, runId: key.runId, state: run.state, at: now });
     }
     for (const ti of store.listTis(key)) {
-      const prev = seen.get(ti.task_id);
+      const id = `${ti.task_id}\u0000${ti.map_index}`;
+      const prev = seen.get(id);
       if (prev && prev.state === ti.state && prev.try === ti.try_number) continue;
-      seen.set(ti.task_id, { state: ti.state, try: ti.try_number });
-      if (prev || ti.state !== null) o.onEvent?.({ type: 'task', ...key, taskId: ti.task_id, state: ti.state, tryNumber: ti.try_number, at: now });
+      seen.set(id, { state: ti.state, try: ti.try_number });
+      if (prev || ti.state !== null) o.onEvent?.({ type: 'task', ...key, taskId: ti.task_id, mapIndex: ti.map_index, state: ti.state, tryNumber: ti.try_number, at: now });
     }
     if (!run || run.state === 'success' || run.state === 'failed') return 'finished';
     if (o.signal?.aborted) return 'aborted';

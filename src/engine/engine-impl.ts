@@ -8,8 +8,8 @@ import type { DAG } from './dag.js';
 import type { DagBag } from './dagbag.js';
 import { createRun, runIdFor } from './dagrun.js';
 import { driveRuns, watchRun } from './drive.js';
-import { coerceError, DagNotFoundError, DagPausedError, DagRunNotFoundError, InvalidConfError, PoolError, TaskNotFoundError } from './errors.js';
-import { runAttempt } from './executor/attempt.js';
+import { coerceError, DagNotFoundError, DagPausedError, DagRunNotFoundError, InvalidConfError, MapIndexNotFoundError, PoolError, TaskNotFoundError } from './errors.js';
+import { runAttempt, xcomReaders } from './executor/attempt.js';
 import { InProcessExecutor } from './executor/in-process.js';
 import { ProcessPool } from './executor/pool.js';
 import { taskLogPath } from './executor/task-log.js';
@@ -142,6 +142,8 @@ export class EngineImpl implements Engine {
       execution_timeout: t.executionTimeout ?? null,
       pool: t.pool,
       pool_slots: t.poolSlots,
+      is_mapped: t.isMapped,
+      max_active_tis_per_dag: t.maxActiveTisPerDag ?? null,
       priority_weight: t.priorityWeight,
       weight_rule: t.weightRule,
       owner: t.owner,
@@ -156,12 +158,14 @@ export class EngineImpl implements Engine {
     const order = new Map(dag.topologicalOrder().map((t, i) => [t.taskId, i]));
     return this.#store.listTis({ dagId, runId }).sort((a, b) => (order.get(a.task_id) ?? 1e9) - (order.get(b.task_id) ?? 1e9));
   }
-  taskInstance(dagId: string, runId: string, taskId: string): TaskInstanceRow {
+  taskInstance(dagId: string, runId: string, taskId: string, mapIndex = -1): TaskInstanceRow {
     const dag = this.getDag(dagId);
     this.getDagRun(dagId, runId);
-    const ti = this.#store.getTi({ dagId, runId, taskId });
-    if (!ti) throw new TaskNotFoundError(dagId, taskId, dag.taskIds);
-    return ti;
+    const ti = this.#store.getTi({ dagId, runId, taskId, mapIndex });
+    if (ti) return ti;
+    if (!dag.hasTask(taskId)) throw new TaskNotFoundError(dagId, taskId, dag.taskIds);
+    const indexes = this.#store.listTis({ dagId, runId }).filter((t) => t.task_id === taskId).map((t) => t.map_index);
+    throw new MapIndexNotFoundError(dagId, runId, taskId, mapIndex, indexes);
   }
   clearTaskInstances(dagId: string, o: ClearOptions): TaskInstanceRow[] {
     const dag = this.getDag(dagId);
@@ -172,7 +176,7 @@ export class EngineImpl implements Engine {
       selected.map((ti) => {
         const task = dag.task(ti.task_id);
         return {
-          key: { dagId, runId: ti.run_id, taskId: ti.task_id },
+          key: { dagId, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index },
           retries: task?.retries ?? 0,
           ...(task ? { pool: { pool: task.pool, poolSlots: task.poolSlots, priorityWeight: dag.priorityOf(task.taskId) } } : {}),
         };
@@ -180,9 +184,9 @@ export class EngineImpl implements Engine {
       this.#d.clock.now().toISOString(),
     );
   }
-  markTaskInstance(dagId: string, runId: string, taskId: string, state: 'success' | 'failed' | 'skipped'): TaskInstanceRow {
-    this.taskInstance(dagId, runId, taskId);
-    return this.#store.markTi({ dagId, runId, taskId }, state, this.#d.clock.now().toISOString());
+  markTaskInstance(dagId: string, runId: string, taskId: string, state: 'success' | 'failed' | 'skipped', mapIndex = -1): TaskInstanceRow {
+    this.taskInstance(dagId, runId, taskId, mapIndex);
+    return this.#store.markTi({ dagId, runId, taskId, mapIndex }, state, this.#d.clock.now().toISOString());
   }
   listPools(): PoolInfo[] {
     const taken = this.#store.inFlightCounts().slotsPerPool;
@@ -208,16 +212,16 @@ export class EngineImpl implements Engine {
     if (!this.#store.deletePool(name)) throw PoolError.notFound(name, this.#store.listPools().map((x) => x.pool));
   }
 
-  failedDeps(dagId: string, runId: string, taskId: string): string[] {
+  failedDeps(dagId: string, runId: string, taskId: string, mapIndex = -1): string[] {
     const dag = this.getDag(dagId);
-    const ti = this.taskInstance(dagId, runId, taskId);
+    const ti = this.taskInstance(dagId, runId, taskId, mapIndex);
     return failedDepsOf(this.#store, dag, this.getDagRun(dagId, runId), ti, this.#d.clock.now());
   }
-  taskLog(dagId: string, runId: string, taskId: string, tryNumber?: number): string {
-    const ti = this.taskInstance(dagId, runId, taskId);
+  taskLog(dagId: string, runId: string, taskId: string, tryNumber?: number, mapIndex = -1): string {
+    const ti = this.taskInstance(dagId, runId, taskId, mapIndex);
     const n = tryNumber ?? ti.try_number;
     if (n < 1) return `*** task ${taskId} has not run yet (state ${ti.state ?? 'none'}); there is no log\n`;
-    const file = taskLogPath(this.#d.home, { dagId, runId, taskId, tryNumber: n });
+    const file = taskLogPath(this.#d.home, { dagId, runId, taskId, mapIndex, tryNumber: n });
     if (!existsSync(file)) {
       // A quick attempt that logged nothing leaves no file (see task-log.ts); its record is in the database.
       if (n === ti.try_number && ti.state === 'success' && ti.start_date && ti.end_date) {
@@ -229,9 +233,14 @@ export class EngineImpl implements Engine {
     }
     return `*** Reading local file: ${file}\n${readFileSync(file, 'utf8')}`;
   }
-  xcom(dagId: string, runId: string, taskId: string, key = 'return_value'): Json | undefined {
-    this.taskInstance(dagId, runId, taskId);
-    return this.#store.getXcom({ dagId, runId, taskId }, key);
+  /** An XCom of one task instance; of a mapped task without a map index, the list of its instances' (as xcomPull). */
+  xcom(dagId: string, runId: string, taskId: string, key = 'return_value', mapIndex?: number): Json | undefined {
+    if (mapIndex === undefined && this.getDag(dagId).task(taskId)?.isMapped) {
+      this.getDagRun(dagId, runId);
+      return this.#store.mappedXcoms({ dagId, runId, taskId }, key);
+    }
+    this.taskInstance(dagId, runId, taskId, mapIndex);
+    return this.#store.getXcom({ dagId, runId, taskId, mapIndex }, key);
   }
 
   // ---- execution
@@ -314,27 +323,28 @@ export class EngineImpl implements Engine {
   }
 
   /** `tasks test`: one attempt of one task, in this process, dependencies ignored, nothing recorded. */
-  async testTask(dagId: string, taskId: string, logicalDate?: Date, params?: Json) {
+  async testTask(dagId: string, taskId: string, logicalDate?: Date, params?: Json, mapIndex = -1) {
     const dag = this.getDag(dagId);
     if (!dag.task(taskId)) throw new TaskNotFoundError(dagId, taskId, dag.taskIds);
+    if (dag.task(taskId)!.isMapped !== mapIndex >= 0) throw new MapIndexNotFoundError(dagId, '(test)', taskId, mapIndex, dag.task(taskId)!.isMapped ? [0] : [-1]);
     if (params !== undefined && !isJsonObject(params)) throw new InvalidConfError('params must be a JSON object');
     return this.#withTempStore(async (store, home) => {
       const now = this.#d.clock.now();
       const date = logicalDate ?? now;
       const iv = manualDataInterval(dag.schedule, date);
       const runId = runIdFor('manual', date);
-      const logFile = taskLogPath(home, { dagId, runId, taskId, tryNumber: 1 });
+      const logFile = taskLogPath(home, { dagId, runId, taskId, mapIndex, tryNumber: 1 });
       const ac = new AbortController();
       const task = dag.task(taskId)!;
       const timer = task.executionTimeout ? setTimeout(() => ac.abort(), task.executionTimeout * 1000) : undefined;
       const res = await runAttempt(
         {
-          dagId, runId, taskId, tryNumber: 1, maxTries: 0, fileloc: dag.fileloc, logicalDate: date.toISOString(),
+          dagId, runId, taskId, mapIndex, tryNumber: 1, maxTries: 0, fileloc: dag.fileloc, logicalDate: date.toISOString(),
           dataIntervalStart: iv.start.toISOString(), dataIntervalEnd: iv.end.toISOString(), conf: params ?? {}, runType: 'manual',
           home, dbFile: store.file, logFile, executionTimeout: task.executionTimeout,
         },
         dag,
-        { signal: ac.signal, readXcom: (t, k) => store.getXcom({ dagId, runId, taskId: t }, k) },
+        { signal: ac.signal, ...xcomReaders(store, { dagId, runId }) },
       );
       if (timer) clearTimeout(timer);
       const state: TaskState = res.outcome;

@@ -83,6 +83,25 @@ export class SchedulerBusyError extends EngineError {
   }
 }
 
+/** A task instance asked for by a map index it does not have (or a mapped task asked for without one). */
+export class MapIndexNotFoundError extends EngineError {
+  constructor(readonly dagId: string, readonly runId: string, readonly taskId: string, readonly mapIndex: number, indexes: readonly number[]) {
+    const mapped = indexes.filter((i) => i >= 0);
+    super('task_instance_not_found', `task '${taskId}' of ${dagId}/${runId} has no task instance with map index ${mapIndex}`, {
+      hint: mapped.length > 0 ? `it is mapped: give a map index from 0 to ${Math.max(...mapped)} (--map-index N)` : indexes.length > 0 ? 'it is not mapped: leave out the map index' : 'the run has no instance of it',
+    });
+  }
+}
+
+/** A task whose return value a mapped task expands over returned something that is not a list. */
+export class UnmappableXComError extends EngineError {
+  constructor(readonly upstreamTaskId: string, readonly mappedTaskId: string, got: string) {
+    super('unmappable_xcom', `task '${mappedTaskId}' maps over the return value of task '${upstreamTaskId}', which must be a list; got ${got}`, {
+      hint: `make '${upstreamTaskId}' return an array (one element per instance of '${mappedTaskId}')`,
+    });
+  }
+}
+
 export class DagDefinitionError extends EngineError {
   constructor(message: string, opts: EngineErrorOptions = {}) {
     super('dag_definition', message, opts);

@@ -13,6 +13,9 @@ export { DAG, chain, isDag, type DagOptions } from './dag.js';
 export { TaskGroup } from './task-group.js';
 export {
   BaseOperator,
+  MappedOperator,
+  type ExpandArgs,
+  type PartialOptions,
   type Task,
   type TaskRef,
   type TaskContext,

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DAG } from './dag.js';
 import { DagDefinitionError } from './errors.js';
 import type { Json } from './json.js';
+import { asMapList, combination, mapLength } from './mapping.js';
 import { validateRetryPolicy, type RetryPolicy } from './retry.js';
 import type { TaskState, DagRunState } from './states.js';
 import { isTriggerRule, type TriggerRule } from './trigger-rules.js';
@@ -45,6 +46,8 @@ export interface TaskOptions {
   pool?: string;
   /** Slots of the pool it takes (default 1). */
   poolSlots?: number;
+  /** At most this many of its task instances in flight at once, across the DAG's runs and map indexes (Airflow's max_active_tis_per_dag). */
+  maxActiveTisPerDag?: number;
   /** Its own weight in the queue order (default 1); see weightRule. */
   priorityWeight?: number;
   /**
@@ -74,6 +77,8 @@ export interface TaskContext {
   conf: Json;
   tryNumber: number;
   maxTries: number;
+  /** Which instance of a mapped task this is (0..n-1); -1 for an unmapped task. */
+  mapIndex: number;
   runType: RunType;
   /** DAGCTL_HOME. */
   home: string;
@@ -84,6 +89,7 @@ export interface TaskContext {
   signal: AbortSignal;
   dag: DAG;
   task: BaseOperator;
+  /** An upstream task's XCom (its return value by default); a mapped task's is the list of its instances', in map-index order. */
   xcomPull<T extends Json>(task: BaseOperator<T>): T | undefined;
   xcomPull(task: BaseOperator | string, key?: string): Json | undefined;
   xcomPush(key: string, value: Json): void;
@@ -131,6 +137,7 @@ export abstract class BaseOperator<TOut extends Json = Json> {
   triggerRule: TriggerRule = 'all_success';
   pool = 'default_pool';
   poolSlots = 1;
+  maxActiveTisPerDag: number | undefined;
   priorityWeight = 1;
   weightRule: WeightRule = 'downstream';
   onSuccess: Callback | undefined;
@@ -166,6 +173,21 @@ export abstract class BaseOperator<TOut extends Json = Json> {
 
   abstract execute(ctx: TaskContext): Promise<TOut> | TOut;
 
+  /**
+   * Airflow's `partial()`: `BashOperator.partial({ taskId, ...shared }).expand({ bashCommand: [...] })` adds one
+   * task that runs once per value (per combination, with several arguments) — a list known now, or an
+   * upstream task whose return value is the list, known when it has run.
+   */
+  // any: the constructor's options type is inferred from the class it is called on.
+  static partial<C extends new (o: any) => BaseOperator<any>>(this: C, options: PartialOptions<OptionsOf<C>>): { expand(args: ExpandArgs<OptionsOf<C>>): MappedOperator<OutputOf<C>> } {
+    return { expand: (args) => new MappedOperator<OutputOf<C>>(this, options, args) };
+  }
+
+  /** A mapped task runs as several task instances (map indexes 0..n-1). */
+  get isMapped(): boolean {
+    return false;
+  }
+
   /** The operator's class name, as Airflow's `operator` field shows it. */
   get operatorName(): string {
     return this.constructor.name;
@@ -182,6 +204,10 @@ export abstract class BaseOperator<TOut extends Json = Json> {
     this.executionTimeout = o.executionTimeout;
     this.pool = o.pool ?? this.pool;
     this.poolSlots = o.poolSlots ?? this.poolSlots;
+    this.maxActiveTisPerDag = o.maxActiveTisPerDag;
+    if (this.maxActiveTisPerDag !== undefined && !(Number.isInteger(this.maxActiveTisPerDag) && this.maxActiveTisPerDag >= 1)) {
+      throw new DagDefinitionError(`${where}: maxActiveTisPerDag must be a whole number >= 1, got ${this.maxActiveTisPerDag}`);
+    }
     this.priorityWeight = o.priorityWeight ?? this.priorityWeight;
     if (o.weightRule !== undefined) {
       if (!(WEIGHT_RULES as readonly string[]).includes(o.weightRule)) {
@@ -265,4 +291,68 @@ export type Task<TOut extends Json = Json> = BaseOperator<TOut>;
 
 export function isOperator(v: unknown): v is BaseOperator {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[OPERATOR_MARK] === true;
+}
+
+// any: options and outputs are read off whatever operator class partial() is called on.
+type OptionsOf<C> = C extends new (o: infer O) => any ? O : never;
+type OutputOf<C> = C extends new (o: any) => BaseOperator<infer T> ? T : Json;
+/** What partial() takes: the shared options, with the task id. */
+export type PartialOptions<O> = Partial<O> & { taskId: string };
+/** What expand() takes: per option, the list of its values, or an upstream task whose return value is that list. */
+export type ExpandArgs<O> = { [K in Exclude<keyof O, 'taskId'>]?: ReadonlyArray<O[K]> | BaseOperator<any> };
+
+/**
+ * A mapped task (Airflow's MappedOperator): one task in the DAG, several task instances in a run. Each
+ * instance builds the underlying operator from the shared options plus its own combination of values, and
+ * runs it. Downstream tasks see its return values as one list, in map-index order.
+ */
+export class MappedOperator<T extends Json = Json> extends BaseOperator<T[]> {
+  // any: the underlying operator's options are checked by its own constructor when an instance runs.
+  readonly #cls: new (o: any) => BaseOperator<any>;
+  readonly #options: Record<string, unknown>;
+  readonly #args: ReadonlyArray<readonly [string, readonly unknown[] | BaseOperator]>;
+
+  constructor(cls: new (o: any) => BaseOperator<any>, options: { taskId: string }, args: object) {
+    super(options as TaskOptions);
+    this.#cls = cls;
+    this.#options = options;
+    const entries = Object.entries(args).filter(([, v]) => v !== undefined);
+    const where = `task '${options.taskId}'`;
+    if (entries.length === 0) throw new DagDefinitionError(`${where}: expand() needs at least one argument to map over`);
+    for (const [k, v] of entries) {
+      if (k === 'taskId') throw new DagDefinitionError(`${where}: taskId cannot be mapped`);
+      if (k in options) throw new DagDefinitionError(`${where}: '${k}' is given to both partial() and expand(); give it to one`);
+      if (isOperator(v)) v.then(this); // mapping over an upstream's output depends on it, as an XComArg does in Airflow
+      else asMapList(v, { task: options.taskId, arg: k });
+    }
+    this.#args = entries as Array<[string, readonly unknown[] | BaseOperator]>;
+  }
+
+  override get isMapped(): boolean {
+    return true;
+  }
+  /** The class it maps, as Airflow's `operator` field shows a mapped task. */
+  override get operatorName(): string {
+    return this.#cls.name;
+  }
+  /** The arguments it maps over, by name: a list, or the upstream task whose return value is the list. */
+  get expandArgs(): ReadonlyArray<readonly [string, readonly unknown[] | BaseOperator]> {
+    return this.#args;
+  }
+
+  /** Its lists for one run; `pull` reads an upstream's return value. Throws UnmappableXComError for a value that is no list. */
+  lists(pull: (task: BaseOperator) => Json | undefined): Array<readonly unknown[]> {
+    return this.#args.map(([arg, v]) => (isOperator(v) ? asMapList(pull(v), { task: this.taskId, arg, from: v.taskId }) : v));
+  }
+  /** How many instances it has in a run. */
+  mapCount(pull: (task: BaseOperator) => Json | undefined): number {
+    return mapLength(this.lists(pull));
+  }
+
+  async execute(ctx: TaskContext): Promise<T[]> {
+    const values = combination(this.lists((t) => ctx.xcomPull(t)), ctx.mapIndex);
+    const op = new this.#cls({ ...this.#options, ...Object.fromEntries(this.#args.map(([k], i) => [k, values[i]])) });
+    // One instance's return value; the list of them is what downstream tasks pull.
+    return (await op.execute(ctx)) as T[];
+  }
 }

@@ -29,7 +29,7 @@ export { isPidAlive };
 
 export type RunEvent =
   | { type: 'run'; dagId: string; runId: string; state: DagRunState; at: Date }
-  | { type: 'task'; dagId: string; runId: string; taskId: string; state: TaskState | null; tryNumber: number; at: Date };
+  | { type: 'task'; dagId: string; runId: string; taskId: string; /** -1 unless mapped. */ mapIndex: number; state: TaskState | null; tryNumber: number; at: Date };
 
 export interface SchedulerOptions {
   store: Store;
@@ -255,15 +255,15 @@ export class Scheduler {
     const mine = new Set(this.#o.executor.inFlight().map(jobKey));
     const host = this.#o.hostname ?? osHostname();
     const live = this.#store.liveAttempts(this.#scope);
-    const tiKey = (ti: (typeof live)[number]): string => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id });
+    const tiKey = (ti: (typeof live)[number]): string => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index });
     const alive = this.#o.isPidAlive ?? isPidAlive;
     const zombies = findZombies(live, { mine, hostname: host, isPidAlive: alive, thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000, now }, tiKey);
     this.#adopted = live.length > zombies.length + live.filter((ti) => mine.has(tiKey(ti))).length;
     const ends = zombies.map(({ ti, why }) => {
-      const key = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id };
+      const key = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index };
       // A dead worker's group (its orphaned children) is safe to kill; a live pid only if it is a worker's.
       if (ti.hostname === host && ti.pid !== null && ti.pid !== process.pid && (!alive(ti.pid) || isWorkerProcess(ti.pid))) killProcessGroup(ti.pid);
-      const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "try_number": ${ti.try_number}} (${why})`;
+      const msg = `Detected zombie job: {"dag_id": "${ti.dag_id}", "run_id": "${ti.run_id}", "task_id": "${ti.task_id}", "map_index": ${ti.map_index}, "try_number": ${ti.try_number}} (${why})`;
       this.#o.logger.warn(msg);
       this.#appendToAttemptLog({ ...key, tryNumber: ti.try_number }, now, `${msg}; marking the attempt failed`);
       return this.#failedEnd(key, ti.try_number, ti.max_tries, now);
@@ -295,7 +295,7 @@ export class Scheduler {
     const ended: Ended[] = [];
     const lost: AttemptEnd[] = [];
     for (const e of this.#pending.splice(0)) {
-      const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId };
+      const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId, mapIndex: e.job.mapIndex };
       if (e.type === 'ended') {
         if (e.state !== undefined) ended.push({ key, tryNumber: e.job.tryNumber, state: e.state, skip: e.skip });
         // Changed from outside meanwhile (marked, cleared, timed out): what that means for its run is a tick's work; now.
@@ -349,7 +349,7 @@ export class Scheduler {
       if (e.state === null) t.candidates.add(e.key.taskId);
       for (const d of dag?.task(e.key.taskId)?.downstream ?? []) t.candidates.add(d.taskId);
       for (const s of e.skip) {
-        this.#emitTask({ ...e.key, taskId: s }, 'skipped', 0, now);
+        this.#emitTask({ dagId: e.key.dagId, runId: e.key.runId, taskId: s }, 'skipped', 0, now);
         for (const d of dag?.task(s)?.downstream ?? []) t.candidates.add(d.taskId);
       }
     }
@@ -365,11 +365,10 @@ export class Scheduler {
     if (!dag) return;
     const decisions = decideRun(this.#store, dag, run, candidates);
     if (decisions.length === 0) return;
-    this.#store.applyDecisions(run, decisions, now.toISOString());
-    for (const d of decisions) {
+    for (const d of this.#store.applyDecisions(run, decisions, now.toISOString())) {
       if (d.to === 'scheduled') r.scheduled++;
       else r.settled++;
-      this.#emitTask({ ...run, taskId: d.taskId }, d.to, 0, now);
+      this.#emitTask({ ...run, taskId: d.taskId, mapIndex: d.mapIndex }, d.to, 0, now);
     }
   }
 
@@ -378,7 +377,7 @@ export class Scheduler {
     const dag = this.#o.dags.get(run.dagId);
     if (!dag || this.#store.hasUnfinishedTis(run)) return;
     const leaves = this.#store.tiStates(run, dag.leaves.map((t) => t.taskId));
-    const failed = [...leaves.values()].some((s) => s === 'failed' || s === 'upstream_failed');
+    const failed = [...leaves.values()].some((list) => list.some((s) => s === 'failed' || s === 'upstream_failed'));
     const done = this.#store.finishDagRun(run, failed ? 'failed' : 'success', now.toISOString());
     this.#runs.delete(rk(run));
     r.finishedRuns.push({ ...run, state: done.state });
@@ -390,7 +389,7 @@ export class Scheduler {
   #queue(now: Date, r: TickResult): AttemptJob[] {
     const free = this.#o.executor.freeSlots();
     if (free <= 0) return [];
-    const { tasksPerDag: active, slotsPerPool: taken } = this.#store.inFlightCounts();
+    const { tasksPerDag: active, tisPerTask, slotsPerPool: taken } = this.#store.inFlightCounts();
     this.#pools ??= this.#store.listPools();
     const open = new Map(this.#pools.map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));
     for (const pool of this.#namedPools) {
@@ -404,25 +403,32 @@ export class Scheduler {
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
     for (const c of cands) {
       const dag = this.#o.dags.get(c.dag_id);
-      if (!dag?.task(c.task_id)) continue;
+      const task = dag?.task(c.task_id);
+      if (!dag || !task) continue;
       const n = active.get(c.dag_id) ?? 0;
       if (n >= dag.maxActiveTasks) continue;
+      const perTask = `${c.dag_id}\u0000${c.task_id}`;
+      const ofTask = tisPerTask.get(perTask) ?? 0;
+      if (task.maxActiveTisPerDag !== undefined && ofTask >= task.maxActiveTisPerDag) continue;
       const left = open.get(c.pool) ?? 0;
       if (left < c.pool_slots) continue;
       open.set(c.pool, left - c.pool_slots);
       active.set(c.dag_id, n + 1);
+      tisPerTask.set(perTask, ofTask + 1);
       picked.push({ c, dag });
       if (picked.length >= free) break;
     }
     if (picked.length === 0) return [];
-    const tries = this.#store.queueTis(picked.map(({ c }) => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id })), now.toISOString(), this.id);
+    const keyOf = (c: QueueCandidate): TiKey => ({ dagId: c.dag_id, runId: c.run_id, taskId: c.task_id, mapIndex: c.map_index });
+    const tries = this.#store.queueTis(picked.map(({ c }) => keyOf(c)), now.toISOString(), this.id);
     return picked.map(({ c, dag }, i) => {
-      const key = { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id };
+      const key = keyOf(c);
       const run = this.#run(key)!;
       const tryNumber = tries[i]!;
       const task = dag.task(c.task_id)!;
       const job: AttemptJob = {
         ...key,
+        mapIndex: c.map_index,
         tryNumber,
         maxTries: c.max_tries,
         queuedBy: this.id,
@@ -468,7 +474,7 @@ export class Scheduler {
     this.#o.onEvent?.({ type: 'run', dagId: run.dag_id, runId: run.run_id, state: run.state, at });
   }
   #emitTask(k: TiKey, state: TaskState | null, tryNumber: number, at: Date): void {
-    this.#o.onEvent?.({ type: 'task', dagId: k.dagId, runId: k.runId, taskId: k.taskId, state, tryNumber, at });
+    this.#o.onEvent?.({ type: 'task', dagId: k.dagId, runId: k.runId, taskId: k.taskId, mapIndex: k.mapIndex ?? -1, state, tryNumber, at });
   }
 }
 

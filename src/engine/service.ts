@@ -62,6 +62,9 @@ export interface TaskRow {
   execution_timeout: number | null;
   pool: string;
   pool_slots: number;
+  /** Runs as several task instances (map indexes), from `Operator.partial(...).expand(...)`. */
+  is_mapped: boolean;
+  max_active_tis_per_dag: number | null;
   priority_weight: number;
   weight_rule: string;
   owner: string;
@@ -95,10 +98,11 @@ export interface Engine {
   backfill(dagId: string, start: Date, end: Date, o?: { onEvent?: (e: RunEvent) => void; signal?: AbortSignal }): Promise<DagRunRow[]>;
   listTasks(dagId: string): TaskRow[];
   taskInstances(dagId: string, runId: string): TaskInstanceRow[];
-  taskInstance(dagId: string, runId: string, taskId: string): TaskInstanceRow;
+  /** One task instance; `mapIndex` (default -1) names one instance of a mapped task. */
+  taskInstance(dagId: string, runId: string, taskId: string, mapIndex?: number): TaskInstanceRow;
   clearTaskInstances(dagId: string, o: ClearOptions): TaskInstanceRow[];
-  markTaskInstance(dagId: string, runId: string, taskId: string, state: 'success' | 'failed' | 'skipped'): TaskInstanceRow;
-  failedDeps(dagId: string, runId: string, taskId: string): string[];
+  markTaskInstance(dagId: string, runId: string, taskId: string, state: 'success' | 'failed' | 'skipped', mapIndex?: number): TaskInstanceRow;
+  failedDeps(dagId: string, runId: string, taskId: string, mapIndex?: number): string[];
   // pools (Airflow's: a task in flight takes pool_slots of its pool)
   listPools(): PoolInfo[];
   getPool(name: string): PoolInfo;
@@ -106,13 +110,14 @@ export interface Engine {
   setPool(name: string, slots: number, description?: string): PoolInfo;
   /** Deletes a pool; default_pool cannot be. */
   deletePool(name: string): void;
-  taskLog(dagId: string, runId: string, taskId: string, tryNumber?: number): string;
-  xcom(dagId: string, runId: string, taskId: string, key?: string): Json | undefined;
+  taskLog(dagId: string, runId: string, taskId: string, tryNumber?: number, mapIndex?: number): string;
+  /** An XCom of a task instance; for a mapped task without a map index, the list of its instances' values in map-index order. */
+  xcom(dagId: string, runId: string, taskId: string, key?: string, mapIndex?: number): Json | undefined;
   runScheduler(o: { once?: boolean; signal?: AbortSignal; onEvent?: (e: RunEvent) => void }): Promise<void>;
   schedulerAlive(): boolean;
   waitForRun(dagId: string, runId: string, o?: { onEvent?: (e: RunEvent) => void; signal?: AbortSignal }): Promise<DagRunRow>;
   testDag(dagId: string, logicalDate?: Date, conf?: Json, o?: { onEvent?: (e: RunEvent) => void }): Promise<{ run: DagRunRow; tasks: TaskInstanceRow[] }>;
-  testTask(dagId: string, taskId: string, logicalDate?: Date, params?: Json): Promise<{ state: TaskState; returnValue: Json | undefined; log: string }>;
+  testTask(dagId: string, taskId: string, logicalDate?: Date, params?: Json, mapIndex?: number): Promise<{ state: TaskState; returnValue: Json | undefined; log: string }>;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ export function dagAsText(dag: DAG): string {
   for (const t of dag.topologicalOrder()) {
     const rule = t.triggerRule === 'all_success' ? '' : ` [${t.triggerRule}]`;
     const down = t.downstreamTaskIds;
-    lines.push(`  ${t.taskId} (${t.operatorName})${rule}${down.length ? ` -> ${down.join(', ')}` : ''}`);
+    lines.push(`  ${t.taskId} (${t.operatorName}${t.isMapped ? ', mapped' : ''})${rule}${down.length ? ` -> ${down.join(', ')}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -18,7 +18,7 @@ export function dagAsDot(dag: DAG): string {
   const lines = [`digraph ${q(dag.dagId)} {`, '  graph [rankdir=LR];', '  node [shape=box, style="rounded,filled", fillcolor="#e8f0fe"];'];
   // A task group is a cluster (nested groups nest), drawn around its tasks as Airflow's graph view does.
   const emit = (groupId: string | undefined, indent: string): void => {
-    for (const t of dag.topologicalOrder()) if (t.taskGroup === groupId) lines.push(`${indent}${q(t.taskId)} [label=${q(`${t.taskId}\\n${t.operatorName}`)}];`);
+    for (const t of dag.topologicalOrder()) if (t.taskGroup === groupId) lines.push(`${indent}${q(t.taskId)} [label=${q(`${t.taskId}${t.isMapped ? ' [ ]' : ''}\\n${t.operatorName}`)}];`);
     for (const g of dag.groups.filter((x) => x.parent?.groupId === groupId)) {
       lines.push(`${indent}subgraph ${q(`cluster_${g.groupId}`)} {`, `${indent}  label=${q(g.groupId)};`, `${indent}  style="rounded,dashed";`);
       emit(g.groupId, `${indent}  `);

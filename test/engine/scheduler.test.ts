@@ -392,7 +392,7 @@ describe('zombies and recovery', () => {
     h.store.applyDecisions({ dagId: 'z', runId: run.run_id }, [{ taskId: 'lost', from: null, to: 'scheduled' }, { taskId: 'queued_only', from: null, to: 'scheduled' }], now);
     h.store.queueTis([k('lost'), k('queued_only')], now, 'dead-scheduler');
     h.store.startAttempt({ key: k('lost'), tryNumber: 1, queuedBy: 'dead-scheduler' }, { pid: 424242, hostname: hostname() }, now);
-    expect(h.scheduler.recover(h.clock.now())).toEqual([k('queued_only')]);
+    expect(h.scheduler.recover(h.clock.now())).toEqual([{ ...k('queued_only'), mapIndex: -1 }]);
     expect(h.store.getTi(k('queued_only'))).toMatchObject({ state: 'scheduled', try_number: 0 });
     const r = h.scheduler.tick(h.clock.now());
     expect(r.zombies).toBe(1);

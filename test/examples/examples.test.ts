@@ -24,10 +24,11 @@ afterAll(async () => {
 });
 
 describe('example DAGs end in the states their files document', () => {
-  it('ships the seven Airflow-style examples, all loading without import errors', () => {
+  it('ships the eight Airflow-style examples, all loading without import errors', () => {
     expect(files.map((f) => f.replace(/\.ts$/, ''))).toEqual([
       'example_bash_chain',
       'example_branch',
+      'example_dynamic_task_mapping',
       'example_retries',
       'example_sensor',
       'example_timeout',

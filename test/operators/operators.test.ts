@@ -20,12 +20,12 @@ async function attempt(dag: DAG, task: BaseOperator, o: { signal?: AbortSignal; 
   const logFile = path.join(home, 'attempt.log');
   const r = await runAttempt(
     {
-      dagId: dag.dagId, runId: 'manual__2026-01-01T00:00:00+00:00', taskId: task.taskId, tryNumber: o.tryNumber ?? 1, maxTries: 0,
+      dagId: dag.dagId, runId: 'manual__2026-01-01T00:00:00+00:00', taskId: task.taskId, mapIndex: -1, tryNumber: o.tryNumber ?? 1, maxTries: 0,
       fileloc: '', logicalDate: '2026-01-01T00:00:00.000Z', dataIntervalStart: '2026-01-01T00:00:00.000Z', dataIntervalEnd: '2026-01-02T00:00:00.000Z',
       conf: {}, runType: 'manual', home, dbFile: '', logFile, executionTimeout: undefined,
     },
     dag,
-    { signal: o.signal ?? new AbortController().signal, readXcom: (t) => (o.xcom?.[t] as never) ?? undefined },
+    { signal: o.signal ?? new AbortController().signal, readXcom: (t) => (o.xcom?.[t] as never) ?? undefined, readMappedXcoms: () => [] },
   );
   // A quick, quiet success writes no log file (the engine creates it lazily).
   return { r, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };

@@ -12,6 +12,12 @@ interface Out {
 }
 
 const RUN_ARG = ['<execution_date_or_run_id>', 'a run id (manual__…) or the logical date of a run'] as const;
+const MAP_INDEX = ['--map-index <n>', 'which instance of a mapped task (default -1: an unmapped task)'] as const;
+const mapIndex = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -1) throw new UsageError(`--map-index must be a whole number >= -1, got '${v}'`);
+  return n;
+};
 
 function inspectCommands(root: ReturnType<typeof topCommand>, ctx: () => CliContext): void {
   root
@@ -44,11 +50,12 @@ function inspectCommands(root: ReturnType<typeof topCommand>, ctx: () => CliCont
     .argument('<dag_id>')
     .argument('<task_id>')
     .argument(...RUN_ARG)
-    .action(async (dagId: string, taskId: string, runRef: string) => {
+    .option(...MAP_INDEX, mapIndex)
+    .action(async (dagId: string, taskId: string, runRef: string, o: { mapIndex?: number }) => {
       const c = ctx();
       await withEngine(c, (engine) => {
         const run = resolveRun(engine, dagId, runRef);
-        c.out.line(engine.taskInstance(dagId, run.dag_run_id, taskId).state ?? 'None');
+        c.out.line(engine.taskInstance(dagId, run.dag_run_id, taskId, o.mapIndex).state ?? 'None');
       });
     });
 
@@ -58,11 +65,12 @@ function inspectCommands(root: ReturnType<typeof topCommand>, ctx: () => CliCont
     .argument('<dag_id>')
     .argument('<task_id>')
     .argument(...RUN_ARG)
-    .action(async (dagId: string, taskId: string, runRef: string) => {
+    .option(...MAP_INDEX, mapIndex)
+    .action(async (dagId: string, taskId: string, runRef: string, o: { mapIndex?: number }) => {
       const c = ctx();
       await withEngine(c, (engine) => {
         const run = resolveRun(engine, dagId, runRef);
-        const reasons = engine.failedDeps(dagId, run.dag_run_id, taskId);
+        const reasons = engine.failedDeps(dagId, run.dag_run_id, taskId, o.mapIndex);
         if (reasons.length === 0) {
           c.out.line('Task instance dependencies are all met.');
           return;
@@ -79,11 +87,12 @@ function inspectCommands(root: ReturnType<typeof topCommand>, ctx: () => CliCont
     .argument('<run_id>', 'a run id, or the logical date of a run')
     .argument('<task_id>')
     .option('--try <n>', 'try number', positiveInt)
-    .action(async (dagId: string, runRef: string, taskId: string, o: { try?: number }) => {
+    .option(...MAP_INDEX, mapIndex)
+    .action(async (dagId: string, runRef: string, taskId: string, o: { try?: number; mapIndex?: number }) => {
       const c = ctx();
       await withEngine(c, (engine) => {
         const run = resolveRun(engine, dagId, runRef);
-        c.out.write(engine.taskLog(dagId, run.dag_run_id, taskId, o.try));
+        c.out.write(engine.taskLog(dagId, run.dag_run_id, taskId, o.try, o.mapIndex));
       });
     });
 }
@@ -96,13 +105,14 @@ function actionCommands(root: ReturnType<typeof topCommand>, ctx: () => CliConte
     .argument('<task_id>')
     .argument('[execution_date_or_run_id]', 'logical date (default now) or an existing run id')
     .option('-t, --task-params <json>', 'JSON object merged over the params')
-    .action(async (dagId: string, taskId: string, runRef: string | undefined, o: { taskParams?: string }) => {
+    .option(...MAP_INDEX, mapIndex)
+    .action(async (dagId: string, taskId: string, runRef: string | undefined, o: { taskParams?: string; mapIndex?: number }) => {
       const params = parseConf(o.taskParams);
       const c = ctx();
       await withEngine(c, async (engine) => {
         let when: Date | undefined;
         if (runRef !== undefined) when = looksLikeDate(runRef) ? parseDate(runRef, 'logical date') : new Date(resolveRun(engine, dagId, runRef).logical_date);
-        const result = await engine.testTask(dagId, taskId, when, params);
+        const result = await engine.testTask(dagId, taskId, when, params, o.mapIndex);
         if (result.log) c.err.write(result.log.endsWith('\n') ? result.log : `${result.log}\n`);
         c.out.line(`state: ${result.state}`);
         if (result.returnValue !== undefined) c.out.line(`return_value: ${JSON.stringify(result.returnValue)}`);

@@ -4,20 +4,32 @@
  * and by the in-process executor alike.
  */
 import type { DAG } from '../dag.js';
-import { coerceError, TaskNotFoundError, TaskTimeoutError } from '../errors.js';
+import { coerceError, TaskNotFoundError, TaskTimeoutError, UnmappableXComError } from '../errors.js';
 import { assertJson, type Json } from '../json.js';
-import { isOperator, type BaseOperator, type Callback, type CallbackContext, type TaskContext } from '../operator.js';
+import { isOperator, type BaseOperator, type Callback, type CallbackContext, type MappedOperator, type TaskContext } from '../operator.js';
 import { shouldRetry } from '../retry.js';
 import type { Logger } from 'pino';
+import type { RunKey } from '../store/rows.js';
+import type { Store } from '../store/store.js';
 import { openTaskLog } from './task-log.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
 export interface AttemptDeps {
-  /** Reads an XCom of this run (another task's, or this one's from an earlier push). */
-  readXcom(taskId: string, key: string): Json | undefined;
+  /** Reads an XCom of this run (another task's, or this one's from an earlier push); map index -1 for an unmapped task. */
+  readXcom(taskId: string, key: string, mapIndex: number): Json | undefined;
+  /** A mapped task's XComs under this key, in map-index order. */
+  readMappedXcoms(taskId: string, key: string): Json[];
   signal: AbortSignal;
   /** Told the attempt's logger while the attempt runs, and undefined after (worker console capture). */
   onLogger?: (logger: Logger | undefined) => void;
+}
+
+/** XCom reads of one run from a store (what every executor passes an attempt). */
+export function xcomReaders(store: Pick<Store, 'getXcom' | 'mappedXcoms'>, run: RunKey): Pick<AttemptDeps, 'readXcom' | 'readMappedXcoms'> {
+  return {
+    readXcom: (taskId, key, mapIndex) => store.getXcom({ ...run, taskId, mapIndex }, key),
+    readMappedXcoms: (taskId, key) => store.mappedXcoms({ ...run, taskId }, key),
+  };
 }
 
 /** Milliseconds an attempt runs before its log file is created even if it logged nothing yet. */
@@ -43,7 +55,7 @@ function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
 }
 
 export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps): Promise<AttemptResult> {
-  const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber });
+  const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, ...(job.mapIndex >= 0 ? { mapIndex: job.mapIndex } : {}), tryNumber: job.tryNumber });
   const logger = log.logger;
   deps.onLogger?.(logger);
   // An attempt still running after a moment gets its file, so a long task's log can be followed (and
@@ -57,7 +69,7 @@ export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps):
   try {
     task = dag.task(job.taskId);
     if (!task) throw new TaskNotFoundError(job.dagId, job.taskId, dag.taskIds);
-    log.note(`Starting attempt ${job.tryNumber} of ${job.maxTries + 1} (${task.operatorName}, run ${job.runId})`);
+    log.note(`Starting attempt ${job.tryNumber} of ${job.maxTries + 1} (${task.operatorName}, run ${job.runId}${job.mapIndex >= 0 ? `, map index ${job.mapIndex}` : ''})`);
     const ctx: TaskContext = {
       dagId: job.dagId,
       taskId: job.taskId,
@@ -69,6 +81,7 @@ export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps):
       conf: job.conf,
       tryNumber: job.tryNumber,
       maxTries: job.maxTries,
+      mapIndex: job.mapIndex,
       runType: job.runType,
       home: job.home,
       logger,
@@ -79,7 +92,9 @@ export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps):
       xcomPull: ((t: BaseOperator | string, key = 'return_value') => {
         const taskId = typeof t === 'string' ? t : t.taskId;
         const own = taskId === job.taskId ? xcoms.findLast((x) => x.key === key) : undefined;
-        return own ? own.value : deps.readXcom(taskId, key);
+        if (own) return own.value;
+        if (taskId === job.taskId) return deps.readXcom(taskId, key, job.mapIndex);
+        return dag.task(taskId)?.isMapped ? deps.readMappedXcoms(taskId, key) : deps.readXcom(taskId, key, -1);
       }) as TaskContext['xcomPull'],
       xcomPush(key: string, value: Json) {
         xcoms.push({ key, value: assertJson(value, `XCom '${key}' pushed by task '${job.taskId}'`) });
@@ -89,6 +104,7 @@ export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps):
       },
     };
     const value = await untilAborted(Promise.resolve().then(() => task!.execute(ctx)), deps.signal, job.executionTimeout);
+    assertMappable(task, value);
     if (value !== undefined && value !== null) {
       xcoms.push({ key: 'return_value', value: assertJson(value, `the return value of task '${job.taskId}'`) });
     }
@@ -113,6 +129,16 @@ export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps):
   deps.onLogger?.(undefined);
   log.close();
   return result;
+}
+
+/** A return value a mapped task expands over must be a list: the task that returned it fails (Airflow's UnmappableXComTypePushed). */
+function assertMappable(task: BaseOperator, value: unknown): void {
+  if (Array.isArray(value) || task.isMapped) return; // a mapped task's instances make up the list together
+  for (const d of task.downstream) {
+    if (!d.isMapped) continue;
+    const mapsOverIt = (d as MappedOperator).expandArgs.some(([, v]) => v === task);
+    if (mapsOverIt) throw new UnmappableXComError(task.taskId, d.taskId, value === undefined ? 'nothing' : value === null ? 'null' : typeof value);
+  }
 }
 
 /** Resolves with `p`, or rejects once the signal aborts (the attempt stops waiting even if execute ignores it). */

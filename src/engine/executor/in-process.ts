@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { DAG } from '../dag.js';
 import { TaskTimeoutError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { runAttempt } from './attempt.js';
+import { runAttempt, xcomReaders } from './attempt.js';
 import { ownAttempt, recordEnds } from './own-attempt.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './types.js';
 
@@ -69,7 +69,7 @@ export class InProcessExecutor implements Executor {
       { store: this.#o.store, clock, pid: process.pid, hostname: hostname(), controller: ac, onStarted: () => this.#listener({ type: 'begun', job, pid: process.pid, at: clock.now() }) },
       (signal) =>
         dag
-          ? runAttempt(job, dag, { signal, readXcom: (t, k) => this.#o.store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k) })
+          ? runAttempt(job, dag, { signal, ...xcomReaders(this.#o.store, job) })
           : Promise.resolve({ outcome: 'failed' as const, xcoms: [], skip: [], error: { message: `DAG '${job.dagId}' is not loaded`, nonRetryable: true } }),
     );
     if (timer) clearTimeout(timer);

@@ -42,7 +42,7 @@ export type Owned =
   | { kind: 'terminated'; state: string };
 
 export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal: AbortSignal) => Promise<AttemptResult>): Promise<Owned> {
-  const key = { dagId: job.dagId, runId: job.runId, taskId: job.taskId };
+  const key = { dagId: job.dagId, runId: job.runId, taskId: job.taskId, mapIndex: job.mapIndex };
   const ref = { key, tryNumber: job.tryNumber };
   const now = (): string => deps.clock.now().toISOString();
   let refused: string | undefined;

@@ -6,12 +6,14 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 
-export function taskLogPath(home: string, k: { dagId: string; runId: string; taskId: string; tryNumber: number }): string {
-  return path.join(home, 'logs', `dag_id=${k.dagId}`, `run_id=${k.runId}`, `task_id=${k.taskId}`, `attempt=${k.tryNumber}.log`);
+/** Airflow's log_filename_template: `dag_id=…/run_id=…/task_id=…/[map_index=…/]attempt=N.log`. */
+export function taskLogPath(home: string, k: { dagId: string; runId: string; taskId: string; mapIndex?: number; tryNumber: number }): string {
+  const mapped = (k.mapIndex ?? -1) >= 0 ? [`map_index=${k.mapIndex}`] : [];
+  return path.join(home, 'logs', `dag_id=${k.dagId}`, `run_id=${k.runId}`, `task_id=${k.taskId}`, ...mapped, `attempt=${k.tryNumber}.log`);
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'CRITICAL' };
-const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'logId', 'dagId', 'runId', 'taskId', 'tryNumber']);
+const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'logId', 'dagId', 'runId', 'taskId', 'mapIndex', 'tryNumber']);
 
 export function formatLine(json: string): string {
   let rec: Record<string, unknown>;

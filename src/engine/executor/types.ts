@@ -9,6 +9,8 @@ export interface AttemptSpec {
   dagId: string;
   runId: string;
   taskId: string;
+  /** Which instance of a mapped task (0..n-1); -1 for an unmapped task. */
+  mapIndex: number;
   tryNumber: number;
   maxTries: number;
   /** The DAG file a worker process imports. */
@@ -78,6 +80,6 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-export function jobKey(j: { dagId: string; runId: string; taskId: string }): string {
-  return `${j.dagId}\u0000${j.runId}\u0000${j.taskId}`;
+export function jobKey(j: { dagId: string; runId: string; taskId: string; mapIndex?: number }): string {
+  return `${j.dagId}\u0000${j.runId}\u0000${j.taskId}\u0000${j.mapIndex ?? -1}`;
 }

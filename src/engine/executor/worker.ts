@@ -15,7 +15,7 @@ import { coerceError, DagNotFoundError, TaskTimeoutError, WorkerStoppingError } 
 import type { Json } from '../json.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { AttemptEnd, Store } from '../store/store.js';
-import { runAttempt } from './attempt.js';
+import { runAttempt, xcomReaders } from './attempt.js';
 import { ownAttempt, recordEnds } from './own-attempt.js';
 import type { AttemptReport, FromWorker, ToWorker } from './protocol.js';
 import { jobKey, type AttemptJob, type AttemptResult } from './types.js';
@@ -100,7 +100,7 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
     const store = storeFor(job.dbFile);
     return await runAttempt(job, dag, {
       signal,
-      readXcom: (t, k): Json | undefined => store.getXcom({ dagId: job.dagId, runId: job.runId, taskId: t }, k),
+      ...xcomReaders(store, job),
       onLogger: (l) => (attemptLogger = l),
     });
   } catch (e) {

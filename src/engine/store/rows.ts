@@ -47,6 +47,8 @@ export interface TaskInstanceRow {
   dag_run_id: string;
   run_id: string;
   task_id: string;
+  /** -1 for an unmapped task (and a mapped one not expanded yet); 0..n-1 for a mapped task's instances. */
+  map_index: number;
   state: TiState;
   try_number: number;
   max_tries: number;
@@ -86,6 +88,7 @@ export interface XComRow {
   dag_id: string;
   run_id: string;
   task_id: string;
+  map_index: number;
   key: string;
   value: Json;
   timestamp: string;
@@ -106,4 +109,6 @@ export interface RunKey {
 }
 export interface TiKey extends RunKey {
   taskId: string;
+  /** Which instance of a mapped task; absent or -1 for an unmapped task. */
+  mapIndex?: number;
 }

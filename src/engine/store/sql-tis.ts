@@ -4,13 +4,16 @@ import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
 import { parseJson, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
-import type { AttemptEnd, ClearSpec, QueueCandidate, Store, TiDecision } from './store.js';
+import type { AttemptEnd, ClearSpec, QueueCandidate, Store, TiDecided, TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
 const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
-const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
+const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index = @mapIndex';
+const TASK = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
+/** A key as named parameters (an unmapped task's map index is -1). */
+const kp = (k: TiKey): { dagId: string; runId: string; taskId: string; mapIndex: number } => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, mapIndex: k.mapIndex ?? -1 });
 /** What queueing needs; fewer columns than ti.* keeps the hot path cheap. */
-const CAND_COLS = 'ti.dag_id, ti.run_id, ti.task_id, ti.max_tries, ti.pool, ti.pool_slots, ti.priority_weight, r.logical_date';
+const CAND_COLS = 'ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.max_tries, ti.pool, ti.pool_slots, ti.priority_weight, r.logical_date';
 /** Seconds from start_date (or `end`, if it never started) to `end`, a SQL parameter name. */
 const durationUntil = (end: string): string => `(julianday(${end}) - julianday(COALESCE(start_date, ${end}))) * 86400.0`;
 const DURATION = durationUntil('@now');
@@ -19,21 +22,21 @@ export type TiOps = Pick<
   Store,
   | 'getTi' | 'listTis' | 'tiStates' | 'hasUnfinishedTis' | 'applyDecisions' | 'queueCandidates' | 'inFlightCounts' | 'queueTis'
   | 'startAttempt' | 'heartbeatAttempt' | 'endAttempts' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'liveAttempts'
-  | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom'
+  | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom' | 'mappedXcoms'
 >;
 
 export function tiOps(sql: Sql): TiOps {
   const getTi = (k: TiKey): TaskInstanceRow | undefined => {
-    const r = sql.get<TiDb>(`SELECT * FROM task_instance WHERE ${KEY}`, k);
+    const r = sql.get<TiDb>(`SELECT * FROM task_instance WHERE ${KEY}`, kp(k));
     return r && toTi(r);
   };
-  const what = (k: TiKey): string => `task instance ${k.dagId}/${k.runId}/${k.taskId}`;
+  const what = (k: TiKey): string => `task instance ${k.dagId}/${k.runId}/${k.taskId}${(k.mapIndex ?? -1) >= 0 ? `[${k.mapIndex}]` : ''}`;
   /** After a guarded UPDATE changed nothing: name the state actually found. */
   const illegal = (k: TiKey, to: TiState): IllegalTransitionError =>
     new IllegalTransitionError(what(k), getTi(k)?.state ?? (getTi(k) ? 'none' : 'missing'), to ?? 'none');
   /** What a report for try `a.tryNumber` finds instead: the state, with the current try when it is another one. */
   const foundFor = (a: { key: TiKey; tryNumber: number }): string => {
-    const cur = sql.get<{ state: TiState; try_number: number }>(`SELECT state, try_number FROM task_instance WHERE ${KEY}`, a.key);
+    const cur = sql.get<{ state: TiState; try_number: number }>(`SELECT state, try_number FROM task_instance WHERE ${KEY}`, kp(a.key));
     if (!cur) return 'missing';
     return cur.try_number === a.tryNumber ? (cur.state ?? 'none') : `${cur.state ?? 'none'}, at try ${cur.try_number}`;
   };
@@ -42,32 +45,58 @@ export function tiOps(sql: Sql): TiOps {
     new IllegalTransitionError(`${what(a.key)} try ${a.tryNumber}`, foundFor(a), to ?? 'none');
   const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
     sql.run(
-      'INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
-      k.dagId, k.runId, k.taskId, key, JSON.stringify(value), now,
+      'INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      k.dagId, k.runId, k.taskId, k.mapIndex ?? -1, key, JSON.stringify(value), now,
     );
   };
   const deleteXcoms = (k: TiKey): void => {
-    sql.run('DELETE FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ?', k.dagId, k.runId, k.taskId);
+    sql.run('DELETE FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?', k.dagId, k.runId, k.taskId, k.mapIndex ?? -1);
+  };
+
+  /**
+   * Gives a mapped task n instances in state `from` (Airflow's expand_mapped_task and, for one expanded
+   * before, _revise_map_indexes_if_mapped): the placeholder becomes index 0, missing indexes are created from
+   * it (or from any instance), waiting ones at n and beyond are removed. Instances that ran keep their state.
+   */
+  const expand = (key: TiKey, n: number, maxTries: number, from: TiState): void => {
+    const p = kp(key);
+    if (n === 0) return; // the placeholder itself is skipped by the decision
+    const have = sql.all<{ map_index: number }>(`SELECT map_index FROM task_instance WHERE ${TASK}`, p).map((r) => r.map_index);
+    if (have.includes(-1)) sql.run(`UPDATE task_instance SET map_index = 0 WHERE ${TASK} AND map_index = -1`, p);
+    const existing = new Set(have.map((i) => Math.max(i, 0)));
+    for (let i = 0; i < n; i++) {
+      if (existing.has(i)) continue;
+      sql.run(
+        `INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight)
+         SELECT dag_id, run_id, task_id, @i, @from, 0, @maxTries, operator, pool, pool_slots, priority_weight FROM task_instance
+         WHERE ${TASK} ORDER BY map_index LIMIT 1`,
+        { ...p, i, from, maxTries },
+      );
+    }
+    sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND state IS @from`, { ...p, n, from });
   };
 
   return {
     getTi,
     listTis(k: RunKey) {
-      return sql.all<TiDb>('SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ?', k.dagId, k.runId).map(toTi);
+      return sql.all<TiDb>('SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY task_id, map_index', k.dagId, k.runId).map(toTi);
     },
     tiStates(k, taskIds) {
-      const out = new Map<string, TiState>();
+      const out = new Map<string, TiState[]>();
       if (taskIds === undefined || taskIds.length > 200) {
         const want = taskIds && new Set(taskIds);
-        for (const r of sql.all<{ task_id: string; state: TiState }>('SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?', k.dagId, k.runId)) {
-          if (!want || want.has(r.task_id)) out.set(r.task_id, r.state);
+        for (const r of sql.all<{ task_id: string; state: TiState }>('SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY task_id, map_index', k.dagId, k.runId)) {
+          if (want && !want.has(r.task_id)) continue;
+          const list = out.get(r.task_id);
+          if (list) list.push(r.state);
+          else out.set(r.task_id, [r.state]);
         }
         return out;
       }
-      const one = sql.stmt('SELECT state FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?');
+      const one = sql.stmt('SELECT state FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ? ORDER BY map_index');
       for (const t of taskIds) {
-        const r = one.get(k.dagId, k.runId, t) as { state: TiState } | undefined;
-        if (r) out.set(t, r.state);
+        const rows = one.all(k.dagId, k.runId, t) as Array<{ state: TiState }>;
+        if (rows.length) out.set(t, rows.map((r) => r.state));
       }
       return out;
     },
@@ -82,17 +111,22 @@ export function tiOps(sql: Sql): TiOps {
       );
     },
     applyDecisions(k, decisions: TiDecision[], now) {
-      if (decisions.length === 0) return;
-      sql.tx(() => {
+      if (decisions.length === 0) return [];
+      return sql.tx(() => {
+        const out: TiDecided[] = [];
         for (const d of decisions) {
           const key = { ...k, taskId: d.taskId };
           assertTransition(d.from, d.to, what(key));
-          const n = sql.run(
-            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${KEY} AND state IS @from`,
-            { ...key, to: d.to, from: d.from, now },
+          if (d.expand) expand(key, d.expand.count, d.expand.maxTries, d.from);
+          const rows = sql.all<{ map_index: number; state: TiState }>(
+            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND state IS @from
+             RETURNING map_index, state`,
+            { ...key, to: d.expand?.count === 0 ? 'skipped' : d.to, from: d.from, now },
           );
-          if (n !== 1) throw illegal(key, d.to);
+          if (rows.length === 0) throw illegal(key, d.to);
+          for (const r of rows.sort((a, b) => a.map_index - b.map_index)) out.push({ taskId: d.taskId, mapIndex: r.map_index, to: r.state as TiDecided['to'] });
         }
+        return out;
       });
     },
     queueCandidates(limit, scope: Scope, pools) {
@@ -119,14 +153,17 @@ export function tiOps(sql: Sql): TiOps {
     },
     inFlightCounts() {
       const tasksPerDag = new Map<string, number>();
+      const tisPerTask = new Map<string, number>();
       const slotsPerPool = new Map<string, number>();
-      for (const r of sql.all<{ dag_id: string; pool: string; n: number; slots: number }>(
-        "SELECT dag_id, pool, COUNT(*) AS n, SUM(pool_slots) AS slots FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id, pool",
+      for (const r of sql.all<{ dag_id: string; task_id: string; pool: string; n: number; slots: number }>(
+        "SELECT dag_id, task_id, pool, COUNT(*) AS n, SUM(pool_slots) AS slots FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id, task_id, pool",
       )) {
         tasksPerDag.set(r.dag_id, (tasksPerDag.get(r.dag_id) ?? 0) + r.n);
+        const t = `${r.dag_id}\u0000${r.task_id}`;
+        tisPerTask.set(t, (tisPerTask.get(t) ?? 0) + r.n);
         slotsPerPool.set(r.pool, (slotsPerPool.get(r.pool) ?? 0) + r.slots);
       }
-      return { tasksPerDag, slotsPerPool };
+      return { tasksPerDag, tisPerTask, slotsPerPool };
     },
     queueTis(keys, now, queuedBy) {
       return sql.tx(() =>
@@ -134,7 +171,7 @@ export function tiOps(sql: Sql): TiOps {
           const r = sql.get<{ try_number: number }>(
             `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = @now, queued_by = @queuedBy, pid = NULL, hostname = NULL
              WHERE ${KEY} AND state = 'scheduled' RETURNING try_number`,
-            { ...k, now, queuedBy },
+            { ...kp(k), now, queuedBy },
           );
           if (!r) throw illegal(k, 'queued');
           if (r.try_number > 1) deleteXcoms(k); // XCom is cleared when a task instance reruns
@@ -146,12 +183,12 @@ export function tiOps(sql: Sql): TiOps {
       const n = sql.run(
         `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
            heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS @queuedBy`,
-        { ...a.key, tryNumber: a.tryNumber, queuedBy: a.queuedBy, pid: o.pid, hostname: o.hostname, now },
+        { ...kp(a.key), tryNumber: a.tryNumber, queuedBy: a.queuedBy, pid: o.pid, hostname: o.hostname, now },
       );
       if (n !== 1) throw refused(a, 'running');
     },
     heartbeatAttempt(a, now) {
-      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`, { ...a.key, tryNumber: a.tryNumber, now });
+      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`, { ...kp(a.key), tryNumber: a.tryNumber, now });
       return n === 1 ? { owned: true } : { owned: false, state: foundFor(a) };
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
@@ -163,14 +200,14 @@ export function tiOps(sql: Sql): TiOps {
             `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
                next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
              WHERE ${KEY} AND try_number = @tryNumber AND state IN ('running', 'restarting') RETURNING state`,
-            { ...e.key, state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt },
+            { ...kp(e.key), state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt },
           );
           if (!row) return { refused: refused(e, e.state) };
           if (row.state === null) return { state: null };
           for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
           for (const taskId of e.skip) {
             sql.run(
-              `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${KEY} AND (state IS NULL OR state = 'scheduled')`,
+              `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${TASK} AND (state IS NULL OR state = 'scheduled')`,
               { dagId: e.key.dagId, runId: e.key.runId, taskId, now },
             );
           }
@@ -180,12 +217,12 @@ export function tiOps(sql: Sql): TiOps {
     },
     scheduleDueRetries(now, scope) {
       return sql
-        .all<{ dag_id: string; run_id: string; task_id: string }>(
+        .all<{ dag_id: string; run_id: string; task_id: string; map_index: number }>(
           `UPDATE task_instance AS ti SET state = 'scheduled' WHERE ti.state = 'up_for_retry' AND ti.next_retry_at <= ? AND ${scopeWhere(scope)}
-           RETURNING dag_id, run_id, task_id`,
+           RETURNING dag_id, run_id, task_id, map_index`,
           now, ...scopeParams(scope),
         )
-        .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id }));
+        .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, mapIndex: r.map_index }));
     },
     nextRetryDue(scope) {
       return sql.get<{ t: string | null }>(
@@ -195,12 +232,12 @@ export function tiOps(sql: Sql): TiOps {
     },
     resetQueued(scope) {
       return sql
-        .all<{ dag_id: string; run_id: string; task_id: string }>(
+        .all<{ dag_id: string; run_id: string; task_id: string; map_index: number }>(
           `UPDATE task_instance AS ti SET state = 'scheduled', try_number = try_number - 1, queued_when = NULL, queued_by = NULL
-           WHERE ti.state = 'queued' AND ${scopeWhere(scope)} RETURNING dag_id, run_id, task_id`,
+           WHERE ti.state = 'queued' AND ${scopeWhere(scope)} RETURNING dag_id, run_id, task_id, map_index`,
           ...scopeParams(scope),
         )
-        .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id }));
+        .map((r) => ({ dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, mapIndex: r.map_index }));
     },
     liveAttempts(scope) {
       return sql.all<TiDb>(`SELECT * FROM task_instance ti WHERE ti.state IN ('running', 'restarting') AND ${scopeWhere(scope)}`, ...scopeParams(scope)).map(toTi);
@@ -219,7 +256,7 @@ export function tiOps(sql: Sql): TiOps {
             `UPDATE task_instance SET state = @to, max_tries = try_number + @retries, next_retry_at = NULL,
                pool = COALESCE(@pool, pool), pool_slots = COALESCE(@poolSlots, pool_slots), priority_weight = COALESCE(@weight, priority_weight)
              WHERE ${KEY} AND state IS @from`,
-            { ...s.key, to, retries: s.retries, from: cur.state, pool: s.pool?.pool ?? null, poolSlots: s.pool?.poolSlots ?? null, weight: s.pool?.priorityWeight ?? null },
+            { ...kp(s.key), to, retries: s.retries, from: cur.state, pool: s.pool?.pool ?? null, poolSlots: s.pool?.poolSlots ?? null, weight: s.pool?.priorityWeight ?? null },
           );
           if (n !== 1) throw illegal(s.key, to);
           deleteXcoms(s.key);
@@ -244,15 +281,26 @@ export function tiOps(sql: Sql): TiOps {
         const n = sql.run(
           `UPDATE task_instance SET state = @state, start_date = COALESCE(start_date, @now), end_date = @now, duration = ${DURATION}
            WHERE ${KEY} AND state IS @from`,
-          { ...k, state, from: cur.state, now },
+          { ...kp(k), state, from: cur.state, now },
         );
         if (n !== 1) throw illegal(k, state);
         return getTi(k)!;
       });
     },
     getXcom(k, key) {
-      const r = sql.get<{ value: string }>('SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND key = ?', k.dagId, k.runId, k.taskId, key);
+      const r = sql.get<{ value: string }>(
+        'SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ? AND key = ?',
+        k.dagId, k.runId, k.taskId, k.mapIndex ?? -1, key,
+      );
       return r ? parseJson(r.value, null) : undefined;
+    },
+    mappedXcoms(k, key) {
+      return sql
+        .all<{ value: string }>(
+          'SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index >= 0 AND key = ? ORDER BY map_index',
+          k.dagId, k.runId, k.taskId, key,
+        )
+        .map((r) => parseJson(r.value, null));
     },
     putXcom,
   };

@@ -60,11 +60,27 @@ export interface DagRunQuery {
   order?: 'desc' | 'asc';
 }
 
-/** A settled decision from none: trigger rules (scheduled/skipped/upstream_failed) or SkipMixin. */
+/**
+ * A settled decision from none for every instance of a task in that state: trigger rules
+ * (scheduled/skipped/upstream_failed) or a task gone from the DAG (removed).
+ */
 export interface TiDecision {
   taskId: string;
   from: TiState;
   to: 'scheduled' | 'skipped' | 'upstream_failed' | 'removed';
+  /**
+   * A mapped task that may run now has this many instances (map indexes 0..n-1): its placeholder (-1)
+   * becomes index 0 and the others are created; when it was expanded before (a cleared one), missing
+   * indexes are created and waiting ones beyond n are removed. Zero: the placeholder is skipped.
+   */
+  expand?: { count: number; /** max_tries of a new instance (the task's retries). */ maxTries: number };
+}
+
+/** A task instance a decision changed. */
+export interface TiDecided {
+  taskId: string;
+  mapIndex: number;
+  to: TiDecision['to'];
 }
 
 /** One try of a task instance: what a worker's reports are fenced by. */
@@ -91,6 +107,7 @@ export interface QueueCandidate {
   dag_id: string;
   run_id: string;
   task_id: string;
+  map_index: number;
   max_tries: number;
   pool: string;
   pool_slots: number;
@@ -150,16 +167,19 @@ export interface Store {
   // task instances
   getTi(key: TiKey): TaskInstanceRow | undefined;
   listTis(key: RunKey): TaskInstanceRow[];
-  /** task_id -> state for the given tasks of a run (all tasks when taskIds is undefined). */
-  tiStates(key: RunKey, taskIds?: readonly string[]): Map<string, TiState>;
+  /** task_id -> the states of its instances (one unless mapped) for the given tasks of a run (all when undefined). */
+  tiStates(key: RunKey, taskIds?: readonly string[]): Map<string, TiState[]>;
   /** Is any TI of the run unfinished (none, scheduled, queued, running, up_for_retry, up_for_reschedule)? */
   hasUnfinishedTis(key: RunKey): boolean;
-  /** Leaf states decide the run's state. */
-  applyDecisions(key: RunKey, decisions: TiDecision[], now: string): void;
+  /** Applies trigger-rule decisions (expanding mapped tasks); returns every task instance changed. */
+  applyDecisions(key: RunKey, decisions: TiDecision[], now: string): TiDecided[];
   /** scheduled TIs of running runs in these pools, by priority then logical date. */
   queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[]): QueueCandidate[];
-  /** Task instances in flight (queued, running, restarting): how many per DAG, how many pool slots per pool. */
-  inFlightCounts(): { tasksPerDag: Map<string, number>; slotsPerPool: Map<string, number> };
+  /**
+   * Task instances in flight (queued, running, restarting): how many per DAG, per task across the DAG's runs
+   * (keyed `dag_id NUL task_id`, for max_active_tis_per_dag), and how many pool slots per pool.
+   */
+  inFlightCounts(): { tasksPerDag: Map<string, number>; tisPerTask: Map<string, number>; slotsPerPool: Map<string, number> };
   /** scheduled -> queued, try_number + 1, queued by this scheduler; returns the new try numbers in order. */
   queueTis(keys: readonly TiKey[], now: string, queuedBy: string): number[];
   /**
@@ -201,6 +221,8 @@ export interface Store {
 
   // XCom
   getXcom(key: TiKey, xcomKey: string): Json | undefined;
+  /** A mapped task's XComs under this key, in map-index order (the instances that pushed one). */
+  mappedXcoms(key: TiKey, xcomKey: string): Json[];
   putXcom(key: TiKey, xcomKey: string, value: Json, now: string): void;
 
   // the scheduler lock
@@ -212,6 +234,7 @@ export interface Store {
   heartbeatLock(token: string, now: string): boolean;
   releaseLock(token: string): void;
   lockHolder(): LockHolder | undefined;
+
   // web server users (migration 0005)
   /** False when the username is taken. */
   createUser(u: Omit<UserRow, 'created_at'>, now: string): boolean;

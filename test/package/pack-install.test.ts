@@ -131,7 +131,10 @@ describe('dagctl packed with npm pack and installed from the tarball', () => {
     for (const f of ['package.json', 'README.md', 'bin/dagctl.js', 'src/index.ts', 'src/cli/main.ts', 'src/engine/executor/worker.ts', ...migrations.map((m) => `src/engine/store/migrations/${m}`)]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => f.startsWith('src/serve/public/')).length).toBeGreaterThan(0);
+    // Assets read at run time relative to import.meta.url (serve's and the web UI's public/, SQL) all ship.
+    const assets = readdirSync(path.join(REPO, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(sql|css|js|svg|html|json)$/.test(f));
+    expect(assets.length).toBeGreaterThan(0);
+    expect(assets.map((f) => `src/${f.split(path.sep).join('/')}`).filter((f) => !files.includes(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('src/dags/examples/')).length).toBeGreaterThan(0);
     expect(files.filter((f) => /^(test|bench|packages|data|models|runs|scripts|node_modules|test-output)\//.test(f))).toEqual([]);
     expect(packed.size).toBeLessThan(1024 * 1024);

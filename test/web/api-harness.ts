@@ -61,3 +61,18 @@ export async function apiServer(o: { dagsFolder?: string; server?: Omit<WebServe
     },
   };
 }
+
+/**
+ * Asserts that `body` (answered with `status` to `method template`) conforms to Airflow 2.10's spec and to
+ * the document this server serves at /api/v1/openapi.json.
+ */
+export async function conformance(s: ApiServer): Promise<(method: string, template: string, status: number, body: unknown) => void> {
+  const { airflowChecker, openApiChecker } = await import('./openapi-check.js');
+  const { expect } = await import('vitest');
+  const airflow = airflowChecker();
+  const own = openApiChecker((await s.json('GET', '/api/v1/openapi.json')).body);
+  return (method, template, status, body) => {
+    expect(airflow.errors(method, template, status, body), `${method} ${template} ${status} vs Airflow's spec`).toEqual([]);
+    expect(own.errors(method, template, status, body), `${method} ${template} ${status} vs /api/v1/openapi.json`).toEqual([]);
+  };
+}

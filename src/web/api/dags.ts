@@ -29,6 +29,15 @@ export function dagRow(api: ApiContext, dagId: string): DagRow {
 
 export function registerDags(app: FastifyInstance, api: ApiContext): void {
   const withErrors = (): Set<string> => new Set(api.engine.importErrors().map((e) => e.filename));
+  const view = (d: DagRow, errs: Set<string>) => {
+    let text: string | null = d.schedule_interval;
+    try {
+      text = api.engine.getDag(d.dag_id).scheduleText ?? d.schedule_interval;
+    } catch {
+      // a DAG no longer loaded: what the database has
+    }
+    return dagView(d, errs.has(d.fileloc), text);
+  };
 
   app.get<{ Querystring: DagsQuery }>(
     '/dags',
@@ -62,7 +71,7 @@ export function registerDags(app: FastifyInstance, api: ApiContext): void {
       );
       const { items, total } = page(rows, q, DAG_ORDER, 'dag_id');
       const errs = withErrors();
-      return { dags: items.map((d) => dagView(d, errs.has(d.fileloc))), total_entries: total };
+      return { dags: items.map((d) => view(d, errs)), total_entries: total };
     },
   );
 
@@ -70,8 +79,7 @@ export function registerDags(app: FastifyInstance, api: ApiContext): void {
     '/dags/:dag_id',
     { schema: { summary: 'Get basic information about a DAG', tags: ['DAG'], params: dagIdParam, response: responses({ 200: { $ref: 'DAG#' } }) } },
     async (request) => {
-      const d = dagRow(api, request.params.dag_id);
-      return dagView(d, withErrors().has(d.fileloc));
+      return view(dagRow(api, request.params.dag_id), withErrors());
     },
   );
 
@@ -97,7 +105,7 @@ export function registerDags(app: FastifyInstance, api: ApiContext): void {
       // Runs queued while it was paused start now, driven here if no scheduler is alive.
       if (!row.is_paused) for (const r of api.engine.listDagRuns({ dagId: d.dag_id, state: 'queued' })) api.driver.drive(d.dag_id, r.run_id);
       request.log.info({ dagId: d.dag_id, paused: row.is_paused, user: request.user?.username }, row.is_paused ? 'paused DAG' : 'unpaused DAG');
-      return dagView(row, withErrors().has(row.fileloc));
+      return view(row, withErrors());
     },
   );
 

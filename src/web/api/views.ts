@@ -23,7 +23,8 @@ export function timeDelta(seconds: number | null | undefined): TimeDelta | null 
 
 const fileToken = (fileloc: string): string => Buffer.from(fileloc).toString('base64url');
 
-export function dagView(d: DagRow, hasImportErrors = false) {
+/** `schedule`: the DAG file's own text (`@daily` rather than the stored `0 0 * * *`) when it is loaded. */
+export function dagView(d: DagRow, hasImportErrors = false, schedule: string | null = d.schedule_interval) {
   return {
     dag_id: d.dag_id,
     dag_display_name: d.dag_id,
@@ -41,7 +42,7 @@ export function dagView(d: DagRow, hasImportErrors = false) {
     file_token: fileToken(d.fileloc),
     owners: d.owners,
     description: d.description,
-    schedule_interval: d.schedule_interval === null ? null : { __type: 'CronExpression', value: d.schedule_interval },
+    schedule_interval: schedule === null ? null : { __type: 'CronExpression', value: schedule },
     timetable_description: d.schedule_interval,
     tags: d.tags.map((name) => ({ name })),
     max_active_tasks: d.max_active_tasks,
@@ -65,7 +66,7 @@ function paramsView(params: Record<string, Json>) {
 
 export function dagDetailView(d: DagRow, dag: DAG) {
   return {
-    ...dagView(d),
+    ...dagView(d, false, dag.scheduleText ?? d.schedule_interval),
     catchup: dag.catchup,
     concurrency: d.max_active_tasks,
     dag_run_timeout: timeDelta(dag.dagrunTimeout),

@@ -3,11 +3,13 @@
  * store is polled every `pollMs`; a run whose states changed is sent as `event: run` ({run_id, state, tis}).
  * A run the page does not know yet is sent as `event: new-run` (the page reloads to add its column). When no
  * run is active any more, the final states are sent, then `event: end`, and the stream closes. A stream also
- * closes when the client goes away and when the server closes (a preClose hook), so no timer outlives either.
+ * closes when the client goes away and when the server closes (a preClose hook), so no timer outlives either;
+ * its connection closes with it, so the server's close never waits on a lingering socket.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebContext } from '../context.js';
 import { runStates } from './grid-data.js';
+import { isNotFound, notFoundProblem } from './not-found.js';
 import { isRunActive } from './states.js';
 
 export interface StreamOptions {
@@ -32,10 +34,16 @@ export function registerGridStream(app: FastifyInstance, ctx: WebContext, o: Str
     async (req: FastifyRequest<{ Params: { dagId: string }; Querystring: Query }>, reply: FastifyReply) => {
       const { dagId } = req.params;
       const { engine } = ctx;
-      engine.getDag(dagId); // unknown DAG: a 404 before the stream starts
+      try {
+        engine.getDag(dagId); // an unknown DAG is a 404 before the stream starts
+      } catch (err) {
+        if (isNotFound(err)) return reply.code(404).send(notFoundProblem(err.message));
+        throw err;
+      }
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'close', 'x-accel-buffering': 'no' });
+      const socket = res.socket; // res lets go of it when it ends
       const log = ctx.logger.child({ dagId, stream: 'grid' });
       const sent = new Map<string, string>();
       const known = new Set(engine.listDagRuns({ dagId, limit: req.query.num_runs }).map((r) => r.run_id));
@@ -49,7 +57,8 @@ export function registerGridStream(app: FastifyInstance, ctx: WebContext, o: Str
         closed = true;
         clearTimeout(timer);
         open.delete(close);
-        res.end();
+        // Once the last bytes are out, drop the socket: a client may keep it half-open, and the server's close waits for it.
+        res.end(() => socket?.destroy());
       };
       open.add(close);
       res.on('close', close);

@@ -1,9 +1,9 @@
 /** The UI's pages and the log endpoint a followed log polls. Each page reads through the engine facade and renders HTML. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EngineError } from '../../engine/errors.js';
 import type { WebContext } from '../context.js';
 import { gridData, runStates } from './grid-data.js';
 import { layoutDag } from './graph-layout.js';
+import { isNotFound, notFoundProblem } from './not-found.js';
 import { html, type Html } from './html.js';
 import { canEdit, page, type PageOptions } from './layout.js';
 import { graphBody } from './pages/graph.js';
@@ -15,7 +15,6 @@ import { triggerBody } from './pages/trigger.js';
 import { RETRAINING_DAG_ID, retrainingSummary } from './retraining.js';
 import { tries, xcoms } from './ti-data.js';
 
-const NOT_FOUND = new Set(['dag_not_found', 'dag_run_not_found', 'task_not_found']);
 const enc = encodeURIComponent;
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
@@ -50,7 +49,7 @@ export function registerPages(app: FastifyInstance, ctx: WebContext, o: { pollMs
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
         return page({ ...p, user: req.user, csrf: await reply.generateCsrf() }).value;
       } catch (err) {
-        if (err instanceof EngineError && NOT_FOUND.has(err.code)) return errorPage(reply, r, 404, 'Not Found', err.message).value;
+        if (isNotFound(err)) return errorPage(reply, r, 404, 'Not Found', err.message).value;
         if (err instanceof PageError) return errorPage(reply, r, err.status, err.title, err.message).value;
         throw err;
       }
@@ -123,11 +122,11 @@ export function registerPages(app: FastifyInstance, ctx: WebContext, o: { pollMs
       try {
         const ti = engine.taskInstance(dagId, runId, taskId);
         const n = req.query.try_number;
-        if (n > Math.max(1, ti.try_number)) return reply.code(404).send({ title: 'Not Found', status: 404, detail: `no try ${n} of ${taskId} (it is at try ${ti.try_number})`, type: 'about:blank' });
+        if (n > Math.max(1, ti.try_number)) return reply.code(404).send(notFoundProblem(`no try ${n} of ${taskId} (it is at try ${ti.try_number})`));
         const content = ti.try_number === 0 ? '' : engine.taskLog(dagId, runId, taskId, n);
         return { content, state: ti.state, try_number: ti.try_number };
       } catch (err) {
-        if (err instanceof EngineError && NOT_FOUND.has(err.code)) return reply.code(404).send({ title: 'Not Found', status: 404, detail: err.message, type: 'about:blank' });
+        if (isNotFound(err)) return reply.code(404).send(notFoundProblem(err.message));
         throw err;
       }
     },

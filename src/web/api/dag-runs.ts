@@ -128,6 +128,7 @@ export function registerDagRuns(app: FastifyInstance, api: ApiContext): void {
         params: { type: 'object', required: ['dag_id'], properties: { dag_id: { type: 'string' } } },
         body: {
           type: 'object',
+          additionalProperties: false,
           properties: {
             dag_run_id: { type: 'string', nullable: true, minLength: 1, maxLength: 250 },
             logical_date: { type: 'string', format: 'date-time', nullable: true },
@@ -210,7 +211,8 @@ export function registerDagRuns(app: FastifyInstance, api: ApiContext): void {
         tags: ['DAGRun'],
         params: runParams,
         body: { type: 'object', additionalProperties: false, properties: { dry_run: { type: 'boolean', default: true } } },
-        response: responses({ 200: { anyOf: [{ $ref: 'DAGRun#' }, { $ref: 'TaskInstanceCollection#' }] } }),
+        // The collection first: it is the one with a required field, so the serializer tells them apart.
+        response: responses({ 200: { anyOf: [{ $ref: 'TaskInstanceCollection#' }, { $ref: 'DAGRun#' }] } }),
       },
     },
     async (request) => {

@@ -19,6 +19,7 @@ const strings = { type: 'array', items: str } as const;
 const collection = (key: string, item: string) => ({
   $id: `${item}Collection`,
   type: 'object',
+  required: [key, 'total_entries'],
   properties: { [key]: { type: 'array', items: { $ref: `${item}#` } }, total_entries: int },
 });
 

@@ -52,7 +52,7 @@ greet.then(say);
 export default dag;
 `;
 
-function files(name: string): Record<string, string> {
+function files(name: string, spec: string): Record<string, string> {
   return {
     'package.json': `${JSON.stringify(
       {
@@ -60,7 +60,7 @@ function files(name: string): Record<string, string> {
         private: true,
         type: 'module',
         scripts: { dags: 'dagctl dags list', scheduler: 'dagctl scheduler', typecheck: 'tsc --noEmit' },
-        dependencies: { dagctl: dagctlSpec(PACKAGE_ROOT) },
+        dependencies: { dagctl: spec },
         devDependencies: { typescript: '^5.9', '@types/node': '^20' },
         allowScripts: ALLOW_SCRIPTS,
       },
@@ -84,7 +84,8 @@ const init: CommandModule = (ctx) =>
     .action((dir: string) => {
       const c = ctx();
       const root = path.resolve(dir);
-      const plan = files(path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-') || 'dags');
+      const spec = dagctlSpec(PACKAGE_ROOT);
+      const plan = files(path.basename(root).toLowerCase().replace(/[^a-z0-9._-]+/g, '-') || 'dags', spec);
       const clash = Object.keys(plan).filter((f) => existsSync(path.join(root, f)));
       if (clash.length > 0) {
         throw new UsageError(`${root} already has ${clash.join(', ')}; dagctl init never overwrites`, 'run it in an empty folder, or pass a new one: `dagctl init my-dags`');
@@ -95,6 +96,6 @@ const init: CommandModule = (ctx) =>
         c.out.line(`created ${path.join(dir, f)}`);
       }
       c.out.line(`\nnext: cd ${dir} && npm install && npx dagctl trigger hello --wait`);
-      c.out.line('(from a packed dagctl instead: npm install /path/to/dagctl-<version>.tgz, in place of npm install)');
+      if (spec === `file:${PACKAGE_ROOT}`) c.out.line('(or from a packed dagctl: npm install /path/to/dagctl-<version>.tgz, in place of npm install)');
     });
 export default init;

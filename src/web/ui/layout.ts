@@ -35,6 +35,7 @@ export function page(o: PageOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${o.csrf}">
 <title>${o.title} - dagctl</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/app.css">
 <style>${STATE_CSS}</style>
 </head>

@@ -88,13 +88,19 @@ function lockfileFromRepo(name: string): string {
   return `${JSON.stringify({ name, lockfileVersion: 3, requires: true, packages }, null, 2)}\n`;
 }
 
-/** better-sqlite3's prebuilt binary for prebuild-install, from this checkout's build of the same version. */
-function localPrebuild(dir: string): string | undefined {
+/**
+ * A prebuilds folder for prebuild-install holding better-sqlite3's binary, packed from this checkout's build of the
+ * same version for this Node ABI and platform (prebuild-install's own file name), or undefined where there is none.
+ */
+async function localPrebuilds(dir: string): Promise<string | undefined> {
   const sqlite = path.dirname(createRequire(path.join(REPO, 'package.json')).resolve('better-sqlite3/package.json'));
-  if (!existsSync(path.join(sqlite, 'build', 'Release', 'better_sqlite3.node'))) return undefined;
+  const binary = 'build/Release/better_sqlite3.node';
+  if (!existsSync(path.join(sqlite, binary))) return undefined;
   const { version } = JSON.parse(readFileSync(path.join(sqlite, 'package.json'), 'utf8')) as { version: string };
   mkdirSync(dir, { recursive: true });
-  return path.join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await run('tar', ['czf', path.join(dir, name), '-C', sqlite, binary], { cwd: dir });
+  return dir;
 }
 
 beforeAll(async () => {
@@ -106,20 +112,16 @@ beforeAll(async () => {
   writeFileSync(path.join(project, 'dags', 'packed.ts'), DAG_FILE);
   writeFileSync(path.join(project, 'dags', '_types.ts'), TYPES_FILE);
   writeFileSync(path.join(project, 'package-lock.json'), lockfileFromRepo(path.basename(project)));
-  const prebuild = localPrebuild(path.join(root, 'prebuilds'));
-  if (prebuild !== undefined) {
-    const sqlite = path.dirname(createRequire(path.join(REPO, 'package.json')).resolve('better-sqlite3/package.json'));
-    await run('tar', ['czf', prebuild, '-C', sqlite, 'build/Release/better_sqlite3.node'], { cwd: root });
-    writeFileSync(path.join(project, '.prebuild-installrc'), `local-prebuilds=${path.dirname(prebuild)}\n`);
-  }
+  const prebuilds = await localPrebuilds(path.join(root, 'prebuilds'));
+  if (prebuilds !== undefined) writeFileSync(path.join(project, '.prebuild-installrc'), `local-prebuilds=${prebuilds}\n`);
 
   try {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, timeout: 280_000 });
   } catch (err) {
     const { stderr = '' } = err as { stderr?: string };
-    const offline = /ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET/.exec(stderr);
+    const offline = /npm (?:error|ERR!) code (ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET)/.exec(stderr); // npm's own failure, not a script's
     if (offline === null) throw err;
-    unreachable = `npm install could not fetch a package (${offline[0]}): the npm cache lacks it and the registry is out of reach; run ./scripts/setup.sh (its npm ci fills the cache) with the registry reachable once`;
+    unreachable = `npm install could not fetch a package (${offline[1]}): the npm cache lacks it and the registry is out of reach; run ./scripts/setup.sh (its npm ci fills the cache) with the registry reachable once`;
   }
 }, 300_000);
 

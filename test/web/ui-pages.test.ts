@@ -152,6 +152,23 @@ describe('a task instance', () => {
   });
 });
 
+describe('a mapped task', () => {
+  it('shows one grid row, lists its instances by map index, and opens each with its own log and XCom', async () => {
+    const run = s.engine.triggerDagRun('web_mapped').run_id;
+    await s.engine.waitForRun('web_mapped', run);
+    const grid = await page('/dags/web_mapped/grid');
+    expect(grid.body.match(/data-task="add_one"/g)).toHaveLength(1);
+    const list = await page(`/dags/web_mapped/runs/${enc(run)}/tasks/add_one`);
+    expect(list.status).toBe(200);
+    expect(list.body.match(/<a href="\/dags\/web_mapped\/runs\/[^"]+\/tasks\/add_one\?map_index=\d">/g)).toHaveLength(3);
+    const one = await page(`/dags/web_mapped/runs/${enc(run)}/tasks/add_one?map_index=2`);
+    expect(one.body).toContain('map index 2');
+    expect(one.body).toContain('adding one to 3');
+    expect(one.body).toMatch(/<code>return_value<\/code><\/td><td><pre>4<\/pre>/);
+    expect((await page(`/dags/web_mapped/runs/${enc(run)}/tasks/add_one?map_index=7`)).status).toBe(404);
+  });
+});
+
 describe('the trigger form', () => {
   it('is prefilled with the params and refused to a Viewer', async () => {
     const { body } = await page('/dags/web_demo/trigger', 'Op');

@@ -1,7 +1,7 @@
-/** The engine's "no such DAG / run / task" errors, which the UI answers with 404 rather than 500. */
+/** The engine's "no such DAG / run / task / map index" errors, which the UI answers with 404 rather than 500. */
 import { EngineError } from '../../engine/errors.js';
 
-const NOT_FOUND = new Set(['dag_not_found', 'dag_run_not_found', 'task_not_found']);
+const NOT_FOUND = new Set(['dag_not_found', 'dag_run_not_found', 'task_not_found', 'task_instance_not_found']);
 
 export function isNotFound(err: unknown): err is EngineError {
   return err instanceof EngineError && NOT_FOUND.has(err.code);

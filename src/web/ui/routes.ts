@@ -10,7 +10,7 @@ import { graphBody } from './pages/graph.js';
 import { gridBody } from './pages/grid.js';
 import { homeBody } from './pages/home.js';
 import { runBody } from './pages/run.js';
-import { tiBody } from './pages/task-instance.js';
+import { mappedBody, tiBody } from './pages/task-instance.js';
 import { triggerBody } from './pages/trigger.js';
 import { RETRAINING_DAG_ID, retrainingSummary } from './retraining.js';
 import { tries, xcoms } from './ti-data.js';
@@ -24,6 +24,7 @@ const q = (props: Record<string, object>) => ({ querystring: { type: 'object', p
 const NUM_RUNS = { type: 'integer', minimum: 1, maximum: 365, default: 25 };
 const RUN_ID = { type: 'string', maxLength: 250 };
 const TRY = { type: 'integer', minimum: 1, maximum: 10000 };
+const MAP_INDEX = { type: 'integer', minimum: -1, maximum: 1_000_000, default: -1 };
 
 /** A page that cannot be shown: rendered as an HTML error page with this status. */
 class PageError extends Error {
@@ -98,14 +99,19 @@ export function registerPages(app: FastifyInstance, ctx: WebContext, o: { pollMs
     return { title: `${dagId} ${runId}`, dagId, body: runBody(run, engine.taskInstances(dagId, runId), summary) };
   });
 
-  route('/dags/:dagId/runs/:runId/tasks/:taskId', q({ try_number: TRY }), async (req) => {
+  route('/dags/:dagId/runs/:runId/tasks/:taskId', q({ try_number: TRY, map_index: MAP_INDEX }), async (req) => {
     const { dagId, runId, taskId } = req.params as { dagId: string; runId: string; taskId: string };
-    const ti = engine.taskInstance(dagId, runId, taskId);
+    const mapIndex = req.query.map_index as number;
+    if (mapIndex === -1) {
+      const mapped = engine.taskInstances(dagId, runId).filter((t) => t.task_id === taskId && (t.map_index ?? -1) >= 0);
+      if (mapped.length > 0) return { title: `${taskId} - ${runId}`, dagId, body: mappedBody(dagId, runId, taskId, mapped) };
+    }
+    const ti = engine.taskInstance(dagId, runId, taskId, mapIndex);
     const wanted = req.query.try_number as number | undefined;
     if (wanted !== undefined && wanted > ti.try_number) throw new PageError(404, 'Not Found', `Task ${taskId} of run ${runId} has no try ${wanted} (it is at try ${ti.try_number}).`);
     const shownTry = wanted ?? ti.try_number;
-    const log = shownTry > 0 ? engine.taskLog(dagId, runId, taskId, shownTry) : `*** task ${taskId} has not run yet; there is no log\n`;
-    const logUrl = `/ui/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}/log?try_number=${Math.max(1, shownTry)}`;
+    const log = shownTry > 0 ? engine.taskLog(dagId, runId, taskId, shownTry, mapIndex) : `*** task ${taskId} has not run yet; there is no log\n`;
+    const logUrl = `/ui/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}/log?try_number=${Math.max(1, shownTry)}&map_index=${mapIndex}`;
     const task = engine.listTasks(dagId).find((t) => t.task_id === taskId);
     return {
       title: `${taskId} - ${runId}`, dagId, scripts: ['task-instance.js'],
@@ -114,16 +120,17 @@ export function registerPages(app: FastifyInstance, ctx: WebContext, o: { pollMs
   });
 
   // What a followed log polls: the try's log so far and the task instance's state (JSON; 404 for an unknown try).
-  app.get<{ Params: { dagId: string; runId: string; taskId: string }; Querystring: { try_number: number } }>(
+  app.get<{ Params: { dagId: string; runId: string; taskId: string }; Querystring: { try_number: number; map_index: number } }>(
     '/ui/dags/:dagId/runs/:runId/tasks/:taskId/log',
-    { schema: { querystring: { type: 'object', required: ['try_number'], properties: { try_number: TRY } } } },
+    { schema: { querystring: { type: 'object', required: ['try_number'], properties: { try_number: TRY, map_index: MAP_INDEX } } } },
     async (req, reply) => {
       const { dagId, runId, taskId } = req.params;
       try {
-        const ti = engine.taskInstance(dagId, runId, taskId);
+        const mapIndex = req.query.map_index;
+        const ti = engine.taskInstance(dagId, runId, taskId, mapIndex);
         const n = req.query.try_number;
         if (n > Math.max(1, ti.try_number)) return reply.code(404).send(notFoundProblem(`no try ${n} of ${taskId} (it is at try ${ti.try_number})`));
-        const content = ti.try_number === 0 ? '' : engine.taskLog(dagId, runId, taskId, n);
+        const content = ti.try_number === 0 ? '' : engine.taskLog(dagId, runId, taskId, n, mapIndex);
         return { content, state: ti.state, try_number: ti.try_number };
       } catch (err) {
         if (isNotFound(err)) return reply.code(404).send(notFoundProblem(err.message));

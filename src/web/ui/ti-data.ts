@@ -30,7 +30,7 @@ export function tries(engine: Engine, ti: TaskInstanceRow): TryInfo[] {
       out.push({ tryNumber: n, start: ti.start_date, end: ti.end_date, duration: ti.duration, source: 'record' });
       continue;
     }
-    const span = logSpan(engine.taskLog(ti.dag_id, ti.run_id, ti.task_id, n));
+    const span = logSpan(engine.taskLog(ti.dag_id, ti.run_id, ti.task_id, n, ti.map_index ?? -1));
     out.push(span ? { tryNumber: n, ...span, duration: seconds(span.start, span.end), source: 'log' } : { tryNumber: n, start: null, end: null, duration: null, source: 'none' });
   }
   return out;
@@ -38,7 +38,7 @@ export function tries(engine: Engine, ti: TaskInstanceRow): TryInfo[] {
 
 /** Every XCom the task instance pushed, by key. */
 export function xcoms(runs: RunAdmin, ti: TaskInstanceRow): Array<{ key: string; value: Json }> {
-  return runs.xcoms({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id }).map((x) => ({ key: x.key, value: x.value }));
+  return runs.xcoms({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index ?? -1 }).map((x) => ({ key: x.key, value: x.value }));
 }
 
 export function formatDuration(s: number | null): string {

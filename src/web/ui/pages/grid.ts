@@ -8,8 +8,9 @@ import { isRunActive, stateClass, stateLabel, STATE_COLORS } from '../states.js'
 
 const enc = encodeURIComponent;
 
-export function tiHref(dagId: string, runId: string, taskId: string): string {
-  return `/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}`;
+/** A task instance's page; a mapped task without a map index lists its instances. */
+export function tiHref(dagId: string, runId: string, taskId: string, mapIndex = -1): string {
+  return `/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}${mapIndex >= 0 ? `?map_index=${mapIndex}` : ''}`;
 }
 
 function header(d: GridData): Html {

@@ -69,7 +69,7 @@ export function runBody(run: DagRunRow, tis: TaskInstanceRow[], retraining: Retr
   <dt>Conf</dt><dd><pre class="conf">${JSON.stringify(run.conf, null, 2)}</pre></dd>
 </dl>
 <table class="tis"><thead><tr><th>Task</th><th>State</th><th>Try</th><th>Duration</th></tr></thead><tbody>${tis.map(
-    (t) => html`<tr><td><a href="${tiHref(run.dag_id, run.run_id, t.task_id)}">${t.task_id}</a></td><td><span class="badge ${stateClass(t.state)}">${stateLabel(t.state)}</span></td>
+    (t) => html`<tr><td><a href="${tiHref(run.dag_id, run.run_id, t.task_id, t.map_index ?? -1)}">${t.task_id}${(t.map_index ?? -1) >= 0 ? ` [${t.map_index}]` : ''}</a></td><td><span class="badge ${stateClass(t.state)}">${stateLabel(t.state)}</span></td>
       <td>${t.try_number}</td><td>${formatDuration(t.duration)}</td></tr>`,
   )}</tbody></table>
 ${retraining ? retrainingSection(retraining) : ''}`;

@@ -20,6 +20,7 @@ export interface TiPageData {
 }
 
 const enc = encodeURIComponent;
+const withTry = (href: string, n: number): string => `${href}${href.includes('?') ? '&' : '?'}try_number=${n}`;
 
 function actions(ti: TaskInstanceRow, user: WebUser | null): Html | '' {
   if (!canEdit(user)) return '';
@@ -37,7 +38,7 @@ function triesTable(d: TiPageData): Html {
   return html`<table class="tries"><thead><tr><th>Try</th><th>Started</th><th>Ended</th><th>Duration</th><th>Log</th></tr></thead><tbody>${d.tries.map(
     (t) => html`<tr class="${t.tryNumber === d.shownTry ? 'selected' : ''}"><td>${t.tryNumber}</td><td>${when(t.start)}</td><td>${when(t.end)}</td>
       <td title="${t.source === 'log' ? 'from the first and last lines of its log' : ''}">${formatDuration(t.duration)}</td>
-      <td><a href="${tiHref(ti.dag_id, ti.run_id, ti.task_id)}?try_number=${t.tryNumber}">log of try ${t.tryNumber}</a></td></tr>`,
+      <td><a href="${withTry(tiHref(ti.dag_id, ti.run_id, ti.task_id, ti.map_index ?? -1), t.tryNumber)}">log of try ${t.tryNumber}</a></td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -45,7 +46,7 @@ export function tiBody(d: TiPageData, user: WebUser | null): Html {
   const { ti, task } = d;
   const following = (ti.state === 'running' || ti.state === 'queued' || ti.state === 'restarting') && d.shownTry >= ti.try_number;
   return html`<p class="crumbs"><a href="/dags/${enc(ti.dag_id)}/grid?dag_run_id=${enc(ti.run_id)}">${ti.dag_id}</a> / <a href="/dags/${enc(ti.dag_id)}/runs/${enc(ti.run_id)}">${ti.run_id}</a> / ${ti.task_id}</p>
-<h2>Task <code>${ti.task_id}</code> <span class="badge ${stateClass(ti.state)}" id="ti-state">${stateLabel(ti.state)}</span></h2>
+<h2>Task <code>${ti.task_id}</code>${(ti.map_index ?? -1) >= 0 ? html` <span class="map-index">map index ${ti.map_index}</span>` : ''} <span class="badge ${stateClass(ti.state)}" id="ti-state">${stateLabel(ti.state)}</span></h2>
 ${actions(ti, user)}
 <dl class="ti-facts">
   <dt>Operator</dt><dd>${ti.operator ?? task?.operator ?? '-'}</dd>
@@ -65,4 +66,14 @@ ${d.xcoms.length ? html`<table class="xcom"><thead><tr><th>Key</th><th>Value</th
   )}</tbody></table>` : html`<p class="muted" id="no-xcom">No XCom.</p>`}
 <h3>Log ${d.shownTry > 0 ? html`of try ${d.shownTry}` : ''} <span id="log-following" class="live" ${following ? '' : 'hidden'}>&#9679; following</span></h3>
 <pre class="log" id="log" data-log-url="${d.logUrl}" data-follow="${following ? '1' : '0'}">${d.log}</pre>`;
+}
+
+/** A mapped task's instances in one run, each a link to its own page. */
+export function mappedBody(dagId: string, runId: string, taskId: string, tis: TaskInstanceRow[]): Html {
+  return html`<p class="crumbs"><a href="/dags/${enc(dagId)}/grid?dag_run_id=${enc(runId)}">${dagId}</a> / <a href="/dags/${enc(dagId)}/runs/${enc(runId)}">${runId}</a> / ${taskId}</p>
+<h2>Mapped task <code>${taskId}</code>: ${tis.length} instance${tis.length === 1 ? '' : 's'}</h2>
+<table class="tis" id="mapped-instances"><thead><tr><th>Map index</th><th>State</th><th>Try</th><th>Duration</th></tr></thead><tbody>${tis.map(
+    (t) => html`<tr><td><a href="${tiHref(dagId, runId, taskId, t.map_index)}">${t.map_index}</a></td><td><span class="badge ${stateClass(t.state)}">${stateLabel(t.state)}</span></td>
+      <td>${t.try_number}</td><td>${formatDuration(t.duration)}</td></tr>`,
+  )}</tbody></table>`;
 }

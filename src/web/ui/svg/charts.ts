@@ -11,7 +11,7 @@ export interface Series {
 
 const W = 420;
 const H = 260;
-const M = { l: 48, r: 12, t: 28, b: 40 };
+const M = { l: 48, r: 12, t: 40, b: 40 };
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
 
 function frame(title: string, xLabel: string, yLabel: string, inner: Html): Html {
@@ -50,7 +50,7 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     const d = pts.map((p, j) => `${j ? 'L' : 'M'}${num(sx(p.x))},${num(sy(p.y))}`).join(' ');
     const c = COLORS[i % COLORS.length]!;
     return html`<path class="series" d="${d}" stroke="${c}" fill="none" stroke-width="2"/>${pts.map((p) => html`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="2.5" fill="${c}"/>`)}
-      <g transform="translate(${W - M.r - 110} ${M.t + 4 + i * 14})"><rect width="10" height="3" y="-4" fill="${c}"/><text class="legend" x="14" y="0">${s.name}</text></g>`;
+      <g transform="translate(${M.l + i * 95} 31)"><rect width="10" height="3" y="-4" fill="${c}"/><text class="legend" x="14" y="0">${s.name}</text></g>`;
   });
   return frame(title, xLabel, yLabel, html`${grid}${xt}${lines}`);
 }
@@ -80,7 +80,7 @@ export function confusionChart(cm: [[number, number], [number, number]], classes
   }));
   const labels = classes.map((c, i) => html`<text class="tick" x="${x0 - 6}" y="${y0 + i * cell + cell / 2 + 4}" text-anchor="end">${c}</text>
     <text class="tick" x="${x0 + i * cell + cell / 2}" y="${y0 + size + 16}" text-anchor="middle">${c}</text>`);
-  return html`<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H + 10}" width="${W}" height="${H + 10}" role="img" aria-label="confusion matrix">
+  return html`<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H + 24}" width="${W}" height="${H + 24}" role="img" aria-label="confusion matrix">
   <text class="title" x="${W / 2}" y="16" text-anchor="middle">Confusion matrix (threshold ${threshold.toFixed(3)})</text>
   ${cells}${labels}
   <text class="axis-label" x="${x0 + size / 2}" y="${y0 + size + 34}" text-anchor="middle">predicted</text>

@@ -10,15 +10,12 @@
 import { DAG, type CallbackContext } from '../engine/index.js';
 import { notifyAll } from '../notify/index.js';
 import { CheckNewDataOperator } from '../operators/check-new-data.js';
-import { CompareModelsOperator } from '../operators/compare-models.js';
-import { DeployOperator } from '../operators/deploy.js';
 import { DvcPullOperator } from '../operators/dvc-pull.js';
-import { EmptyOperator } from '../operators/empty.js';
 import { LogMetricsOperator } from '../operators/log-metrics.js';
 import { defaultProject } from '../operators/ml/project.js';
-import { NotifyOperator } from '../operators/notify.js';
 import { TrainResNet18Operator } from '../operators/train-resnet18.js';
 import { loadParams } from '../params/index.js';
+import { addPromotionTail } from './_promotion-tail.js';
 
 // DAGCTL_PROJECT_ROOT points the pipeline at another checkout (params.yaml, DVC files, data); default: this repo.
 const project = defaultProject(process.env.DAGCTL_PROJECT_ROOT || undefined);
@@ -57,15 +54,7 @@ const check = dag.add(new CheckNewDataOperator({ taskId: 'check_new_data', proje
 const pull = dag.add(new DvcPullOperator({ taskId: 'dvc_pull', project, retries: 3, retryDelay: 30, retryExponentialBackoff: true }));
 const train = dag.add(new TrainResNet18Operator({ taskId: 'train', project, executionTimeout: pipeline.train_timeout_minutes * 60, pool: 'training' }));
 const logMetrics = dag.add(new LogMetricsOperator({ taskId: 'log_metrics', project, train, retries: 2, retryDelay: 30 }));
-const compare = dag.add(new CompareModelsOperator({ taskId: 'compare_models', project, train, deployTaskId: 'deploy', skipTaskId: 'skip_deploy' }));
-const deploy = dag.add(new DeployOperator({ taskId: 'deploy', project, train, compare, logMetrics, retries: 2, retryDelay: 10 }));
-const skipDeploy = dag.add(new EmptyOperator({ taskId: 'skip_deploy' }));
-const notify = dag.add(
-  new NotifyOperator({ taskId: 'notify', tasks: { check, pull, train, logMetrics, compare, deploy }, retries: 2, retryDelay: 30 }),
-);
-
-check.then(pull).then(train).then(logMetrics).then(compare).then([deploy, skipDeploy]);
-deploy.then(notify);
-skipDeploy.then(notify);
+check.then(pull).then(train).then(logMetrics);
+addPromotionTail(dag, { project, candidate: train, logMetrics, pull, check });
 
 export default dag;

@@ -11,7 +11,8 @@ import { outputDir } from './ml/project.js';
 import type { TrainResult } from './train-resnet18.js';
 
 export interface PipelineTasks {
-  check: Task<CheckNewDataResult>;
+  /** Absent in a DAG that always trains (hyperparameter_search). */
+  check?: Task<CheckNewDataResult>;
   pull: Task<DvcPullResult>;
   train: Task<TrainResult>;
   logMetrics: Task<LogMetricsResult>;
@@ -27,7 +28,7 @@ function numbers(m: { [k: string]: Json } | undefined): Metrics {
 
 /** What happened in this run, from the upstream tasks' XComs (any of which may be missing when a task failed). */
 export function summarise(ctx: Pick<TaskContext, 'dagId' | 'runId' | 'xcomPull'>, t: PipelineTasks, failedTasks: string[]): RunSummary {
-  const check = ctx.xcomPull(t.check);
+  const check = t.check && ctx.xcomPull(t.check);
   const pulled = ctx.xcomPull(t.pull);
   const trained = ctx.xcomPull(t.train);
   const logged = ctx.xcomPull(t.logMetrics);
@@ -82,7 +83,7 @@ export class NotifyOperator extends BaseOperator<NotifyResult> {
 
   async execute(ctx: TaskContext): Promise<NotifyResult> {
     const t = this.#o.tasks;
-    const check = ctx.xcomPull(t.check);
+    const check = t.check && ctx.xcomPull(t.check);
     const summary = summarise(ctx, t, check && !check.proceed ? [] : failedTasks(ctx, t));
     ctx.logger.info({ decision: summary.decision }, summary.reason);
     // Channels reached by an earlier try of this run are recorded in the task's output folder (it survives
@@ -115,7 +116,7 @@ export class NotifyOperator extends BaseOperator<NotifyResult> {
  * either when the gate kept the champion, so it counts as failed only when the gate said promote.
  */
 function failedTasks(ctx: Pick<TaskContext, 'xcomPull'>, t: PipelineTasks): string[] {
-  const chain = [t.check, t.pull, t.train, t.logMetrics, t.compare];
+  const chain = [t.check, t.pull, t.train, t.logMetrics, t.compare].filter((task) => task !== undefined);
   const first = chain.find((task) => ctx.xcomPull(task) === undefined);
   if (first) return [first.taskId];
   return ctx.xcomPull(t.compare)?.promote === true && ctx.xcomPull(t.deploy) === undefined ? [t.deploy.taskId] : [];

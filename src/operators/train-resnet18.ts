@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BaseOperator, type Json, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { BaseOperator, type Json, type JsonObject, type TaskContext, type TaskOptions } from '../engine/index.js';
 import { openRegistry } from '../registry/index.js';
 import { runDagctl } from './ml/child.js';
 import { confOverrides, outputDir, registryRoot, runParams, type Project } from './ml/project.js';
@@ -16,6 +16,10 @@ export type TrainResult = {
   backend: string;
   threads: number;
   trained_from_scratch: boolean;
+  /** params.yaml overrides this model was trained with (a search trial's combination), by dotted key. */
+  overrides: { [key: string]: Json };
+  /** AUC on the validation split after training: what a search ranks its trials by. */
+  val_auc: number | null;
   training_time_s: number;
   train_images_per_s: number;
   metrics: { [key: string]: Json };
@@ -28,20 +32,25 @@ export type TrainResult = {
  */
 export class TrainResNet18Operator extends BaseOperator<TrainResult> {
   readonly #project: Project;
+  readonly #overrides: JsonObject;
 
-  constructor(o: TaskOptions & { project: Project }) {
+  /** `overrides`: params.yaml keys to set for this training (`{"train.learning_rate": 0.001}`), over the run's conf. */
+  constructor(o: TaskOptions & { project: Project; overrides?: JsonObject }) {
     super(o);
     this.#project = o.project;
+    this.#overrides = o.overrides ?? {};
   }
 
   async execute(ctx: TaskContext): Promise<TrainResult> {
     // One folder for every try: a retry resumes from the checkpoint the failed try left after its last epoch.
-    const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId), 'model');
+    const out = path.join(outputDir(ctx.home, ctx.dagId, ctx.runId, ctx.taskId, ctx.mapIndex), 'model');
     const resume = ctx.tryNumber > 1 ? ['--resume'] : [];
     // Validate params.yaml and the conf overrides here first: a bad key fails in milliseconds with a typed error
     // naming it, instead of after a child process has started (the child validates them again, by the same loader).
-    const params = await runParams(this.#project, ctx.params);
-    const sets = confOverrides(ctx.params).flatMap((s) => ['--set', s]);
+    confOverrides(ctx.params); // a conf "params" that is not an object fails here, naming it
+    const overrides = { params: { ...asObject(ctx.params.params), ...this.#overrides } };
+    const params = await runParams(this.#project, overrides);
+    const sets = confOverrides(overrides).flatMap((s) => ['--set', s]);
     // Warm start: continue from the champion that is deployed now (read here, so the child trains on exactly it).
     const champion = params.model.init === 'champion' ? await openRegistry({ root: registryRoot(ctx.home), name: params.pipeline.model_name, logger: ctx.logger }).champion() : null;
     const init = champion ? ['--init-from', champion.dir] : [];
@@ -57,7 +66,7 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       backend: { name: string; threads: number };
       trained_from_scratch: boolean;
       threshold: number;
-      calibration: { rule: string };
+      calibration: { rule: string; val_auc: number | null };
       init: { mode: string; from: string | null };
       training_time_s: number;
       train_images_per_s: number;
@@ -78,9 +87,15 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       backend: meta.backend.name,
       threads: meta.backend.threads,
       trained_from_scratch: meta.trained_from_scratch,
+      overrides: this.#overrides,
+      val_auc: meta.calibration.val_auc ?? null,
       training_time_s: meta.training_time_s,
       train_images_per_s: meta.train_images_per_s,
       metrics,
     };
   }
+}
+
+function asObject(v: Json | undefined): JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
 }

@@ -37,5 +37,18 @@ export const pipelineSchema = z.strictObject({
   on_mlflow_unreachable: z.enum(['fallback', 'fail'], { error: 'must be "fallback" or "fail"' }).default('fallback'),
 });
 
+/**
+ * The hyperparameter_search DAG: a grid of params.yaml overrides (dotted key -> values to try). Every
+ * combination is one trial, trained with those overrides; the best by validation AUC is the candidate.
+ */
+export const searchSchema = z.strictObject({
+  grid: z
+    .record(z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, { error: 'grid keys are dotted params.yaml keys, e.g. train.learning_rate' }), z.array(z.json()).min(1, { error: 'list at least one value to try' }), { error: 'must map dotted keys to lists of values' })
+    .default({ 'train.learning_rate': [0.00005, 0.0002], 'train.augment.enabled': [false, true] }),
+  /** The experiment the search's parent run and its trials are logged to. */
+  experiment: z.string().min(1).default('hyperparameter_search'),
+});
+
+export type SearchParams = z.output<typeof searchSchema>;
 export type GateParams = z.output<typeof gateSchema>;
 export type PipelineParams = z.output<typeof pipelineSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gateSchema, pipelineSchema } from './pipeline.js';
+import { gateSchema, pipelineSchema, searchSchema } from './pipeline.js';
 
 /**
  * The schema of params.yaml: sections data/model/train/evaluate belong to training; other top-level
@@ -100,6 +100,7 @@ export const paramsSchema = z.looseObject({
   evaluate: evaluateSchema.prefault({}),
   gate: gateSchema.prefault({}),
   pipeline: pipelineSchema.prefault({}),
+  search: searchSchema.prefault({}),
 });
 
 export type Params = z.output<typeof paramsSchema>;

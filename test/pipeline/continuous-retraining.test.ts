@@ -46,14 +46,16 @@ function dagctl(args: string[], cwd = repo) {
   });
 }
 
-async function taskStates(runId: string): Promise<Record<string, string | null>> {
-  const r = await dagctl(['tasks', 'states-for-dag-run', 'continuous_retraining', runId, '-o', 'json']);
+/** task_id (task_id[i] for a mapped task's instances) -> state. */
+async function taskStates(runId: string, dagId = 'continuous_retraining'): Promise<Record<string, string | null>> {
+  const r = await dagctl(['tasks', 'states-for-dag-run', dagId, runId, '-o', 'json']);
   expect(r.exitCode, r.stderr).toBe(0);
-  return Object.fromEntries((JSON.parse(r.stdout) as { task_id: string; state: string | null }[]).map((t) => [t.task_id, t.state]));
+  const rows = JSON.parse(r.stdout) as { task_id: string; map_index: number; state: string | null }[];
+  return Object.fromEntries(rows.map((t) => [t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id, t.state]));
 }
 
-async function lastRunId(): Promise<string> {
-  const r = await dagctl(['runs', 'list', '-d', 'continuous_retraining', '-o', 'json', '--limit', '1']);
+async function lastRunId(dagId = 'continuous_retraining'): Promise<string> {
+  const r = await dagctl(['runs', 'list', '-d', dagId, '-o', 'json', '--limit', '1']);
   return (JSON.parse(r.stdout) as { run_id: string }[])[0]!.run_id;
 }
 
@@ -67,6 +69,7 @@ beforeAll(async () => {
       'model: { input_size: 32, width: 8 }',
       'train: { epochs: 1, batch_size: 8, early_stopping_patience: 0 }',
       'gate: { min_recall: 0, min_specificity: 0, min_improvement: 0, recall_tolerance: 1 }',
+      "search: { grid: { 'train.learning_rate': [0.001, 0.0001] } }",
       '',
     ].join('\n'),
   );
@@ -163,5 +166,35 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     expect(mail.text).toContain(compare.candidate.metrics.auc.toFixed(4));
     expect(mail.text).toContain(compare.champion.metrics.auc.toFixed(4));
     expect(mail.text).toContain(`Candidate: continued champion v1; decision threshold ${train.threshold.toFixed(4)} (chosen on val)`);
+  });
+
+  it('hyperparameter_search trains one model per grid combination, logs them under one MLflow parent run, and hands the best to the same gate', async () => {
+    const r = await dagctl(['trigger', 'hyperparameter_search', '--wait']);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const runId = await lastRunId('hyperparameter_search');
+    const states = await taskStates(runId, 'hyperparameter_search');
+    expect(states).toMatchObject({
+      dvc_pull: 'success', make_grid: 'success', 'train[0]': 'success', 'train[1]': 'success', pick_best: 'success',
+      log_metrics: 'success', compare_models: 'success', notify: 'success',
+    });
+    expect([states.deploy, states.skip_deploy].sort()).toEqual(['skipped', 'success']);
+
+    const dags = path.join(repo, 'src', 'dags');
+    const engine = await openEngine({ home: path.join(project, 'runs'), dagsFolders: [dags], excludeFolders: [path.join(dags, 'examples')], parallelism: 1, logger });
+    const trials = engine.xcom('hyperparameter_search', runId, 'train') as any[]; // any: JSON documents we probe
+    const best = engine.xcom('hyperparameter_search', runId, 'pick_best') as any; // any: a JSON document we probe
+    const logged = engine.xcom('hyperparameter_search', runId, 'log_metrics') as any; // any: a JSON document we probe
+    await engine.close();
+    expect(trials.map((t) => t.overrides)).toEqual([{ 'train.learning_rate': 0.001 }, { 'train.learning_rate': 0.0001 }]);
+    expect(new Set(trials.map((t) => t.model_dir)).size).toBe(2); // each trial trained into its own folder
+    expect(best.val_auc).toBe(Math.max(...trials.map((t) => t.val_auc)));
+    const bestIndex = trials.findIndex((t) => t.model_dir === best.model_dir);
+    // MLflow: the trials are child runs of one parent run, in the search's own experiment.
+    const runDir = (id: string) => path.join(project, 'runs', 'mlruns', logged.experiment_id, id);
+    const parentTag = async (id: string) => readFile(path.join(runDir(id), 'tags', 'mlflow.parentRunId'), 'utf8');
+    expect(logged.trial_run_ids).toHaveLength(2);
+    for (const id of logged.trial_run_ids) expect(await parentTag(id)).toBe(logged.parent_run_id);
+    expect(logged.mlflow_run_id).toBe(logged.trial_run_ids[bestIndex]);
+    expect(await readFile(path.join(runDir(logged.parent_run_id), 'metrics', 'trials'), 'utf8')).toMatch(/^\d+ 2(\.0)? 0\n$/);
   });
 });

@@ -25,9 +25,9 @@ export function registryRoot(home: string): string {
   return path.join(home, 'registry');
 }
 
-/** `<home>/outputs/<dag_id>/<run_id>/<task_id>`: a task's files for one run. */
-export function outputDir(home: string, dagId: string, runId: string, taskId: string): string {
-  return path.join(home, 'outputs', `dag_id=${dagId}`, `run_id=${runId}`, taskId);
+/** `<home>/outputs/<dag_id>/<run_id>/<task_id>[/map_index=N]`: a task instance's files for one run. */
+export function outputDir(home: string, dagId: string, runId: string, taskId: string, mapIndex = -1): string {
+  return path.join(home, 'outputs', `dag_id=${dagId}`, `run_id=${runId}`, taskId, ...(mapIndex >= 0 ? [`map_index=${mapIndex}`] : []));
 }
 
 /**

@@ -40,17 +40,20 @@ const run = (file: string, args: string[], o: { cwd: string; env?: NodeJS.Proces
 const dagctl = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   run('npx', ['--no', 'dagctl', ...args], { cwd: project, env: { ...baseEnv, DAGCTL_PARALLELISM: '2', ...env } }); // --no: never fetch a 'dagctl' from the registry
 
+// A task group whose tasks share a pool, two of them mapped: one over a list written here, one over what an
+// upstream task returns at run time; `sum` checks what it pulls, so a wrong value fails the run.
 const DAG_FILE = `import { BashOperator, DAG, FunctionOperator } from 'dagctl';
 
 const dag = new DAG({ dagId: 'packed', schedule: null, isPausedUponCreation: false });
 const fetch = dag.group('fetch');
-const a = fetch.add(new FunctionOperator({ taskId: 'a', pool: 'packed_pool', fn: () => 20 }));
-const b = fetch.add(new BashOperator({ taskId: 'b', pool: 'packed_pool', bashCommand: 'echo 22' }));
+const items = fetch.add(new FunctionOperator({ taskId: 'items', pool: 'packed_pool', fn: () => [{ n: 1 }, { n: 2 }, { n: 3 }] }));
+const double = fetch.add(FunctionOperator.partial({ taskId: 'double', pool: 'packed_pool', fn: (_ctx, { n }) => Number(n) * 2 }).expand({ opKwargs: items }));
+const echo = fetch.add(BashOperator.partial({ taskId: 'echo', pool: 'packed_pool' }).expand({ bashCommand: ['echo 10', 'echo 20'] }));
 const sum = dag.add(
   new FunctionOperator({
     taskId: 'sum',
     fn: (ctx) => {
-      const total = ctx.xcomPull(a)! + Number(ctx.xcomPull(b));
+      const total = [...(ctx.xcomPull(double) ?? []), ...(ctx.xcomPull(echo) ?? [])].reduce<number>((s, v) => s + Number(v), 0);
       if (total !== 42) throw new Error(\`expected 42, got \${total}\`);
       return total;
     },
@@ -162,19 +165,23 @@ describe('dagctl packed with npm pack and installed from the tarball', () => {
     await run('npx', ['--no', 'tsc', '--noEmit'], { cwd: project }); // throws on a type error
   });
 
-  it('lists the project DAGs and runs one with a task group and a pool with npx dagctl trigger --wait', async ({ skip }) => {
+  it('lists the project DAGs and runs one with a task group, a pool and mapped tasks with npx dagctl trigger --wait', async ({ skip }) => {
     if (unreachable !== undefined) skip(unreachable);
     const list = await dagctl(['dags', 'list', '--dags-folder', 'dags', '-o', 'json']);
     const ids = (JSON.parse(list.stdout) as Array<{ dag_id: string }>).map((d) => d.dag_id);
     expect(ids).toEqual(expect.arrayContaining(['hello', 'packed', 'example_bash_chain'])); // the shipped examples load too
 
     const done = await dagctl(['trigger', 'packed', '--dags-folder', 'dags', '--wait', '-o', 'json'], { DAGCTL_LOAD_EXAMPLES: 'false' });
-    const result = JSON.parse(done.stdout) as { state: string; task_instances: Array<{ task_id: string; state: string; pool: string }> };
+    const result = JSON.parse(done.stdout) as { state: string; task_instances: Array<{ task_id: string; map_index?: number; state: string; pool: string }> };
     expect(result.state).toBe('success');
-    expect(result.task_instances.map((t) => [t.task_id, t.state, t.pool]).sort()).toEqual([
-      ['fetch.a', 'success', 'packed_pool'],
-      ['fetch.b', 'success', 'packed_pool'],
-      ['sum', 'success', 'default_pool'],
+    expect(result.task_instances.map((t) => `${t.task_id}[${t.map_index ?? -1}] ${t.state} ${t.pool}`).sort()).toEqual([
+      'fetch.double[0] success packed_pool',
+      'fetch.double[1] success packed_pool',
+      'fetch.double[2] success packed_pool',
+      'fetch.echo[0] success packed_pool',
+      'fetch.echo[1] success packed_pool',
+      'fetch.items[-1] success packed_pool',
+      'sum[-1] success default_pool',
     ]);
     expect(existsSync(path.join(project, 'runs', 'dagctl.db'))).toBe(true); // the project's own state folder
   }, 60_000);

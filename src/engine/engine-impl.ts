@@ -326,7 +326,8 @@ export class EngineImpl implements Engine {
   async testTask(dagId: string, taskId: string, logicalDate?: Date, params?: Json, mapIndex = -1) {
     const dag = this.getDag(dagId);
     if (!dag.task(taskId)) throw new TaskNotFoundError(dagId, taskId, dag.taskIds);
-    if (dag.task(taskId)!.isMapped !== mapIndex >= 0) throw new MapIndexNotFoundError(dagId, '(test)', taskId, mapIndex, dag.task(taskId)!.isMapped ? [0] : [-1]);
+    const isMapped = dag.task(taskId)!.isMapped;
+    if (isMapped !== mapIndex >= 0) throw new MapIndexNotFoundError(dagId, '(tasks test)', taskId, mapIndex, [], isMapped);
     if (params !== undefined && !isJsonObject(params)) throw new InvalidConfError('params must be a JSON object');
     return this.#withTempStore(async (store, home) => {
       const now = this.#d.clock.now();

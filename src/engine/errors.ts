@@ -85,10 +85,12 @@ export class SchedulerBusyError extends EngineError {
 
 /** A task instance asked for by a map index it does not have (or a mapped task asked for without one). */
 export class MapIndexNotFoundError extends EngineError {
-  constructor(readonly dagId: string, readonly runId: string, readonly taskId: string, readonly mapIndex: number, indexes: readonly number[]) {
+  /** `indexes`: the task's map indexes in the run; `isMapped` when there is no run to read them from (tasks test). */
+  constructor(readonly dagId: string, readonly runId: string, readonly taskId: string, readonly mapIndex: number, indexes: readonly number[], isMapped = indexes.some((i) => i >= 0)) {
     const mapped = indexes.filter((i) => i >= 0);
+    const range = mapped.length > 0 ? ` from 0 to ${Math.max(...mapped)}` : '';
     super('task_instance_not_found', `task '${taskId}' of ${dagId}/${runId} has no task instance with map index ${mapIndex}`, {
-      hint: mapped.length > 0 ? `it is mapped: give a map index from 0 to ${Math.max(...mapped)} (--map-index N)` : indexes.length > 0 ? 'it is not mapped: leave out the map index' : 'the run has no instance of it',
+      hint: isMapped ? `it is mapped: give a map index${range} (--map-index N)` : indexes.length > 0 || runId === '(tasks test)' ? 'it is not mapped: leave out the map index' : 'the run has no instance of it',
     });
   }
 }

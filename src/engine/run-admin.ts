@@ -7,8 +7,11 @@ import { systemClock, type Clock } from './clock.js';
 import { dbFile } from './bag-sync.js';
 import { DagRunNotFoundError } from './errors.js';
 import { openSqliteStore } from './store/sqlite.js';
-import type { Store } from './store/store.js';
+import type { DagRunPage, Store } from './store/store.js';
+import type { DagRunRow } from './store/rows.js';
 import type { TaskInstanceRow, TiKey, XComRow } from './store/rows.js';
+
+export type { DagRunPage } from './store/store.js';
 
 export interface RunAdmin {
   /** Airflow's set_dag_run_state_to_success/failed/queued; returns the task instances it settled. */
@@ -20,6 +23,8 @@ export interface RunAdmin {
   /** Notes of the runs that have one, by `dagId/runId` lookups. */
   notes(dagId?: string): (dagId: string, runId: string) => string | null;
   xcoms(key: TiKey): XComRow[];
+  /** One page of runs, filtered and sorted by the database, with the total before paging. */
+  page(q: DagRunPage): { rows: Array<DagRunRow & { note: string | null }>; total: number };
   /** The scheduler's last heartbeat (null when no scheduler holds the database). */
   schedulerHeartbeat(): string | null;
   close(): void;
@@ -42,6 +47,7 @@ export function runAdmin(store: Store, clock: Clock = systemClock): RunAdmin {
       return (d, r) => m.get(`${d}\0${r}`) ?? null;
     },
     xcoms: (key) => store.listXcoms(key),
+    page: (q) => store.pageDagRuns(q),
     schedulerHeartbeat() {
       const h = store.lockHolder();
       return h?.kind === 'scheduler' ? h.heartbeat_at : null;

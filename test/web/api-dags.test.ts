@@ -124,7 +124,7 @@ describe('monitoring and the rest', () => {
     const r = await s.call('GET', '/api/v1/config');
     expect(r.status).toBe(403);
     expect(r.statusText).toBe('FORBIDDEN');
-    const body = await r.json();
+    const body = (await r.json()) as { detail: string };
     conforms('GET', '/config', 403, body);
     expect(body.detail).toContain('chose not to expose the configuration');
   });

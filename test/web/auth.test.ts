@@ -41,7 +41,7 @@ describe('HTTP Basic', () => {
     const r = await s.call('GET', '/api/v1/dags', { as: null });
     expect([r.status, r.statusText]).toEqual([401, 'UNAUTHORIZED']);
     expect(r.headers.get('www-authenticate')).toMatch(/^Basic realm="dagctl"/);
-    expect((await r.json()).title).toBe('Unauthorized');
+    expect(((await r.json()) as { title: string }).title).toBe('Unauthorized');
   });
 
   test('a wrong password or an unknown user is 401; the right one is 200', async () => {

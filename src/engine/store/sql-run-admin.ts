@@ -5,12 +5,15 @@
 import { IllegalTransitionError } from '../errors.js';
 import { assertRunTransition } from '../states.js';
 import { parseJson, type Sql } from './sql.js';
-import type { Store } from './store.js';
+import { DAG_RUN_ORDER_COLUMNS, type Store } from './store.js';
+import { toRun } from './sql-runs.js';
 import type { TaskInstanceRow, XComRow } from './rows.js';
 
-export type RunAdminOps = Pick<Store, 'setDagRunState' | 'deleteDagRun' | 'setDagRunNote' | 'dagRunNotes' | 'listXcoms'>;
+export type RunAdminOps = Pick<Store, 'setDagRunState' | 'deleteDagRun' | 'setDagRunNote' | 'dagRunNotes' | 'listXcoms' | 'pageDagRuns'>;
 
 const RUN = 'dag_id = @dagId AND run_id = @runId';
+/** Run columns that are never null: sorting them needs no nulls-last term (and can use their indexes). */
+const NOT_NULL = new Set(['id', 'dag_id', 'run_id', 'state', 'run_type', 'logical_date', 'external_trigger']);
 const UNFINISHED = "(state IS NULL OR state IN ('scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule'))";
 
 export function runAdminOps(sql: Sql): RunAdminOps {
@@ -67,6 +70,36 @@ export function runAdminOps(sql: Sql): RunAdminOps {
           k.dagId, k.runId, k.taskId, ...(one ? [k.mapIndex] : []),
         )
         .map((r) => ({ ...r, value: parseJson(r.value, null) }));
+    },
+    pageDagRuns(q) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const list = (col: string, values: readonly string[] | undefined): void => {
+        if (!values?.length) return;
+        where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+        params.push(...values);
+      };
+      list('dag_id', q.dagIds);
+      list('state', q.states);
+      for (const [col, b] of Object.entries(q.ranges ?? {})) {
+        if (b?.gte !== undefined) (where.push(`${col} >= ?`), params.push(b.gte));
+        if (b?.lte !== undefined) (where.push(`${col} <= ?`), params.push(b.lte));
+      }
+      if (!(DAG_RUN_ORDER_COLUMNS as readonly string[]).includes(q.orderBy)) throw new Error(`cannot order runs by ${q.orderBy}`);
+      const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const dir = q.desc ? 'DESC' : 'ASC';
+      // Nulls last ascending and first descending (as PostgreSQL sorts for Airflow); then creation order.
+      const nullable = !NOT_NULL.has(q.orderBy);
+      const order = q.orderBy === 'id' ? `id ${dir}` : `${nullable ? `${q.orderBy} IS NULL ${dir}, ` : ''}${q.orderBy} ${dir}, id ${dir}`;
+      const total = sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM dag_run ${w}`, ...params)!.n;
+      const rows = sql
+        .all<Parameters<typeof toRun>[0] & { note: string | null }>(
+          `SELECT dag_id, run_id, state, run_type, logical_date, data_interval_start, data_interval_end, queued_at, start_date, end_date,
+             external_trigger, conf, last_scheduling_decision, note FROM dag_run ${w} ORDER BY ${order} LIMIT ? OFFSET ?`,
+          ...params, q.limit, q.offset,
+        )
+        .map((r) => ({ ...toRun(r), note: r.note }));
+      return { rows, total };
     },
   };
 }

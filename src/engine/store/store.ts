@@ -253,4 +253,23 @@ export interface Store {
   /** Notes of the runs that have one (of one DAG, or all), keyed `dag_id \0 run_id`. */
   dagRunNotes(dagId?: string): Map<string, string>;
   listXcoms(key: TiKey): XComRow[];
+  /** One page of runs, sorted and filtered in SQL (the REST API's listing), with the total before paging. */
+  pageDagRuns(q: DagRunPage): { rows: Array<DagRunRow & { note: string | null }>; total: number };
+}
+
+/** Columns a run page may be ordered by (Airflow's order_by names map onto them in the API). */
+export const DAG_RUN_ORDER_COLUMNS = [
+  'id', 'dag_id', 'run_id', 'state', 'run_type', 'logical_date', 'start_date', 'end_date', 'data_interval_start', 'data_interval_end',
+  'last_scheduling_decision', 'external_trigger',
+] as const;
+
+export interface DagRunPage {
+  dagIds?: readonly string[];
+  states?: readonly string[];
+  /** Inclusive ISO-8601 UTC bounds per date column. */
+  ranges?: Partial<Record<'logical_date' | 'start_date' | 'end_date' | 'last_scheduling_decision', { gte?: string; lte?: string }>>;
+  orderBy: (typeof DAG_RUN_ORDER_COLUMNS)[number];
+  desc: boolean;
+  limit: number;
+  offset: number;
 }

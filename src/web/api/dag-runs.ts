@@ -3,11 +3,12 @@
  * POST /dags/~/dagRuns/list. A run queued here is driven by the server itself while no scheduler is alive.
  */
 import type { FastifyInstance } from 'fastify';
+import type { DagRunPage } from '../../engine/run-admin.js';
 import type { DagRunRow, Json } from '../../engine/service.js';
 import type { ApiContext } from './context.js';
 import { dagRow } from './dags.js';
-import { inRange, rangeSchema, RUN_DATE_FILTERS, type Ranges } from './filters.js';
-import { page, pageQuerySchema, type PageQuery } from './paging.js';
+import { bounds, rangeSchema, RUN_DATE_FILTERS, type Ranges } from './filters.js';
+import { PAGE_LIMIT_MAX, pageQuerySchema, type PageQuery } from './paging.js';
 import { badRequest } from './problem.js';
 import { responses } from './schemas.js';
 import { runView, tiView } from './views.js';
@@ -19,13 +20,15 @@ const runParams = {
 } as const;
 type RunParams = { dag_id: string; dag_run_id: string };
 
-/** order_by fields; `id` is creation order (logical date, then insertion). */
-const RUN_ORDER: Record<string, (r: DagRunRow & { id: number }) => string | number | boolean | null> = {
-  id: (r) => r.id, dag_id: (r) => r.dag_id, dag_run_id: (r) => r.run_id, run_id: (r) => r.run_id, state: (r) => r.state, run_type: (r) => r.run_type,
-  execution_date: (r) => r.logical_date, logical_date: (r) => r.logical_date, start_date: (r) => r.start_date, end_date: (r) => r.end_date,
-  data_interval_start: (r) => r.data_interval_start, data_interval_end: (r) => r.data_interval_end,
-  updated_at: (r) => r.last_scheduling_decision, last_scheduling_decision: (r) => r.last_scheduling_decision, external_trigger: (r) => r.external_trigger,
+/** Airflow's order_by names -> the run columns the database sorts by; `id` is creation order. */
+const RUN_ORDER: Record<string, DagRunPage['orderBy']> = {
+  id: 'id', dag_id: 'dag_id', dag_run_id: 'run_id', run_id: 'run_id', state: 'state', run_type: 'run_type',
+  execution_date: 'logical_date', logical_date: 'logical_date', start_date: 'start_date', end_date: 'end_date',
+  data_interval_start: 'data_interval_start', data_interval_end: 'data_interval_end',
+  updated_at: 'last_scheduling_decision', last_scheduling_decision: 'last_scheduling_decision', external_trigger: 'external_trigger',
 };
+/** Airflow's date filters -> run columns. */
+const RUN_RANGES = { execution_date: 'logical_date', start_date: 'start_date', end_date: 'end_date', updated_at: 'last_scheduling_decision' } as const;
 
 interface RunFilter extends PageQuery {
   state?: string[];
@@ -33,20 +36,25 @@ interface RunFilter extends PageQuery {
 }
 type RunQuery = PageQuery & { state?: string[] };
 
+/** A page of runs, sorted, filtered and paged by the database (1,000 runs cost what 100 do). */
 function listRuns(api: ApiContext, dagIds: string[] | undefined, q: RunFilter) {
-  const all = dagIds === undefined ? api.engine.listDagRuns({}) : dagIds.flatMap((id) => api.engine.listDagRuns({ dagId: id }));
-  // The store lists newest first; `id` numbers them oldest first.
-  const rows = all
-    .map((r, i) => ({ ...r, id: all.length - i }))
-    .filter(
-      (r) =>
-        (!q.state?.length || q.state.includes(r.state)) &&
-        inRange(q.ranges, 'execution_date', r.logical_date) && inRange(q.ranges, 'start_date', r.start_date) &&
-        inRange(q.ranges, 'end_date', r.end_date) && inRange(q.ranges, 'updated_at', r.last_scheduling_decision),
-    );
-  const { items, total } = page(rows, q, RUN_ORDER, 'id');
-  const note = api.runs.notes(dagIds?.length === 1 ? dagIds[0] : undefined);
-  return { dag_runs: items.map((r) => runView(r, note(r.dag_id, r.run_id))), total_entries: total };
+  const spec = q.order_by ?? 'id';
+  const desc = spec.startsWith('-');
+  const orderBy = RUN_ORDER[desc ? spec.slice(1) : spec];
+  if (!orderBy) throw badRequest(`Ordering with '${desc ? spec.slice(1) : spec}' is disallowed or the attribute does not exist on the model`);
+  const ranges: NonNullable<DagRunPage['ranges']> = {};
+  for (const [name, col] of Object.entries(RUN_RANGES)) {
+    const b = bounds(q.ranges, name);
+    if (b) ranges[col] = b;
+  }
+  const { rows, total } = api.runs.page({
+    ...(dagIds ? { dagIds } : {}),
+    ...(q.state?.length ? { states: q.state } : {}),
+    ranges, orderBy, desc,
+    limit: Math.min(q.limit ?? PAGE_LIMIT_MAX, PAGE_LIMIT_MAX),
+    offset: q.offset ?? 0,
+  });
+  return { dag_runs: rows.map((r) => runView(r, r.note)), total_entries: total };
 }
 
 interface NewRunBody {

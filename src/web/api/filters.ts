@@ -12,6 +12,18 @@ export function rangeSchema(fields: readonly string[]): Record<string, typeof da
 /** A query or body holding some `<field>_gte` / `<field>_lte` dates (validated as date-time by the schema). */
 export type Ranges = object;
 
+/** `field`'s bounds in `q` as ISO-8601 UTC strings (how the store keeps dates), or undefined when it has none. */
+export function bounds(q: Ranges, field: string): { gte?: string; lte?: string } | undefined {
+  const get = (k: string): string | undefined => {
+    const v = (q as Record<string, unknown>)[k];
+    return typeof v === 'string' ? new Date(v).toISOString() : undefined;
+  };
+  const gte = get(`${field}_gte`);
+  const lte = get(`${field}_lte`);
+  if (gte === undefined && lte === undefined) return undefined;
+  return { ...(gte !== undefined ? { gte } : {}), ...(lte !== undefined ? { lte } : {}) };
+}
+
 /** Is `value` (an ISO date or null) within `field`'s bounds in `q`? A null value is outside any bound. */
 export function inRange(q: Ranges, field: string, value: string | null): boolean {
   const get = (k: string): unknown => (q as Record<string, unknown>)[k];

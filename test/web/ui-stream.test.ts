@@ -71,6 +71,15 @@ describe('the grid stream', () => {
     expect((await fetch(`${s.url}/ui/dags/web_demo/grid/events?num_runs=-1`)).status).toBe(400);
   });
 
+  it('sends the end of a run the page showed as active, even when it finished before the stream opened', async () => {
+    const s = await start();
+    const run = s.engine.triggerDagRun('continuous_retraining');
+    await s.engine.waitForRun('continuous_retraining', run.run_id);
+    const events = await readEvents(await fetch(`${s.url}/ui/dags/continuous_retraining/grid/events?watch=${encodeURIComponent(run.run_id)}`));
+    expect(events.map((e) => e.event)).toEqual(['run', 'end']);
+    expect(events[0]?.data).toMatchObject({ run_id: run.run_id, state: 'success' });
+  });
+
   it('tells the page about a run it does not show yet', async () => {
     const s = await start();
     s.engine.triggerDagRun('web_demo', { logicalDate: new Date('2026-01-01T00:00:00Z') }); // paused: stays queued

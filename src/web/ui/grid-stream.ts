@@ -20,6 +20,8 @@ export interface StreamOptions {
 
 interface Query {
   num_runs: number;
+  /** Runs the page showed as active: their final state is sent even if they finished before the stream opened. */
+  watch?: string[];
 }
 
 export function registerGridStream(app: FastifyInstance, ctx: WebContext, o: StreamOptions): void {
@@ -30,7 +32,14 @@ export function registerGridStream(app: FastifyInstance, ctx: WebContext, o: Str
 
   app.get<{ Params: { dagId: string }; Querystring: Query }>(
     '/ui/dags/:dagId/grid/events',
-    { schema: { querystring: { type: 'object', properties: { num_runs: { type: 'integer', minimum: 1, maximum: 365, default: 25 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { num_runs: { type: 'integer', minimum: 1, maximum: 365, default: 25 }, watch: { type: 'array', maxItems: 365, items: { type: 'string', maxLength: 250 } } },
+        },
+      },
+    },
     async (req: FastifyRequest<{ Params: { dagId: string }; Querystring: Query }>, reply: FastifyReply) => {
       const { dagId } = req.params;
       const { engine } = ctx;
@@ -47,7 +56,7 @@ export function registerGridStream(app: FastifyInstance, ctx: WebContext, o: Str
       const log = ctx.logger.child({ dagId, stream: 'grid' });
       const sent = new Map<string, string>();
       const known = new Set(engine.listDagRuns({ dagId, limit: req.query.num_runs }).map((r) => r.run_id));
-      let watching = new Set<string>();
+      let watching = new Set<string>(req.query.watch ?? []);
       let timer: NodeJS.Timeout | undefined;
       let quiet = 0;
       let closed = false;

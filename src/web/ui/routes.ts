@@ -71,8 +71,7 @@ export function registerPages(app: FastifyInstance, ctx: WebContext, o: { pollMs
     const dag = engine.listDags().find((d) => d.dag_id === dagId);
     if (!dag) throw new PageError(404, 'Not Found', `DAG '${dagId}' is not in the database yet; restart the server after adding its file.`);
     const data = gridData(engine, dagId, numRuns);
-    const stream = `/ui/dags/${enc(dagId)}/grid/events?num_runs=${numRuns}`;
-    return { title: `${dagId} grid`, dagId, tab: 'grid', scripts: ['grid.js'], body: gridBody(data, dag, req.user, numRuns, req.query.dag_run_id as string | undefined, stream) };
+    return { title: `${dagId} grid`, dagId, tab: 'grid', scripts: ['grid.js'], body: gridBody(data, dag, req.user, numRuns, req.query.dag_run_id as string | undefined) };
   });
 
   route('/dags/:dagId/graph', q({ dag_run_id: RUN_ID }), async (req) => {

@@ -59,9 +59,12 @@ function runPanel(dagId: string, run: DagRunRow | undefined): Html {
 </aside>`;
 }
 
-export function gridBody(d: GridData, dag: DagRow, user: WebUser | null, numRuns: number, selected: string | undefined, streamUrl: string): Html {
+export function gridBody(d: GridData, dag: DagRow, user: WebUser | null, numRuns: number, selected: string | undefined): Html {
   const run = (selected ? d.runs.find((r) => r.run_id === selected) : undefined) ?? d.runs.at(-1);
-  const live = d.runs.some((r) => isRunActive(r.state));
+  const active = d.runs.filter((r) => isRunActive(r.state));
+  const live = active.length > 0;
+  // The stream is told which runs this page shows as active, so it sends their end even if they finish before it opens.
+  const streamUrl = `/ui/dags/${enc(d.dagId)}/grid/events?num_runs=${numRuns}${active.map((r) => `&watch=${enc(r.run_id)}`).join('')}`;
   return html`<div class="dag-meta">${pauseToggle(dag, user)}
   <span>Schedule <code>${dag.schedule_interval ?? 'None'}</code></span>
   <span>Next run ${when(dag.next_dagrun)}</span>

@@ -14,6 +14,7 @@
     for (const c of [...el.classList]) if (c.startsWith('state-')) el.classList.remove(c);
     el.classList.add(`state-${state ?? 'none'}`);
     el.dataset.state = state ?? 'none';
+    if (el.classList.contains('cell')) el.title = state ?? 'no status';
   };
   // Same order as the server's group summary (grid-data.ts).
   const ORDER = ['failed', 'upstream_failed', 'up_for_retry', 'up_for_reschedule', 'restarting', 'running', 'queued', 'scheduled', 'none', 'skipped', 'removed', 'success'];

@@ -54,13 +54,14 @@ export function registerLogs(app: FastifyInstance, api: ApiContext): void {
       const p = request.params;
       dagRow(api, p.dag_id);
       const run = api.engine.getDagRun(p.dag_id, p.dag_run_id);
-      const ti = api.engine.taskInstance(run.dag_id, run.run_id, p.task_id);
+      const mapIndex = request.query.map_index ?? -1;
+      const ti = api.engine.taskInstance(run.dag_id, run.run_id, p.task_id, mapIndex);
       if (p.task_try_number < 1 || p.task_try_number > ti.try_number) {
         throw notFound('Task instance try not found', `Task instance ${p.task_id} of run ${p.dag_run_id} has ${ti.try_number} tr${ti.try_number === 1 ? 'y' : 'ies'}; there is no try ${p.task_try_number}`);
       }
-      const file = path.resolve(taskLogPath(api.home, { dagId: run.dag_id, runId: run.run_id, taskId: ti.task_id, tryNumber: p.task_try_number }));
+      const file = path.resolve(taskLogPath(api.home, { dagId: run.dag_id, runId: run.run_id, taskId: ti.task_id, mapIndex, tryNumber: p.task_try_number }));
       if (!file.startsWith(logsRoot + path.sep)) throw badRequest('dag_run_id: this run id cannot name a log file under the log folder');
-      const text = api.engine.taskLog(run.dag_id, run.run_id, ti.task_id, p.task_try_number);
+      const text = api.engine.taskLog(run.dag_id, run.run_id, ti.task_id, p.task_try_number, mapIndex);
       const from = request.query.token === undefined || request.query.full_content ? 0 : decodeToken(request.query.token);
       const bytes = Buffer.from(text, 'utf8');
       const content = bytes.subarray(Math.min(from, bytes.length)).toString('utf8');

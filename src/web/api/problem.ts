@@ -44,6 +44,7 @@ const ENGINE_STATUS: Record<string, [number, string]> = {
   dag_not_found: [404, 'DAG not found'],
   dag_run_not_found: [404, 'DAGRun not found'],
   task_not_found: [404, 'Task not found'],
+  task_instance_not_found: [404, 'Task instance not found'],
   dag_run_exists: [409, 'DAGRun already exists'],
   invalid_conf: [400, 'Bad Request'],
   illegal_transition: [409, 'Conflict'],

@@ -99,6 +99,47 @@ export function registerTaskInstances(app: FastifyInstance, api: ApiContext): vo
     },
   );
 
+  // A mapped task's instances (Airflow's listMapped), and one of them by map index.
+  const tiParams = { type: 'object', required: ['dag_id', 'dag_run_id', 'task_id'], properties: { dag_id: str, dag_run_id: str, task_id: str } } as const;
+  app.get<{ Params: { dag_id: string; dag_run_id: string; task_id: string }; Querystring: TiQuery }>(
+    '/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/listMapped',
+    {
+      schema: {
+        summary: 'List the task instances of a mapped task',
+        tags: ['TaskInstance'],
+        params: tiParams,
+        querystring: { type: 'object', properties: { ...pageQuerySchema, state: { type: 'array', items: str } } },
+        response: responses({ 200: { $ref: 'TaskInstanceCollection#' } }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const run = runOf(request.params.dag_id, request.params.dag_run_id);
+      const task = api.engine.listTasks(run.dag_id).find((t) => t.task_id === request.params.task_id);
+      if (!task) throw notFound('Task not found', `Task ${request.params.task_id} not found in DAG ${run.dag_id}`);
+      if (!task.is_mapped) throw notFound('Task instance not found', `Task ${task.task_id} is not mapped: GET …/taskInstances/${task.task_id} instead`);
+      const rows = api.engine.taskInstances(run.dag_id, run.run_id).filter((t) => t.task_id === task.task_id && t.map_index >= 0 && (!q.state?.length || q.state.includes(t.state ?? 'none')));
+      const { items, total } = page(rows, q, { map_index: (t) => t.map_index, state: (t) => t.state, start_date: (t) => t.start_date, end_date: (t) => t.end_date, duration: (t) => t.duration }, 'map_index');
+      return { task_instances: items.map((t) => tiView(t, run.logical_date)), total_entries: total };
+    },
+  );
+  app.get<{ Params: { dag_id: string; dag_run_id: string; task_id: string; map_index: number } }>(
+    '/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/:map_index',
+    {
+      schema: {
+        summary: 'Get one task instance of a mapped task',
+        tags: ['TaskInstance'],
+        params: { ...tiParams, required: [...tiParams.required, 'map_index'], properties: { ...tiParams.properties, map_index: { type: 'integer' } } },
+        response: responses({ 200: { $ref: 'TaskInstance#' } }),
+      },
+    },
+    async (request) => {
+      const p = request.params;
+      const run = runOf(p.dag_id, p.dag_run_id);
+      return tiView(api.engine.taskInstance(run.dag_id, run.run_id, p.task_id, p.map_index), run.logical_date);
+    },
+  );
+
   interface ClearBody {
     dry_run?: boolean; task_ids?: string[]; dag_run_id?: string | null; start_date?: string; end_date?: string;
     only_failed?: boolean; only_running?: boolean; include_upstream?: boolean; include_downstream?: boolean;

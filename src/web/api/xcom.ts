@@ -12,10 +12,12 @@ const tiParams = { dag_id: str, dag_run_id: str, task_id: str } as const;
 type TiParams = { dag_id: string; dag_run_id: string; task_id: string };
 
 export function registerXcom(app: FastifyInstance, api: ApiContext): void {
-  const tiOf = (p: TiParams) => {
+  /** The run, once the task instance is known to exist (without a map index: any instance of the task, mapped or not). */
+  const tiOf = (p: TiParams, mapIndex?: number) => {
     dagRow(api, p.dag_id);
     const run = api.engine.getDagRun(p.dag_id, p.dag_run_id);
-    api.engine.taskInstance(run.dag_id, run.run_id, p.task_id);
+    if (mapIndex !== undefined) api.engine.taskInstance(run.dag_id, run.run_id, p.task_id, mapIndex);
+    else if (!api.engine.taskInstances(run.dag_id, run.run_id).some((t) => t.task_id === p.task_id)) throw notFound('Task instance not found', `Task instance ${p.task_id} of run ${p.dag_run_id} not found`);
     return run;
   };
 
@@ -33,7 +35,7 @@ export function registerXcom(app: FastifyInstance, api: ApiContext): void {
     async (request) => {
       const p = request.params;
       const q = request.query;
-      const run = tiOf(p);
+      const run = tiOf(p, q.map_index);
       const rows = api.runs
         .xcoms({ dagId: run.dag_id, runId: run.run_id, taskId: p.task_id, ...(q.map_index !== undefined ? { mapIndex: q.map_index } : {}) })
         .filter((x) => q.xcom_key === undefined || x.key === q.xcom_key);
@@ -55,7 +57,7 @@ export function registerXcom(app: FastifyInstance, api: ApiContext): void {
     },
     async (request) => {
       const p = request.params;
-      const run = tiOf(p);
+      const run = tiOf(p, request.query.map_index ?? -1);
       const x = api.runs.xcoms({ dagId: run.dag_id, runId: run.run_id, taskId: p.task_id, mapIndex: request.query.map_index ?? -1 }).find((r) => r.key === p.xcom_key);
       if (!x) throw notFound('XCom entry not found', `XCom entry with key '${p.xcom_key}' not found for task '${p.task_id}' of run '${p.dag_run_id}'`);
       return { ...xcomItemView(x, run.logical_date), value: xcomValue(x.value, request.query.stringify ?? true) };

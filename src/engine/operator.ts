@@ -352,6 +352,12 @@ export class MappedOperator<T extends Json = Json> extends BaseOperator<T[]> {
   async execute(ctx: TaskContext): Promise<T[]> {
     const values = combination(this.lists((t) => ctx.xcomPull(t)), ctx.mapIndex);
     const op = new this.#cls({ ...this.#options, ...Object.fromEntries(this.#args.map(([k], i) => [k, values[i]])) });
+    // The instance stands where the mapped task stands (same id, same neighbours): a branch or short-circuit
+    // instance skips the mapped task's downstream tasks.
+    if (this.taskGroup !== undefined) op.joinGroup(this.taskGroup);
+    for (const u of this.upstream) op.upstream.add(u);
+    for (const d of this.downstream) op.downstream.add(d);
+    op.dag = this.dag;
     // One instance's return value; the list of them is what downstream tasks pull.
     return (await op.execute(ctx)) as T[];
   }

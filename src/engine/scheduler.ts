@@ -100,6 +100,8 @@ export class Scheduler {
   #pools: PoolRow[] | undefined;
   /** Pools the loaded DAGs' tasks name. */
   readonly #namedPools: ReadonlySet<string>;
+  /** Tasks with a max_active_tis_per_dag (few): left out of queueing while at it. */
+  readonly #capped: ReadonlyArray<{ dagId: string; taskId: string; cap: number }>;
   /** Called when an attempt finished (the daemon flushes it at once, to schedule its downstream). */
   onWork: () => void = () => {};
 
@@ -108,6 +110,7 @@ export class Scheduler {
     this.#store = o.store;
     this.#scope = o.runs ? { runs: o.runs, excludeBackfill: false } : { excludeBackfill: true };
     this.#namedPools = new Set([...o.dags.values()].flatMap((d) => d.tasks.map((t) => t.pool)));
+    this.#capped = [...o.dags.values()].flatMap((d) => d.tasks.flatMap((t) => (t.maxActiveTisPerDag !== undefined ? [{ dagId: d.dagId, taskId: t.taskId, cap: t.maxActiveTisPerDag }] : [])));
     o.executor.onEvent((e) => {
       if (e.type === 'begun') {
         this.#emitTask(e.job, 'running', e.job.tryNumber, e.at); // recorded by its worker
@@ -138,8 +141,16 @@ export class Scheduler {
       this.#retries(now, r);
       this.#zombies(now, r);
       for (const run of this.#runningRuns()) {
-        this.#decide(run, 'all', now, r);
-        this.#finalise(run, now, r);
+        // One run that cannot be scheduled (a DAG changed under it) must not hold up the others.
+        try {
+          this.#store.savepoint(() => {
+            this.#decide(run, 'all', now, r);
+            this.#finalise(run, now, r);
+          });
+        } catch (e) {
+          const err = coerceError(e);
+          this.#warnOnce(`run:${rk(run)}:${err.message}`, { ...run, err }, `could not schedule run ${run.dagId}/${run.runId}; the other runs go on: ${err.message}`);
+        }
       }
       // Submitted inside the transaction: executors hand attempts over on a later microtask, i.e. after the
       // commit, so a worker never sees an attempt that is not `queued` yet.
@@ -399,7 +410,8 @@ export class Scheduler {
     if (openPools.length === 0) return [];
     // A little slack for TIs held back (their DAG at max_active_tasks, too many slots for what is left of
     // their pool); the next step picks up the rest. A full pool is not asked at all.
-    const cands = this.#store.queueCandidates(free + 8, this.#scope, openPools);
+    const atCap = this.#capped.filter((t) => (tisPerTask.get(`${t.dagId}\u0000${t.taskId}`) ?? 0) >= t.cap);
+    const cands = this.#store.queueCandidates(free + 8, this.#scope, openPools, atCap);
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
     for (const c of cands) {
       const dag = this.#o.dags.get(c.dag_id);

@@ -7,6 +7,7 @@ import { taskLogPath } from '../../src/engine/executor/task-log.js';
 import { combination, mapLength } from '../../src/engine/mapping.js';
 import { BashOperator } from '../../src/operators/bash.js';
 import { FunctionOperator } from '../../src/operators/function.js';
+import { ShortCircuitOperator } from '../../src/operators/short-circuit.js';
 import { cleanup, harness, type Harness } from './helpers.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -186,5 +187,66 @@ describe('dynamic task mapping', () => {
     expect(() => FunctionOperator.partial({ taskId: 'x', fn: () => 1 }).expand({})).toThrow(DagDefinitionError);
     expect(() => FunctionOperator.partial({ taskId: 'x', fn: () => 1, opKwargs: {} }).expand({ opKwargs: [{}] })).toThrow(/both partial\(\) and expand\(\)/);
     expect(() => FunctionOperator.partial({ taskId: 'x', fn: () => 1 }).expand({ opKwargs: 'nope' as never })).toThrow(/must be a list or an upstream task/);
+  });
+
+  it('brings removed instances back when the list grows again, and a revise that leaves nothing waiting changes nothing', async () => {
+    let items = [1, 2, 3, 4, 5];
+    const dag = new DAG({ dagId: 'm_regrow', isPausedUponCreation: false });
+    const list = dag.add(new FunctionOperator({ taskId: 'list', fn: () => items.map((x) => ({ x })) }));
+    dag.add(FunctionOperator.partial({ taskId: 'each', fn: (_c, { x }) => x as number }).expand({ opKwargs: list }));
+    const h = harness([dag]);
+    const run = start(h, dag);
+    const clearAll = (states?: string[]) => {
+      const tis = h.store.listTis({ dagId: dag.dagId, runId: run.run_id }).filter((t) => !states || states.includes(t.state ?? 'none'));
+      h.store.clearTis(tis.map((t) => ({ key: { dagId: dag.dagId, runId: run.run_id, taskId: t.task_id, mapIndex: t.map_index }, retries: 0 })), h.clock.now().toISOString());
+    };
+    await h.settle();
+    items = [1, 2, 3];
+    clearAll();
+    await h.settle();
+    expect(instances(h, dag, run.run_id, 'each')).toEqual({ 0: 'success', 1: 'success', 2: 'success', 3: 'removed', 4: 'removed' });
+    items = [1, 2, 3, 4, 5];
+    clearAll(['success']); // as an only-failed clear would leave the removed ones alone
+    await h.settle();
+    expect(instances(h, dag, run.run_id, 'each')).toEqual({ 0: 'success', 1: 'success', 2: 'success', 3: 'success', 4: 'success' });
+    // Shrunk to two, then only the last instance cleared: after the revise nothing of it waits, and nothing breaks.
+    items = [1, 2];
+    h.store.clearTis(
+      [{ key: { dagId: dag.dagId, runId: run.run_id, taskId: 'list' }, retries: 0 }, { key: { dagId: dag.dagId, runId: run.run_id, taskId: 'each', mapIndex: 4 }, retries: 0 }],
+      h.clock.now().toISOString(),
+    );
+    await h.settle();
+    expect(instances(h, dag, run.run_id, 'each')[4]).toBe('removed');
+    expect(h.store.getDagRun({ dagId: dag.dagId, runId: run.run_id })!.state).toBe('success');
+  });
+
+  it('a task at its maxActiveTisPerDag does not starve other work of the queue', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const dag = new DAG({ dagId: 'm_starve', isPausedUponCreation: false });
+    dag.add(FunctionOperator.partial({ taskId: 'capped', maxActiveTisPerDag: 1, priorityWeight: 100, fn: async () => { await gate; return 1; } }).expand({ opKwargs: Array.from({ length: 30 }, () => ({})) }));
+    dag.add(new FunctionOperator({ taskId: 'other', fn: () => 1 }));
+    const h = harness([dag], { parallelism: 4 });
+    const run = start(h, dag);
+    h.scheduler.tick(h.clock.now());
+    h.scheduler.tick(h.clock.now());
+    const ofTask = (id: string) => h.store.listTis({ dagId: dag.dagId, runId: run.run_id }).filter((t) => t.task_id === id);
+    expect(ofTask('capped').filter((t) => t.state === 'queued' || t.state === 'running')).toHaveLength(1);
+    expect(ofTask('other')[0]!.state).not.toBe('scheduled');
+    open();
+    await h.settle(200);
+    expect(h.store.getDagRun({ dagId: dag.dagId, runId: run.run_id })!.state).toBe('success');
+  });
+
+  it('a mapped short-circuit instance skips the mapped task’s downstream', async () => {
+    const dag = new DAG({ dagId: 'm_short', isPausedUponCreation: false });
+    const checks = dag.add(ShortCircuitOperator.partial({ taskId: 'check' }).expand({ fn: [() => true, () => false] }));
+    const after = dag.add(new FunctionOperator({ taskId: 'after', fn: () => 1 }));
+    checks.then(after);
+    const h = harness([dag]);
+    const run = start(h, dag);
+    await h.settle();
+    expect(instances(h, dag, run.run_id, 'check')).toEqual({ 0: 'success', 1: 'success' });
+    expect(h.states(run.run_id).after).toBe('skipped');
   });
 });

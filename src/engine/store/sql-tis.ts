@@ -56,7 +56,8 @@ export function tiOps(sql: Sql): TiOps {
   /**
    * Gives a mapped task n instances in state `from` (Airflow's expand_mapped_task and, for one expanded
    * before, _revise_map_indexes_if_mapped): the placeholder becomes index 0, missing indexes are created from
-   * it (or from any instance), waiting ones at n and beyond are removed. Instances that ran keep their state.
+   * it (or from any instance), waiting ones at n and beyond are removed, removed ones below n wait again
+   * (Airflow's verify_integrity). Instances that ran keep their state.
    */
   const expand = (key: TiKey, n: number, maxTries: number, from: TiState): void => {
     const p = kp(key);
@@ -74,6 +75,7 @@ export function tiOps(sql: Sql): TiOps {
       );
     }
     sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND state IS @from`, { ...p, n, from });
+    sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND state = 'removed'`, { ...p, n, from });
   };
 
   return {
@@ -123,29 +125,33 @@ export function tiOps(sql: Sql): TiOps {
              RETURNING map_index, state`,
             { ...key, to: d.expand?.count === 0 ? 'skipped' : d.to, from: d.from, now },
           );
-          if (rows.length === 0) throw illegal(key, d.to);
+          // A revised expansion may leave nothing waiting (the cleared instance was beyond the new length): no change.
+          if (rows.length === 0 && !d.expand) throw illegal(key, d.to);
           for (const r of rows.sort((a, b) => a.map_index - b.map_index)) out.push({ taskId: d.taskId, mapIndex: r.map_index, to: r.state as TiDecided['to'] });
         }
         return out;
       });
     },
-    queueCandidates(limit, scope: Scope, pools) {
+    queueCandidates(limit, scope: Scope, pools, exclude = []) {
       // One query per pool (and per run when scoped), each walking an index in priority order to its LIMIT.
       const backfill = scope.excludeBackfill ? "AND r.run_type != 'backfill'" : '';
+      // Tasks at their cap stay out of the query, or their backlog would fill the LIMIT and starve the rest (Airflow's starved_tasks).
+      const capped = exclude.map(() => 'AND NOT (ti.dag_id = ? AND ti.task_id = ?)').join(' ');
+      const cappedParams = exclude.flatMap((t) => [t.dagId, t.taskId]);
       const out = pools.flatMap((pool) =>
         scope.runs
           ? scope.runs.flatMap((k) =>
               sql.all<QueueCandidate>(
                 `SELECT ${CAND_COLS} FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-                 WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.state = 'scheduled' AND ti.pool = ? AND r.state = 'running'
+                 WHERE ti.dag_id = ? AND ti.run_id = ? AND ti.state = 'scheduled' AND ti.pool = ? AND r.state = 'running' ${capped}
                  ORDER BY ti.priority_weight DESC LIMIT ?`,
-                k.dagId, k.runId, pool, limit,
+                k.dagId, k.runId, pool, ...cappedParams, limit,
               ),
             )
           : sql.all<QueueCandidate>(
               `SELECT ${CAND_COLS} FROM task_instance ti INDEXED BY ti_state JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id
-               WHERE ti.state = 'scheduled' AND ti.pool = ? AND r.state = 'running' ${backfill} ORDER BY ti.priority_weight DESC LIMIT ?`,
-              pool, limit,
+               WHERE ti.state = 'scheduled' AND ti.pool = ? AND r.state = 'running' ${backfill} ${capped} ORDER BY ti.priority_weight DESC LIMIT ?`,
+              pool, ...cappedParams, limit,
             ),
       );
       if (pools.length === 1 && !(scope.runs && scope.runs.length > 1)) return out;

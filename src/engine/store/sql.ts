@@ -24,6 +24,11 @@ export class Sql {
   run(sql: string, ...params: unknown[]): number {
     return this.stmt(sql).run(...params).changes;
   }
+  /** Runs fn in a savepoint of the transaction in progress: if fn throws, only its own changes are undone. */
+  savepoint<T>(fn: () => T): T {
+    if (!this.db.inTransaction) return this.tx(fn);
+    return this.db.transaction(fn)(); // nested: better-sqlite3 uses SAVEPOINT / ROLLBACK TO
+  }
   /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
   tx<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();

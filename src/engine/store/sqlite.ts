@@ -43,6 +43,7 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
     file,
     close: () => db.close(),
     transaction: (fn) => sql.tx(fn),
+    savepoint: (fn) => sql.savepoint(fn),
     ...dagOps(sql),
     ...runOps(sql),
     ...tiOps(sql),

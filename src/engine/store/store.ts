@@ -139,6 +139,8 @@ export interface Store {
   close(): void;
   /** Runs several operations in one transaction (each stays guarded); nested calls join the outer one. */
   transaction<T>(fn: () => T): T;
+  /** Like transaction, but inside one it is a savepoint: a throwing fn undoes only its own changes. */
+  savepoint<T>(fn: () => T): T;
 
   // DAGs
   syncDags(dags: DagSync[], now: string): void;
@@ -173,8 +175,8 @@ export interface Store {
   hasUnfinishedTis(key: RunKey): boolean;
   /** Applies trigger-rule decisions (expanding mapped tasks); returns every task instance changed. */
   applyDecisions(key: RunKey, decisions: TiDecision[], now: string): TiDecided[];
-  /** scheduled TIs of running runs in these pools, by priority then logical date. */
-  queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[]): QueueCandidate[];
+  /** scheduled TIs of running runs in these pools, by priority then logical date; none of the `exclude`d tasks (at their max_active_tis_per_dag). */
+  queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[], exclude?: ReadonlyArray<{ dagId: string; taskId: string }>): QueueCandidate[];
   /**
    * Task instances in flight (queued, running, restarting): how many per DAG, per task across the DAG's runs
    * (keyed `dag_id NUL task_id`, for max_active_tis_per_dag), and how many pool slots per pool.

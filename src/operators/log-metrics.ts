@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BaseOperator, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
+import { BaseOperator, type Json, type Task, type TaskContext, type TaskOptions } from '../engine/index.js';
 import type { MetricPoint } from '../tracking/index.js';
 import { runParams, type Project } from './ml/project.js';
 import { openPipelineTracking, withTrackingHint } from './ml/tracking.js';
@@ -13,7 +13,7 @@ export type LogMetricsResult = {
   /** The candidate's run (a search's best trial). */
   mlflow_run_id: string;
   run_url: string;
-  /** A search: the parent run its trials are nested under, and every trial's run in map-index order. */
+  /** A search: the parent run its trials are nested under, and the runs of the trials that produced a model, in map-index order. */
   parent_run_id?: string;
   trial_run_ids?: string[];
 };
@@ -63,25 +63,32 @@ export class LogMetricsOperator extends BaseOperator<LogMetricsResult> {
     let search: Pick<LogMetricsResult, 'parent_run_id' | 'trial_run_ids'> = {};
     if (this.#o.trials) {
       const trials = ctx.xcomPull(this.#o.trials) ?? [];
-      const best = trials.findIndex((t) => t.model_dir === trained.model_dir);
-      if (best < 0) throw new Error(`the candidate (${trained.model_dir}) is not one of the ${trials.length} trials of task '${this.#o.trials.taskId}'`);
+      const best = trials.find((t) => t.model_dir === trained.model_dir);
+      if (!best) throw new Error(`the candidate (${trained.model_dir}) is not one of the ${trials.length} trials of task '${this.#o.trials.taskId}'`);
       const parent = await store.createRun(experimentId, { runName: name, tags });
-      const ids: string[] = [];
-      for (const [i, trial] of trials.entries()) {
-        ids.push(await logCandidate(store, experimentId, trial, ctx, { runName: `${name}__trial_${i}`, tags: { ...tags, 'mlflow.parentRunId': parent.runId, 'dagctl.map_index': String(i) } }));
+      try {
+        const ids: string[] = [];
+        for (const t of trials) {
+          ids.push(await logCandidate(store, experimentId, t, ctx, { runName: `${name}__trial_${t.map_index}`, tags: { ...tags, 'mlflow.parentRunId': parent.runId, 'dagctl.map_index': String(t.map_index) } }));
+        }
+        runId = ids[trials.indexOf(best)]!;
+        const aucs = trials.map((t) => t.val_auc).filter((v): v is number => typeof v === 'number');
+        // The grid this run searched: the trigger conf's when it gave one, else params.yaml's.
+        const grid = isGrid(ctx.params.grid) ? ctx.params.grid : params.search.grid;
+        await store.logBatch(parent.runId, {
+          params: Object.fromEntries(Object.entries(grid).map(([k, v]) => [`grid.${k}`, JSON.stringify(v)])),
+          metrics: [
+            { key: 'trials', value: trials.length, timestamp: Date.now(), step: 0 },
+            ...(aucs.length ? [{ key: 'best_val_auc', value: Math.max(...aucs), timestamp: Date.now(), step: 0 }] : []),
+          ],
+          tags: { best_trial: String(best.map_index), best_run_id: runId },
+        });
+        await store.setTerminated(parent.runId, 'FINISHED');
+        search = { parent_run_id: parent.runId, trial_run_ids: ids };
+      } catch (err) {
+        await store.setTerminated(parent.runId, 'FAILED').catch((e: unknown) => ctx.logger.warn({ err: e }, 'could not mark the MLflow parent run failed'));
+        throw err;
       }
-      const aucs = trials.map((t) => t.val_auc).filter((v): v is number => typeof v === 'number');
-      await store.logBatch(parent.runId, {
-        params: Object.fromEntries(Object.entries(params.search.grid).map(([k, v]) => [`grid.${k}`, JSON.stringify(v)])),
-        metrics: [
-          { key: 'trials', value: trials.length, timestamp: Date.now(), step: 0 },
-          ...(aucs.length ? [{ key: 'best_val_auc', value: Math.max(...aucs), timestamp: Date.now(), step: 0 }] : []),
-        ],
-        tags: { best_trial: String(best), best_run_id: ids[best]! },
-      });
-      await store.setTerminated(parent.runId, 'FINISHED');
-      runId = ids[best]!;
-      search = { parent_run_id: parent.runId, trial_run_ids: ids };
     } else {
       runId = await logCandidate(store, experimentId, trained, ctx, { runName: name, tags });
     }
@@ -92,6 +99,10 @@ export class LogMetricsOperator extends BaseOperator<LogMetricsResult> {
 }
 
 type Tracking = Awaited<ReturnType<typeof openPipelineTracking>>;
+
+function isGrid(v: Json | undefined): v is { [key: string]: Json[] } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(Array.isArray);
+}
 
 /** One model as one MLflow run: params, per-epoch curves, test and calibration metrics, tags, the model folder. */
 async function logCandidate(store: Tracking, experimentId: string, trained: TrainResult, ctx: TaskContext, o: { runName: string; tags: Record<string, string> }): Promise<string> {

@@ -17,8 +17,8 @@ export class PickBestOperator extends BaseOperator<TrainResult> {
     const trials = ctx.xcomPull(this.#trials) ?? [];
     if (trials.length === 0) throw new Error(`no trial of task '${this.#trials.taskId}' produced a model`);
     const best = trials.reduce((b, t) => ((t.val_auc ?? -1) > (b.val_auc ?? -1) ? t : b));
-    for (const [i, t] of trials.entries()) {
-      ctx.logger.info({ trial: i, overrides: t.overrides, val_auc: t.val_auc }, `trial ${i}: val AUC ${t.val_auc?.toFixed(4) ?? 'n/a'}${t === best ? '  <- best' : ''}`);
+    for (const t of trials) {
+      ctx.logger.info({ trial: t.map_index, overrides: t.overrides, val_auc: t.val_auc }, `trial ${t.map_index}: val AUC ${t.val_auc?.toFixed(4) ?? 'n/a'}${t === best ? '  <- best' : ''}`);
     }
     return best;
   }

@@ -16,6 +16,8 @@ export type TrainResult = {
   backend: string;
   threads: number;
   trained_from_scratch: boolean;
+  /** Which instance of a mapped train task (a search's trial number); -1 otherwise. */
+  map_index: number;
   /** params.yaml overrides this model was trained with (a search trial's combination), by dotted key. */
   overrides: { [key: string]: Json };
   /** AUC on the validation split after training: what a search ranks its trials by. */
@@ -87,6 +89,7 @@ export class TrainResNet18Operator extends BaseOperator<TrainResult> {
       backend: meta.backend.name,
       threads: meta.backend.threads,
       trained_from_scratch: meta.trained_from_scratch,
+      map_index: ctx.mapIndex,
       overrides: this.#overrides,
       val_auc: meta.calibration.val_auc ?? null,
       training_time_s: meta.training_time_s,

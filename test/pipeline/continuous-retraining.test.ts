@@ -185,7 +185,7 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     const best = engine.xcom('hyperparameter_search', runId, 'pick_best') as any; // any: a JSON document we probe
     const logged = engine.xcom('hyperparameter_search', runId, 'log_metrics') as any; // any: a JSON document we probe
     await engine.close();
-    expect(trials.map((t) => t.overrides)).toEqual([{ 'train.learning_rate': 0.001 }, { 'train.learning_rate': 0.0001 }]);
+    expect(trials.map((t) => [t.map_index, t.overrides])).toEqual([[0, { 'train.learning_rate': 0.001 }], [1, { 'train.learning_rate': 0.0001 }]]);
     expect(new Set(trials.map((t) => t.model_dir)).size).toBe(2); // each trial trained into its own folder
     expect(best.val_auc).toBe(Math.max(...trials.map((t) => t.val_auc)));
     const bestIndex = trials.findIndex((t) => t.model_dir === best.model_dir);
@@ -196,5 +196,7 @@ describe('continuous_retraining end to end', { timeout: 300_000 }, () => {
     for (const id of logged.trial_run_ids) expect(await parentTag(id)).toBe(logged.parent_run_id);
     expect(logged.mlflow_run_id).toBe(logged.trial_run_ids[bestIndex]);
     expect(await readFile(path.join(runDir(logged.parent_run_id), 'metrics', 'trials'), 'utf8')).toMatch(/^\d+ 2(\.0)? 0\n$/);
+    expect(await readFile(path.join(runDir(logged.parent_run_id), 'params', 'grid.train.learning_rate'), 'utf8')).toBe('[0.001,0.0001]');
+    expect(await readFile(path.join(runDir(logged.trial_run_ids[1]), 'tags', 'dagctl.map_index'), 'utf8')).toBe('1');
   });
 });

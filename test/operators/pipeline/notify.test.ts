@@ -32,7 +32,7 @@ const championMetrics = { auc: 0.8771, recall: 0.93, specificity: 0.66, accuracy
 function upstream(promote: boolean): Record<string, Json> {
   const check: CheckNewDataResult = { proceed: true, reason: 'new data', data_version: VERSION, champion_version: 1, champion_data_version: 'old.dir' };
   const pull: DvcPullResult = { tool: 'built-in', summary: '12 files fetched', data_version: VERSION };
-  const train: TrainResult = { model_dir: '/m', init: { mode: 'champion', champion_version: 1, from: 'runs/registry/pneumonia/versions/1' }, threshold: 0.82, threshold_rule: 'balanced_accuracy', data_version: VERSION, backend: 'native-cpu', threads: 2, trained_from_scratch: false, overrides: {}, val_auc: 0.91, training_time_s: 3, train_images_per_s: 9, metrics: candidateMetrics };
+  const train: TrainResult = { model_dir: '/m', init: { mode: 'champion', champion_version: 1, from: 'runs/registry/pneumonia/versions/1' }, threshold: 0.82, threshold_rule: 'balanced_accuracy', data_version: VERSION, backend: 'native-cpu', threads: 2, trained_from_scratch: false, map_index: -1, overrides: {}, val_auc: 0.91, training_time_s: 3, train_images_per_s: 9, metrics: candidateMetrics };
   const log: LogMetricsResult = { tracking: 'file', tracking_uri: '/mlruns', experiment_id: '1', mlflow_run_id: 'a'.repeat(32), run_url: 'file:///mlruns/1/aaaa' };
   const compare: CompareResult = {
     promote,

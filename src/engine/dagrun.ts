@@ -1,5 +1,6 @@
 /** Creating DAG runs: run ids as Airflow formats them, and the run's task instances. */
 import type { DAG } from './dag.js';
+import { InvalidRunIdError } from './errors.js';
 import type { Json } from './json.js';
 import type { RunType } from './operator.js';
 import type { DagRunRow } from './store/rows.js';
@@ -27,7 +28,11 @@ export interface CreateRun {
   state?: 'queued' | 'running';
 }
 
+/** Airflow's default run_id_pattern; it also keeps a run id one path segment of the log and output folders. */
+const RUN_ID_RE = /^[A-Za-z0-9_.~:+-]+$/;
+
 export function createRun(store: Store, dag: DAG, o: CreateRun, now: Date): DagRunRow {
+  if (o.runId !== undefined && (!RUN_ID_RE.test(o.runId) || o.runId === '.' || o.runId === '..' || o.runId.length > 250)) throw new InvalidRunIdError(o.runId);
   return store.createDagRun(
     {
       dag_id: dag.dagId,

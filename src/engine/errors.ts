@@ -59,6 +59,16 @@ export class DagRunAlreadyExistsError extends EngineError {
   }
 }
 
+/** A run id that is not Airflow's `run_id_pattern`: it names folders (logs, outputs), so it must stay one path segment. */
+export class InvalidRunIdError extends EngineError {
+  constructor(readonly runId: string) {
+    super('invalid_run_id', `run id ${JSON.stringify(runId)} is invalid: use letters, digits and _ . ~ : + - (Airflow's run_id_pattern)`, {
+      hint: 'e.g. manual__2026-01-01 or retrain_after_fix_1',
+      exitCode: 2,
+    });
+  }
+}
+
 export class InvalidConfError extends EngineError {
   constructor(message: string, opts: EngineErrorOptions = {}) {
     super('invalid_conf', message, { hint: 'conf must be a JSON object, e.g. -c \'{"key": "value"}\'', exitCode: 2, ...opts });

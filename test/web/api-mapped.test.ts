@@ -50,4 +50,12 @@ describe('mapped task instances', () => {
     expect((await s.json('GET', `${TI}/greet/7`)).status).toBe(404);
     expect((await s.json('GET', `${TI}/greet/x`)).status).toBe(400);
   });
+
+  test('updateTaskInstancesState marks every instance of a mapped task', async () => {
+    const r = await s.json('POST', `${DAG}/updateTaskInstancesState`, { body: { dag_run_id: RUN, task_id: 'add_one', new_state: 'failed', dry_run: false } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.task_instances).toHaveLength(3);
+    const listed = await s.json('GET', `${TI}/add_one/listMapped`);
+    expect(listed.body.task_instances.map((t: { state: string }) => t.state)).toEqual(['failed', 'failed', 'failed']);
+  });
 });

@@ -32,6 +32,11 @@ describe('POST /dags/{dag_id}/dagRuns', () => {
   });
 
   test('409 on a duplicate run id or logical date', async () => {
+    for (const bad of ['../../../../escaped', 'a/b', '..', 'has space']) {
+      const r = await s.json('POST', RUNS, { body: { dag_run_id: bad } });
+      expect(r.status, bad).toBe(400);
+      expect(r.body.detail).toMatch(/run_id_pattern/);
+    }
     const dup = await s.json('POST', RUNS, { body: { dag_run_id: 'day_1' } });
     expect(dup.status).toBe(409);
     conforms('POST', '/dags/{dag_id}/dagRuns', 409, dup.body);

@@ -140,3 +140,27 @@ describe('the login page and its session', () => {
     expect(statSync(secretFile(s.home)).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('failed logins across many usernames from one address', () => {
+  test('are limited per address too: one password tried on many names gets 429, and so does that address', async () => {
+    const t = await apiServer({ server: { throttle: { max: 3, maxPerAddress: 4, windowMs: 60_000 } } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${t.url}/api/v1/dags`, { headers: { authorization: basic(`nobody${i}`, 'guess') } })).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+      expect((await t.call('GET', '/api/v1/dags', { as: 'Admin' })).status).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('where a login sends the browser next', () => {
+  test('only to a path on this server', async () => {
+    const { safeNext } = await import('../../src/web/auth/login.js');
+    expect(safeNext('/dags/x/grid?run=1#top')).toBe('/dags/x/grid?run=1#top');
+    for (const evil of ['//evil.example', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', 'https://evil.example/', '/%09/x\u0000', 'evil', 42]) {
+      expect(safeNext(evil), JSON.stringify(evil)).toBe('/');
+    }
+  });
+});

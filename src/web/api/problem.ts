@@ -47,6 +47,7 @@ const ENGINE_STATUS: Record<string, [number, string]> = {
   task_instance_not_found: [404, 'Task instance not found'],
   dag_run_exists: [409, 'DAGRun already exists'],
   invalid_conf: [400, 'Bad Request'],
+  invalid_run_id: [400, 'Bad Request'],
   illegal_transition: [409, 'Conflict'],
   dag_paused: [409, 'Conflict'],
 };

@@ -238,9 +238,10 @@ export function registerTaskInstances(app: FastifyInstance, api: ApiContext): vo
       const taskIds = new Set([b.task_id, ...(b.include_upstream ? closure(tasks, b.task_id, (t) => t.upstream_task_ids) : []), ...(b.include_downstream ? closure(tasks, b.task_id, (t) => t.downstream_task_ids) : [])]);
       const t0 = Date.parse(run.logical_date);
       const inScope = runs.filter((r) => r.run_id === run.run_id || (b.include_future && Date.parse(r.logical_date) > t0) || (b.include_past && Date.parse(r.logical_date) < t0));
-      const affected = inScope.flatMap((r) => api.engine.taskInstances(dag.dag_id, r.run_id).filter((t) => taskIds.has(t.task_id) && t.state !== b.new_state));
+      // Every instance of a mapped task; a removed one (beyond its current list) is not part of the run any more.
+      const affected = inScope.flatMap((r) => api.engine.taskInstances(dag.dag_id, r.run_id).filter((t) => taskIds.has(t.task_id) && t.state !== b.new_state && t.state !== 'removed'));
       if (!(b.dry_run ?? true)) {
-        const marked = affected.map((t) => api.engine.markTaskInstance(dag.dag_id, t.run_id, t.task_id, b.new_state));
+        const marked = affected.map((t) => api.engine.markTaskInstance(dag.dag_id, t.run_id, t.task_id, b.new_state, t.map_index));
         request.log.info({ dagId: dag.dag_id, state: b.new_state, marked: marked.length, user: request.user?.username }, 'set task instance states');
         for (const r of inScope) if (r.state === 'queued' || r.state === 'running') api.driver.drive(dag.dag_id, r.run_id);
         return refs(dag.dag_id, marked);

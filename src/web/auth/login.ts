@@ -6,9 +6,15 @@ import { loginPage } from './html.js';
 import { endSession, startSession } from './session.js';
 import type { LoginThrottle } from './throttle.js';
 
-/** Only a path on this server: never `//host` or a full URL (an open redirect). */
+/**
+ * Only a path on this server, never another host (an open redirect): resolved against a placeholder origin,
+ * it must stay on it. Browsers drop tabs and newlines and read `\\` as `/`, so `/\t/evil.example` and
+ * `/\\evil.example` would leave; so are control characters and backslashes refused outright.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  const url = new URL(next, 'http://dagctl.invalid');
+  return url.origin === 'http://dagctl.invalid' ? `${url.pathname}${url.search}${url.hash}` : '/';
 }
 
 interface LoginBody {

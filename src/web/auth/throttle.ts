@@ -1,7 +1,9 @@
 /**
- * Failed logins, rate-limited per client address and username with @fastify/rate-limit: each failure is
- * counted; once a pair has failed `max` times within the window it is locked out (429, Retry-After) until
- * the window has passed, even with the right password. Successful logins are never counted.
+ * Failed logins, rate-limited per client address and username with @fastify/rate-limit, and per address
+ * alone (one password tried across many usernames, each try a costly scrypt) by a sliding window of its
+ * own (the plugin counts one key per request): once a key has failed too often within the window it is
+ * locked out (429, Retry-After) until the window has passed, even with the right password. Successful
+ * logins are never counted.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../engine/service.js';
@@ -15,8 +17,10 @@ export interface LoginThrottle {
 }
 
 export interface ThrottleOptions {
-  /** Failures allowed per window (default 5). */
+  /** Failures allowed per window for one address and username (default 5). */
   max?: number;
+  /** Failures allowed per window for one address, whatever the usernames (default 4 × max). */
+  maxPerAddress?: number;
   /** Window and lock-out, in ms (default 60 s). */
   windowMs?: number;
 }
@@ -27,30 +31,50 @@ export function loginThrottle(app: FastifyInstance, clock: Clock, o: ThrottleOpt
   const attempted = new WeakMap<FastifyRequest, string>();
   const lockedUntil = new Map<string, number>();
   const keyOf = (request: FastifyRequest, username: string): string => `${request.ip}|${username}`;
-  const tooMany = (retryS: number): HttpProblem =>
-    new HttpProblem(429, 'Too Many Requests', `too many failed logins for this user from this address; try again in ${retryS} s`, { 'retry-after': String(retryS) });
-  const limiter = app.rateLimit({
+  const addressKey = (request: FastifyRequest): string => `${request.ip}|*`;
+  const tooMany = (retryS: number, who: string): HttpProblem =>
+    new HttpProblem(429, 'Too Many Requests', `too many failed logins ${who}; try again in ${retryS} s`, { 'retry-after': String(retryS) });
+  const perUser = app.rateLimit({
     max,
     timeWindow: windowMs,
     keyGenerator: (request) => keyOf(request, attempted.get(request) ?? ''),
-    onExceeded: (request, key) => {
-      lockedUntil.set(key, clock.now().getTime() + windowMs);
-      request.log.warn({ key }, 'failed logins over the limit: locked out');
+    onExceeded: (request, k) => {
+      lockedUntil.set(k, clock.now().getTime() + windowMs);
+      request.log.warn({ key: k }, 'failed logins over the limit: locked out');
     },
-    errorResponseBuilder: (_request, ctx) => tooMany(Math.ceil(ctx.ttl / 1000)),
+    errorResponseBuilder: (_request, ctx) => tooMany(Math.ceil(ctx.ttl / 1000), 'for this user from this address'),
   });
+  const maxPerAddress = o.maxPerAddress ?? max * 4;
+  /** Failure times per address within the window. */
+  const byAddress = new Map<string, number[]>();
+  const countAddress = (request: FastifyRequest): void => {
+    const now = clock.now().getTime();
+    const key = addressKey(request);
+    const recent = (byAddress.get(key) ?? []).filter((t) => t > now - windowMs);
+    recent.push(now);
+    byAddress.set(key, recent);
+    if (recent.length <= maxPerAddress) return;
+    byAddress.delete(key);
+    lockedUntil.set(key, now + windowMs);
+    request.log.warn({ key }, 'failed logins from one address over the limit: locked out');
+    throw tooMany(Math.ceil(windowMs / 1000), 'from this address');
+  };
+  const locked = (key: string, who: string): void => {
+    const until = lockedUntil.get(key);
+    if (until === undefined) return;
+    const left = until - clock.now().getTime();
+    if (left <= 0) lockedUntil.delete(key);
+    else throw tooMany(Math.ceil(left / 1000), who);
+  };
   return {
     check(request, username) {
-      const key = keyOf(request, username);
-      const until = lockedUntil.get(key);
-      if (until === undefined) return;
-      const left = until - clock.now().getTime();
-      if (left <= 0) lockedUntil.delete(key);
-      else throw tooMany(Math.ceil(left / 1000));
+      locked(addressKey(request), 'from this address');
+      locked(keyOf(request, username), 'for this user from this address');
     },
     async failed(request, reply, username) {
       attempted.set(request, username);
-      await limiter.call(app, request, reply);
+      countAddress(request);
+      await perUser.call(app, request, reply);
     },
   };
 }

@@ -21,6 +21,8 @@ export interface CallbackContext {
   logicalDate: Date;
   taskId?: string;
   tryNumber?: number;
+  /** Which instance of a mapped task (-1 otherwise), for task callbacks. */
+  mapIndex?: number;
   state: TaskState | DagRunState;
   error?: Error;
   /** Why, for DAG run callbacks: 'success', 'task_failure', 'timed_out'. */

@@ -170,7 +170,7 @@ async function runTaskCallback(task: BaseOperator, dag: DAG, job: AttemptSpec, r
   if (!cb) return;
   const error = r.error ? Object.assign(new Error(r.error.message), { stack: r.error.stack, code: r.error.code, hint: r.error.hint }) : undefined;
   try {
-    await cb({ dag, dagId: job.dagId, runId: job.runId, logicalDate: new Date(job.logicalDate), taskId: job.taskId, tryNumber: job.tryNumber, state, logger, ...(error ? { error } : {}) });
+    await cb({ dag, dagId: job.dagId, runId: job.runId, logicalDate: new Date(job.logicalDate), taskId: job.taskId, mapIndex: job.mapIndex, tryNumber: job.tryNumber, state, logger, ...(error ? { error } : {}) });
   } catch (e) {
     logger.error({ err: coerceError(e) }, `the ${state} callback of task '${job.taskId}' failed; the task's state is unchanged`);
   }

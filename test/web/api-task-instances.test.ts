@@ -64,6 +64,9 @@ describe('logs', () => {
     expect(typeof r.body.continuation_token).toBe('string');
     const text = await s.call('GET', log(ok, 'extract', 1), { headers: { accept: 'text/plain' } });
     expect(text.headers.get('content-type')).toContain('text/plain');
+    // axios's default Accept lists JSON first: JSON, as Airflow answers it.
+    const axios = await s.call('GET', log(ok, 'extract', 1), { headers: { accept: 'application/json, text/plain, */*' } });
+    expect(axios.headers.get('content-type')).toContain('application/json');
     expect(await text.text()).toBe(r.body.content);
     const failed = await s.json('GET', log(bad, 'transform', 1));
     expect(failed.body.content).toContain('transform failed on purpose');

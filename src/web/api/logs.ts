@@ -5,6 +5,7 @@
  * the engine names for that attempt, and only ever under DAGCTL_HOME/logs.
  */
 import path from 'node:path';
+import { negotiate } from '@fastify/accept-negotiator';
 import type { FastifyInstance } from 'fastify';
 import { taskLogPath } from '../../engine/executor/task-log.js';
 import type { ApiContext } from './context.js';
@@ -65,7 +66,8 @@ export function registerLogs(app: FastifyInstance, api: ApiContext): void {
       const from = request.query.token === undefined || request.query.full_content ? 0 : decodeToken(request.query.token);
       const bytes = Buffer.from(text, 'utf8');
       const content = bytes.subarray(Math.min(from, bytes.length)).toString('utf8');
-      if ((request.headers.accept ?? '').includes('text/plain')) return reply.type('text/plain; charset=utf-8').send(content);
+      // Text only when the client prefers it to JSON (axios sends `application/json, text/plain, */*`).
+      if (negotiate(request.headers.accept ?? '', ['application/json', 'text/plain']) === 'text/plain') return reply.type('text/plain; charset=utf-8').send(content);
       return { content, continuation_token: encodeToken(bytes.length) };
     },
   );

@@ -10,6 +10,7 @@ import { createRun, runIdFor } from './dagrun.js';
 import { driveRuns, watchRun } from './drive.js';
 import { coerceError, DagNotFoundError, DagPausedError, DagRunNotFoundError, InvalidConfError, MapIndexNotFoundError, PoolError, TaskNotFoundError } from './errors.js';
 import { runAttempt, xcomReaders } from './executor/attempt.js';
+import { pullXcom } from './mapping.js';
 import { InProcessExecutor } from './executor/in-process.js';
 import { ProcessPool } from './executor/pool.js';
 import { taskLogPath } from './executor/task-log.js';
@@ -235,9 +236,10 @@ export class EngineImpl implements Engine {
   }
   /** An XCom of one task instance; of a mapped task without a map index, the list of its instances' (as xcomPull). */
   xcom(dagId: string, runId: string, taskId: string, key = 'return_value', mapIndex?: number): Json | undefined {
-    if (mapIndex === undefined && this.getDag(dagId).task(taskId)?.isMapped) {
+    const task = this.getDag(dagId).task(taskId);
+    if (mapIndex === undefined && task?.isMapped) {
       this.getDagRun(dagId, runId);
-      return this.#store.mappedXcoms({ dagId, runId, taskId }, key);
+      return pullXcom(this.#store, { dagId, runId }, task, key);
     }
     this.taskInstance(dagId, runId, taskId, mapIndex);
     return this.#store.getXcom({ dagId, runId, taskId, mapIndex }, key);
@@ -327,7 +329,7 @@ export class EngineImpl implements Engine {
     const dag = this.getDag(dagId);
     if (!dag.task(taskId)) throw new TaskNotFoundError(dagId, taskId, dag.taskIds);
     const isMapped = dag.task(taskId)!.isMapped;
-    if (isMapped !== mapIndex >= 0) throw new MapIndexNotFoundError(dagId, '(tasks test)', taskId, mapIndex, [], isMapped);
+    if (isMapped !== mapIndex >= 0) throw new MapIndexNotFoundError(dagId, '(tasks test)', taskId, mapIndex, isMapped ? [] : [-1], isMapped);
     if (params !== undefined && !isJsonObject(params)) throw new InvalidConfError('params must be a JSON object');
     return this.#withTempStore(async (store, home) => {
       const now = this.#d.clock.now();

@@ -100,7 +100,7 @@ export class MapIndexNotFoundError extends EngineError {
     const mapped = indexes.filter((i) => i >= 0);
     const range = mapped.length > 0 ? ` from 0 to ${Math.max(...mapped)}` : '';
     super('task_instance_not_found', `task '${taskId}' of ${dagId}/${runId} has no task instance with map index ${mapIndex}`, {
-      hint: isMapped ? `it is mapped: give a map index${range} (--map-index N)` : indexes.length > 0 || runId === '(tasks test)' ? 'it is not mapped: leave out the map index' : 'the run has no instance of it',
+      hint: isMapped ? `it is mapped: give a map index${range} (--map-index N)` : indexes.length > 0 ? 'it is not mapped: leave out the map index' : 'the run has no instance of it',
     });
   }
 }

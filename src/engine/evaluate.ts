@@ -7,6 +7,7 @@
  */
 import type { DAG } from './dag.js';
 import { UnmappableXComError } from './errors.js';
+import { pullXcom } from './mapping.js';
 import type { BaseOperator, MappedOperator } from './operator.js';
 import type { TiState } from './states.js';
 import type { RunKey } from './store/rows.js';
@@ -68,7 +69,7 @@ function upstreamStates(task: BaseOperator, list: TiState[]): TiState[] {
 /** How many instances a mapped task has in this run (zero: skipped); an upstream that returned no list fails it. */
 function expandInto(decision: TiDecision, task: MappedOperator, store: Store, run: RunKey): void {
   try {
-    const count = task.mapCount((t) => (t.isMapped ? store.mappedXcoms({ ...run, taskId: t.taskId }, 'return_value') : store.getXcom({ ...run, taskId: t.taskId }, 'return_value')));
+    const count = task.mapCount((t) => pullXcom(store, run, t));
     decision.expand = { count, maxTries: task.retries };
     if (count === 0) decision.to = 'skipped'; // Airflow: a zero-length expansion skips the task
   } catch (e) {

@@ -23,7 +23,7 @@ import { createDueRuns, runsToStart } from './run-creation.js';
 import { findZombies, isPidAlive, isWorkerProcess, killProcessGroup } from './zombies.js';
 import type { DagRunState, TaskState, TiState } from './states.js';
 import type { DagRunRow, PoolRow, RunKey, TiKey } from './store/rows.js';
-import type { AttemptEnd, QueueCandidate, Store } from './store/store.js';
+import { perTaskKey, type AttemptEnd, type QueueCandidate, type Store } from './store/store.js';
 
 export { isPidAlive };
 
@@ -410,7 +410,7 @@ export class Scheduler {
     if (openPools.length === 0) return [];
     // A little slack for TIs held back (their DAG at max_active_tasks, too many slots for what is left of
     // their pool); the next step picks up the rest. A full pool is not asked at all.
-    const atCap = this.#capped.filter((t) => (tisPerTask.get(`${t.dagId}\u0000${t.taskId}`) ?? 0) >= t.cap);
+    const atCap = this.#capped.filter((t) => (tisPerTask.get(perTaskKey(t.dagId, t.taskId)) ?? 0) >= t.cap);
     const cands = this.#store.queueCandidates(free + 8, this.#scope, openPools, atCap);
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
     for (const c of cands) {
@@ -419,7 +419,7 @@ export class Scheduler {
       if (!dag || !task) continue;
       const n = active.get(c.dag_id) ?? 0;
       if (n >= dag.maxActiveTasks) continue;
-      const perTask = `${c.dag_id}\u0000${c.task_id}`;
+      const perTask = perTaskKey(c.dag_id, c.task_id);
       const ofTask = tisPerTask.get(perTask) ?? 0;
       if (task.maxActiveTisPerDag !== undefined && ofTask >= task.maxActiveTisPerDag) continue;
       const left = open.get(c.pool) ?? 0;

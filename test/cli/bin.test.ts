@@ -1,25 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dagctl, FIXTURE_DAGS, REPO, tempHome } from './harness.js';
+import { dagctl, examplesOnlyHome, FIXTURE_DAGS, REPO, tempHome } from './harness.js';
 
 // The real executable, as a user runs it: node + tsx, its own process, real exit codes.
 let home: string;
 let dags: string;
+let env: () => Record<string, string>;
 let cleanup: () => void;
 
 beforeAll(() => {
-  ({ home, cleanup } = tempHome());
-  dags = mkdtempSync(path.join(os.tmpdir(), 'dagctl-empty-dags-')); // only the examples load
+  ({ home, dags, env, cleanup } = examplesOnlyHome());
 });
-afterAll(() => {
-  cleanup();
-  rmSync(dags, { recursive: true, force: true });
-});
-
-const env = (): Record<string, string> => ({ DAGCTL_HOME: home, DAGCTL_DAGS_FOLDER: dags, DAGCTL_PARALLELISM: '2' });
+afterAll(() => cleanup());
 const bin = (args: string[]) => execa('node', [path.join(REPO, 'bin/dagctl.js'), ...args], { cwd: REPO, env: env(), reject: false });
 
 describe('bin/dagctl.js', () => {

@@ -21,6 +21,21 @@ export function tempHome(): { home: string; cleanup: () => void } {
   return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
+/** A temp home and an empty DAGs folder (only the shipped examples load), both removed by `cleanup`; `env` for a child dagctl. */
+export function examplesOnlyHome(): { home: string; dags: string; env: () => Record<string, string>; cleanup: () => void } {
+  const t = tempHome();
+  const dags = mkdtempSync(path.join(os.tmpdir(), 'dagctl-empty-dags-'));
+  return {
+    home: t.home,
+    dags,
+    env: () => ({ DAGCTL_HOME: t.home, DAGCTL_DAGS_FOLDER: dags, DAGCTL_PARALLELISM: '2' }),
+    cleanup: () => {
+      t.cleanup();
+      rmSync(dags, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * Runs `dagctl <args>` in this process the way src/cli/main.ts does (same error formatting and exit
  * codes), with stdout/stderr captured. Environment: the given home, the CLI fixture DAGs + examples.

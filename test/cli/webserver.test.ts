@@ -1,28 +1,21 @@
 // `dagctl webserver` as a user runs it (bin/dagctl.js, its own process): --dev makes airflow/airflow and
 // says so loudly; the API answers with it; a run triggered over the API is driven to the end by the server
 // (no scheduler is alive); SIGTERM stops it cleanly.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { REPO, tempHome } from './harness.js';
+import { examplesOnlyHome, REPO } from './harness.js';
 
-let home: string;
-let dags: string;
+let env: () => Record<string, string>;
 let cleanup: () => void;
 beforeAll(() => {
-  ({ home, cleanup } = tempHome());
-  dags = mkdtempSync(path.join(os.tmpdir(), 'dagctl-empty-dags-')); // only the examples load
+  ({ env, cleanup } = examplesOnlyHome());
 });
-afterAll(() => {
-  cleanup();
-  rmSync(dags, { recursive: true, force: true });
-});
+afterAll(() => cleanup());
 
 test('webserver --dev: creates airflow/airflow with a warning, serves the API, drives a triggered run, stops on SIGTERM', async () => {
   const child = execa('node', [path.join(REPO, 'bin/dagctl.js'), 'webserver', '--dev', '--port', '0'], {
-    cwd: REPO, env: { DAGCTL_HOME: home, DAGCTL_DAGS_FOLDER: dags, DAGCTL_PARALLELISM: '2' }, reject: false, forceKillAfterDelay: false,
+    cwd: REPO, env: env(), reject: false, forceKillAfterDelay: false,
   });
   let stderr = '';
   try {

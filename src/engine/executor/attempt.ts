@@ -4,8 +4,9 @@
  * and by the in-process executor alike.
  */
 import type { DAG } from '../dag.js';
-import { coerceError, TaskNotFoundError, TaskTimeoutError, UnmappableXComError } from '../errors.js';
+import { coerceError, TaskNotFoundError, TaskTimeoutError } from '../errors.js';
 import { assertJson, type Json } from '../json.js';
+import { asMapList } from '../mapping.js';
 import { isOperator, type BaseOperator, type Callback, type CallbackContext, type MappedOperator, type TaskContext } from '../operator.js';
 import { shouldRetry } from '../retry.js';
 import type { Logger } from 'pino';
@@ -136,8 +137,7 @@ function assertMappable(task: BaseOperator, value: unknown): void {
   if (Array.isArray(value) || task.isMapped) return; // a mapped task's instances make up the list together
   for (const d of task.downstream) {
     if (!d.isMapped) continue;
-    const mapsOverIt = (d as MappedOperator).expandArgs.some(([, v]) => v === task);
-    if (mapsOverIt) throw new UnmappableXComError(task.taskId, d.taskId, value === undefined ? 'nothing' : value === null ? 'null' : typeof value);
+    for (const [arg, v] of (d as MappedOperator).expandArgs) if (v === task) asMapList(value, { task: d.taskId, arg, from: task.taskId });
   }
 }
 

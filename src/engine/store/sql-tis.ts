@@ -4,7 +4,7 @@ import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
 import { parseJson, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
-import type { AttemptEnd, ClearSpec, QueueCandidate, Store, TiDecided, TiDecision } from './store.js';
+import { perTaskKey, type AttemptEnd, type ClearSpec, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
 const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
@@ -61,7 +61,7 @@ export function tiOps(sql: Sql): TiOps {
    */
   const expand = (key: TiKey, n: number, maxTries: number, from: TiState): void => {
     const p = kp(key);
-    if (n === 0) return; // the placeholder itself is skipped by the decision
+    if (n === 0) return; // the decision skips the placeholder itself
     const have = sql.all<{ map_index: number }>(`SELECT map_index FROM task_instance WHERE ${TASK}`, p).map((r) => r.map_index);
     if (have.includes(-1)) sql.run(`UPDATE task_instance SET map_index = 0 WHERE ${TASK} AND map_index = -1`, p);
     const existing = new Set(have.map((i) => Math.max(i, 0)));
@@ -123,7 +123,7 @@ export function tiOps(sql: Sql): TiOps {
           const rows = sql.all<{ map_index: number; state: TiState }>(
             `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND state IS @from
              RETURNING map_index, state`,
-            { ...key, to: d.expand?.count === 0 ? 'skipped' : d.to, from: d.from, now },
+            { ...key, to: d.to, from: d.from, now },
           );
           // A revised expansion may leave nothing waiting (the cleared instance was beyond the new length): no change.
           if (rows.length === 0 && !d.expand) throw illegal(key, d.to);
@@ -165,7 +165,7 @@ export function tiOps(sql: Sql): TiOps {
         "SELECT dag_id, task_id, pool, COUNT(*) AS n, SUM(pool_slots) AS slots FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id, task_id, pool",
       )) {
         tasksPerDag.set(r.dag_id, (tasksPerDag.get(r.dag_id) ?? 0) + r.n);
-        const t = `${r.dag_id}\u0000${r.task_id}`;
+        const t = perTaskKey(r.dag_id, r.task_id);
         tisPerTask.set(t, (tisPerTask.get(t) ?? 0) + r.n);
         slotsPerPool.set(r.pool, (slotsPerPool.get(r.pool) ?? 0) + r.slots);
       }

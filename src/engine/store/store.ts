@@ -134,6 +134,11 @@ export interface UserRow {
   created_at: string;
 }
 
+/** The key of inFlightCounts().tisPerTask: one task across the DAG's runs and map indexes. */
+export function perTaskKey(dagId: string, taskId: string): string {
+  return `${dagId}\u0000${taskId}`;
+}
+
 export interface Store {
   readonly file: string;
   close(): void;
@@ -179,7 +184,7 @@ export interface Store {
   queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[], exclude?: ReadonlyArray<{ dagId: string; taskId: string }>): QueueCandidate[];
   /**
    * Task instances in flight (queued, running, restarting): how many per DAG, per task across the DAG's runs
-   * (keyed `dag_id NUL task_id`, for max_active_tis_per_dag), and how many pool slots per pool.
+   * (keyed by perTaskKey, for max_active_tis_per_dag), and how many pool slots per pool.
    */
   inFlightCounts(): { tasksPerDag: Map<string, number>; tisPerTask: Map<string, number>; slotsPerPool: Map<string, number> };
   /** scheduled -> queued, try_number + 1, queued by this scheduler; returns the new try numbers in order. */

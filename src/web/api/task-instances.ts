@@ -78,7 +78,7 @@ export function registerTaskInstances(app: FastifyInstance, api: ApiContext): vo
       );
       // Default order: the DAG's (topological), as the engine lists them.
       const position = new Map(rows.map((t, i) => [t, i]));
-      const { items, total } = page(rows, q, { topological: (t) => position.get(t)!, task_id: (t) => t.task_id, state: (t) => t.state, start_date: (t) => t.start_date, end_date: (t) => t.end_date, duration: (t) => t.duration, priority_weight: (t) => t.priority_weight, map_index: (t) => (t as { map_index?: number }).map_index ?? -1 }, 'topological');
+      const { items, total } = page(rows, q, { topological: (t) => position.get(t)!, task_id: (t) => t.task_id, state: (t) => t.state, start_date: (t) => t.start_date, end_date: (t) => t.end_date, duration: (t) => t.duration, priority_weight: (t) => t.priority_weight, map_index: (t) => t.map_index }, 'topological');
       return { task_instances: items.map((t) => tiView(t, run.logical_date)), total_entries: total };
     },
   );

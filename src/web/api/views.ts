@@ -124,7 +124,7 @@ export function tiView(t: TaskInstanceRow, logicalDate: string) {
     duration: t.duration,
     state: t.state,
     try_number: t.try_number,
-    map_index: (t as { map_index?: number }).map_index ?? -1,
+    map_index: t.map_index,
     max_tries: t.max_tries,
     hostname: t.hostname ?? '',
     unixname: UNIXNAME,
@@ -186,7 +186,7 @@ export function xcomItemView(x: XComRow, logicalDate: string) {
     key: x.key,
     timestamp: x.timestamp,
     execution_date: logicalDate,
-    map_index: (x as { map_index?: number }).map_index ?? -1,
+    map_index: x.map_index,
     task_id: x.task_id,
     dag_id: x.dag_id,
   };

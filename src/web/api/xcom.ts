@@ -39,7 +39,7 @@ export function registerXcom(app: FastifyInstance, api: ApiContext): void {
       const rows = api.runs
         .xcoms({ dagId: run.dag_id, runId: run.run_id, taskId: p.task_id, ...(q.map_index !== undefined ? { mapIndex: q.map_index } : {}) })
         .filter((x) => q.xcom_key === undefined || x.key === q.xcom_key);
-      const { items, total } = page(rows, q, { key: (x) => x.key, timestamp: (x) => x.timestamp, map_index: (x) => (x as { map_index?: number }).map_index ?? -1 }, 'key');
+      const { items, total } = page(rows, q, { key: (x) => x.key, timestamp: (x) => x.timestamp, map_index: (x) => x.map_index }, 'key');
       return { xcom_entries: items.map((x) => xcomItemView(x, run.logical_date)), total_entries: total };
     },
   );

@@ -1,12 +1,7 @@
-/** Recording a loaded DAG bag in the store, and where the database lives. */
-import path from 'node:path';
+/** Recording a loaded DAG bag in the store. */
 import type { DagBag } from './dagbag.js';
 import { describeSchedule, nextDagRunInfo } from './schedule.js';
 import type { Store } from './store/store.js';
-
-export function dbFile(home: string): string {
-  return path.join(home, 'dagctl.db');
-}
 
 /** Slots of a pool created because a task names it (`dagctl pools set NAME N` changes it). */
 export const NEW_POOL_SLOTS = 1;

@@ -24,9 +24,9 @@ import { Scheduler, type RunEvent } from './scheduler.js';
 import { dagAsDot, dagAsText } from './show.js';
 import type { DagRunState, TaskState } from './states.js';
 import type { DagRow, DagRunRow, RunKey, TaskInstanceRow } from './store/rows.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
-import { dbFile, syncBag } from './bag-sync.js';
+import { syncBag } from './bag-sync.js';
 import type { ClearOptions, Engine, EngineOptions, PoolInfo, TaskRow } from './service.js';
 import { validateId } from './operator.js';
 import type { PoolRow } from './store/rows.js';
@@ -344,7 +344,7 @@ export class EngineImpl implements Engine {
         {
           dagId, runId, taskId, mapIndex, tryNumber: 1, maxTries: 0, fileloc: dag.fileloc, logicalDate: date.toISOString(),
           dataIntervalStart: iv.start.toISOString(), dataIntervalEnd: iv.end.toISOString(), conf: params ?? {}, runType: 'manual',
-          home, dbFile: store.file, logFile, executionTimeout: task.executionTimeout,
+          home, database: store.location, logFile, executionTimeout: task.executionTimeout,
         },
         dag,
         { signal: ac.signal, ...xcomReaders(store, { dagId, runId }) },
@@ -378,7 +378,7 @@ export class EngineImpl implements Engine {
   }
   async #withTempStore<T>(fn: (store: Store, home: string) => Promise<T>): Promise<T> {
     const home = mkdtempSync(path.join(tmpdir(), 'dagctl-test-'));
-    const store = openSqliteStore(dbFile(home), this.#d.clock.now().toISOString());
+    const store = openStore(home, this.#d.clock.now().toISOString());
     try {
       syncBag(store, this.#d.bag, this.#d.clock.now());
       return await fn(store, home);

@@ -192,6 +192,18 @@ export class DatabaseTooNewError extends EngineError {
   }
 }
 
+/** The metadata database cannot be reached or opened (PostgreSQL down, driver missing, bad URL). */
+export class StoreUnavailableError extends EngineError {
+  constructor(where: string, why: string, hint: string) {
+    super('store_unavailable', `cannot open the metadata database ${redactUrl(where)}: ${why}`, { hint });
+  }
+}
+
+/** A database URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
 /** Normalises anything thrown into an Error (thrown strings, objects) without losing it. */
 export function coerceError(e: unknown): Error {
   if (e instanceof Error) return e;

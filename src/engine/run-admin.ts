@@ -4,9 +4,8 @@
  * engine's (SQLite in WAL mode: readers never block the writer).
  */
 import { systemClock, type Clock } from './clock.js';
-import { dbFile } from './bag-sync.js';
 import { DagRunNotFoundError } from './errors.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { DagRunPage, Store } from './store/store.js';
 import type { DagRunRow } from './store/rows.js';
 import type { TaskInstanceRow, TiKey, XComRow } from './store/rows.js';
@@ -57,5 +56,5 @@ export function runAdmin(store: Store, clock: Clock = systemClock): RunAdmin {
 }
 
 export function openRunAdmin(home: string, clock: Clock = systemClock): RunAdmin {
-  return runAdmin(openSqliteStore(dbFile(home), clock.now().toISOString()), clock);
+  return runAdmin(openStore(home, clock.now().toISOString()), clock);
 }

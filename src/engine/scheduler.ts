@@ -453,7 +453,7 @@ export class Scheduler {
         conf: run.conf,
         runType: run.run_type,
         home: this.#o.home,
-        dbFile: this.#store.file,
+        database: this.#store.location,
         logFile: taskLogPath(this.#o.home, { ...key, tryNumber }),
         executionTimeout: task.executionTimeout,
       };

@@ -8,13 +8,13 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { DAG } from './dag.js';
 import { loadDagBag } from './dagbag.js';
-import { dbFile, NEW_POOL_SLOTS, syncBag } from './bag-sync.js';
+import { NEW_POOL_SLOTS, syncBag } from './bag-sync.js';
 import type { Json } from './json.js';
 import type { RunEvent } from './scheduler.js';
 import type { DagRunState, TaskState } from './states.js';
-export { dbFile } from './bag-sync.js';
+export { databaseLocation, dbFile } from './store/open.js';
 import type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow } from './store/rows.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import { EngineImpl } from './engine-impl.js';
 
 export type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow, XComRow } from './store/rows.js';
@@ -124,7 +124,7 @@ export interface Engine {
 export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const clock = opts.clock ?? systemClock;
   const home = path.resolve(opts.home);
-  const store = openSqliteStore(dbFile(home), clock.now().toISOString());
+  const store = openStore(home, clock.now().toISOString());
   try {
     const bag = await loadDagBag(opts.dagsFolders, opts.logger, opts.excludeFolders ?? []);
     for (const pool of syncBag(store, bag, clock.now())) {

@@ -9,9 +9,8 @@
  */
 import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
-import { dbFile } from './bag-sync.js';
 import { EngineError } from './errors.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { Store, UserRow } from './store/store.js';
 
 export const USER_ROLES = ['Viewer', 'Op', 'Admin'] as const;
@@ -115,5 +114,5 @@ export function userService(store: Store, clock: Clock = systemClock): UserServi
 
 /** Opens the users of DAGCTL_HOME's database (migrating it, as the engine does). */
 export function openUserStore(home: string, clock: Clock = systemClock): UserService {
-  return userService(openSqliteStore(dbFile(home), clock.now().toISOString()), clock);
+  return userService(openStore(home, clock.now().toISOString()), clock);
 }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError } from '../../src/engine/errors.js';
 import { loadMigrations, migrate, schemaVersion } from '../../src/engine/store/migrate.js';
 import { openSqliteStore } from '../../src/engine/store/sqlite.js';
+import { SqliteSql } from '../../src/engine/store/sqlite-sql.js';
 import { cleanup, tempDir } from './helpers.js';
 
 afterEach(cleanup);
@@ -12,22 +13,23 @@ const NOW = '2026-01-01T00:00:00.000Z';
 describe('migrations', () => {
   it('applies every numbered migration once, in a transaction, and records it', () => {
     const file = path.join(tempDir(), 'dagctl.db');
-    const db = new Database(file);
+    const raw = new Database(file);
+    const db = new SqliteSql(raw);
     const all = loadMigrations();
     expect(all[0]).toMatchObject({ version: 1, name: 'init' });
     expect(migrate(db, file, NOW)).toEqual(all.map((m) => m.version));
     expect(migrate(db, file, NOW)).toEqual([]);
     expect(schemaVersion(db)).toBe(all.at(-1)!.version);
-    const rows = db.prepare('SELECT version, name, applied_at FROM schema_migrations').all();
+    const rows = db.all('SELECT version, name, applied_at FROM schema_migrations');
     expect(rows).toEqual(all.map((m) => ({ version: m.version, name: m.name, applied_at: NOW })));
     db.close();
   });
   it('rolls back a migration that fails halfway', () => {
     const file = path.join(tempDir(), 'dagctl.db');
-    const db = new Database(file);
+    const db = new SqliteSql(new Database(file));
     const bad = [{ version: 1, name: 'bad', sql: 'CREATE TABLE t1 (x INTEGER); CREATE TABLE broken (' }];
     expect(() => migrate(db, file, NOW, bad)).toThrow();
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't1'").get()).toBeUndefined();
+    expect(db.get("SELECT name FROM sqlite_master WHERE name = 't1'")).toBeUndefined();
     expect(schemaVersion(db)).toBe(0);
     db.close();
   });

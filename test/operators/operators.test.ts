@@ -22,7 +22,7 @@ async function attempt(dag: DAG, task: BaseOperator, o: { signal?: AbortSignal; 
     {
       dagId: dag.dagId, runId: 'manual__2026-01-01T00:00:00+00:00', taskId: task.taskId, mapIndex: -1, tryNumber: o.tryNumber ?? 1, maxTries: 0,
       fileloc: '', logicalDate: '2026-01-01T00:00:00.000Z', dataIntervalStart: '2026-01-01T00:00:00.000Z', dataIntervalEnd: '2026-01-02T00:00:00.000Z',
-      conf: {}, runType: 'manual', home, dbFile: '', logFile, executionTimeout: undefined,
+      conf: {}, runType: 'manual', home, database: '', logFile, executionTimeout: undefined,
     },
     dag,
     { signal: o.signal ?? new AbortController().signal, readXcom: (t) => (o.xcom?.[t] as never) ?? undefined, readMappedXcoms: () => [] },

@@ -21,8 +21,8 @@ export interface AttemptSpec {
   conf: Json;
   runType: RunType;
   home: string;
-  /** The database file: the worker records the attempt in it and reads XComs from it. */
-  dbFile: string;
+  /** The metadata database (a SQLite file or a PostgreSQL URL): the worker records the attempt in it and reads XComs from it. */
+  database: string;
   logFile: string;
   /** Seconds. */
   executionTimeout: number | undefined;

@@ -13,7 +13,7 @@ import { systemClock } from '../clock.js';
 import { importDagFile } from '../dagbag.js';
 import { coerceError, DagNotFoundError, TaskTimeoutError, WorkerStoppingError } from '../errors.js';
 import type { Json } from '../json.js';
-import { openSqliteStore } from '../store/sqlite.js';
+import { openStoreAt } from '../store/open.js';
 import type { AttemptEnd, Store } from '../store/store.js';
 import { runAttempt, xcomReaders } from './attempt.js';
 import { ownAttempt, recordEnds } from './own-attempt.js';
@@ -62,11 +62,11 @@ function report(r: AttemptReport): void {
 }
 
 const stores = new Map<string, Store>();
-function storeFor(file: string): Store {
-  let s = stores.get(file);
+function storeFor(location: string): Store {
+  let s = stores.get(location);
   if (!s) {
-    s = openSqliteStore(file, new Date().toISOString());
-    stores.set(file, s);
+    s = openStoreAt(location, new Date().toISOString());
+    stores.set(location, s);
   }
   return s;
 }
@@ -97,7 +97,7 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
   try {
     const dag = (await importDagFile(job.fileloc)).find((d) => d.dagId === job.dagId);
     if (!dag) throw new DagNotFoundError(job.dagId);
-    const store = storeFor(job.dbFile);
+    const store = storeFor(job.database);
     return await runAttempt(job, dag, {
       signal,
       ...xcomReaders(store, job),
@@ -146,7 +146,7 @@ function reportEnds(recorded: ReturnType<typeof recordEnds>): void {
 async function run(job: AttemptJob): Promise<void> {
   const key = jobKey(job);
   const ac = new AbortController();
-  const store = storeFor(job.dbFile);
+  const store = storeFor(job.database);
   current = { key, ac };
   const owned = await ownAttempt(
     job,

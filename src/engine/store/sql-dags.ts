@@ -56,7 +56,13 @@ export function dagOps(sql: Sql): DagOps {
     replaceImportErrors(errors, now) {
       sql.tx(() => {
         sql.run('DELETE FROM import_error');
-        for (const e of errors) sql.run('INSERT OR REPLACE INTO import_error (filename, stack_trace, timestamp) VALUES (?, ?, ?)', e.filename, e.stack_trace, now);
+        for (const e of errors) {
+          sql.run(
+            `INSERT INTO import_error (filename, stack_trace, timestamp) VALUES (?, ?, ?)
+             ON CONFLICT (filename) DO UPDATE SET stack_trace = excluded.stack_trace, timestamp = excluded.timestamp`,
+            e.filename, e.stack_trace, now,
+          );
+        }
       });
     },
     listImportErrors() {

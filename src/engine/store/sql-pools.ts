@@ -26,7 +26,7 @@ export function poolOps(sql: Sql): PoolOps {
       return sql.run('DELETE FROM slot_pool WHERE pool = ?', name) === 1;
     },
     createMissingPools(names, slots, description) {
-      return sql.tx(() => names.filter((n) => sql.run('INSERT OR IGNORE INTO slot_pool (pool, slots, description) VALUES (?, ?, ?)', n, slots, description) === 1));
+      return sql.tx(() => names.filter((n) => sql.run('INSERT INTO slot_pool (pool, slots, description) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', n, slots, description) === 1));
     },
   };
 }

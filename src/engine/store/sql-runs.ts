@@ -74,10 +74,12 @@ export function runOps(sql: Sql): RunOps {
            VALUES (@dag_id, @run_id, @state, @run_type, @logical_date, @data_interval_start, @data_interval_end, @now, @start, @ext, @conf)`,
           { ...run, now, start: run.state === 'running' ? now : null, ext: run.external_trigger ? 1 : 0, conf: JSON.stringify(run.conf ?? {}) },
         );
-        const ins = sql.stmt(
-          'INSERT INTO task_instance (dag_id, run_id, task_id, state, try_number, max_tries, operator, pool, pool_slots, priority_weight) VALUES (?, ?, ?, NULL, 0, ?, ?, ?, ?, ?)',
-        );
-        for (const t of tis) ins.run(run.dag_id, run.run_id, t.task_id, t.max_tries, t.operator, t.pool, t.pool_slots, t.priority_weight);
+        for (const t of tis) {
+          sql.run(
+            'INSERT INTO task_instance (dag_id, run_id, task_id, state, try_number, max_tries, operator, pool, pool_slots, priority_weight) VALUES (?, ?, ?, NULL, 0, ?, ?, ?, ?, ?)',
+            run.dag_id, run.run_id, t.task_id, t.max_tries, t.operator, t.pool, t.pool_slots, t.priority_weight,
+          );
+        }
         return mustGet({ dagId: run.dag_id, runId: run.run_id });
       });
     },

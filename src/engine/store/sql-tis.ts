@@ -45,7 +45,8 @@ export function tiOps(sql: Sql): TiOps {
     new IllegalTransitionError(`${what(a.key)} try ${a.tryNumber}`, foundFor(a), to ?? 'none');
   const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
     sql.run(
-      'INSERT OR REPLACE INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp`,
       k.dagId, k.runId, k.taskId, k.mapIndex ?? -1, key, JSON.stringify(value), now,
     );
   };
@@ -74,7 +75,7 @@ export function tiOps(sql: Sql): TiOps {
         { ...p, i, from, maxTries },
       );
     }
-    sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND state IS @from`, { ...p, n, from });
+    sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND state IS NOT DISTINCT FROM @from`, { ...p, n, from });
     sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND state = 'removed'`, { ...p, n, from });
   };
 
@@ -95,9 +96,8 @@ export function tiOps(sql: Sql): TiOps {
         }
         return out;
       }
-      const one = sql.stmt('SELECT state FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ? ORDER BY map_index');
       for (const t of taskIds) {
-        const rows = one.all(k.dagId, k.runId, t) as Array<{ state: TiState }>;
+        const rows = sql.all<{ state: TiState }>('SELECT state FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ? ORDER BY map_index', k.dagId, k.runId, t);
         if (rows.length) out.set(t, rows.map((r) => r.state));
       }
       return out;
@@ -121,7 +121,7 @@ export function tiOps(sql: Sql): TiOps {
           assertTransition(d.from, d.to, what(key));
           if (d.expand) expand(key, d.expand.count, d.expand.maxTries, d.from);
           const rows = sql.all<{ map_index: number; state: TiState }>(
-            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND state IS @from
+            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND state IS NOT DISTINCT FROM @from
              RETURNING map_index, state`,
             { ...key, to: d.to, from: d.from, now },
           );
@@ -188,7 +188,7 @@ export function tiOps(sql: Sql): TiOps {
     startAttempt(a, o, now) {
       const n = sql.run(
         `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
-           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS @queuedBy`,
+           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS NOT DISTINCT FROM @queuedBy`,
         { ...kp(a.key), tryNumber: a.tryNumber, queuedBy: a.queuedBy, pid: o.pid, hostname: o.hostname, now },
       );
       if (n !== 1) throw refused(a, 'running');
@@ -261,7 +261,7 @@ export function tiOps(sql: Sql): TiOps {
           const n = sql.run(
             `UPDATE task_instance SET state = @to, max_tries = try_number + @retries, next_retry_at = NULL,
                pool = COALESCE(@pool, pool), pool_slots = COALESCE(@poolSlots, pool_slots), priority_weight = COALESCE(@weight, priority_weight)
-             WHERE ${KEY} AND state IS @from`,
+             WHERE ${KEY} AND state IS NOT DISTINCT FROM @from`,
             { ...kp(s.key), to, retries: s.retries, from: cur.state, pool: s.pool?.pool ?? null, poolSlots: s.pool?.poolSlots ?? null, weight: s.pool?.priorityWeight ?? null },
           );
           if (n !== 1) throw illegal(s.key, to);
@@ -286,7 +286,7 @@ export function tiOps(sql: Sql): TiOps {
         assertTransition(cur.state, state, what(k));
         const n = sql.run(
           `UPDATE task_instance SET state = @state, start_date = COALESCE(start_date, @now), end_date = @now, duration = ${DURATION}
-           WHERE ${KEY} AND state IS @from`,
+           WHERE ${KEY} AND state IS NOT DISTINCT FROM @from`,
           { ...kp(k), state, from: cur.state, now },
         );
         if (n !== 1) throw illegal(k, state);

@@ -9,10 +9,10 @@ const COLS = 'username, email, first_name, last_name, role, password_hash, creat
 export function userOps(sql: Sql): UserOps {
   return {
     createUser(u, now) {
-      // INSERT OR IGNORE: a clash is reported as false, not as a constraint error the caller must parse.
+      // ON CONFLICT DO NOTHING: a clash is reported as false, not as a constraint error the caller must parse.
       return (
         sql.run(
-          `INSERT OR IGNORE INTO ab_user (${COLS}) VALUES (@username, @email, @first_name, @last_name, @role, @password_hash, @now)`,
+          `INSERT INTO ab_user (${COLS}) VALUES (@username, @email, @first_name, @last_name, @role, @password_hash, @now) ON CONFLICT DO NOTHING`,
           { ...u, now },
         ) === 1
       );

@@ -1,39 +1,25 @@
-/** A thin wrapper over a better-sqlite3 handle: cached prepared statements and transactions. */
-import type Database from 'better-sqlite3';
+/**
+ * One connection's worth of SQL, as the store's operations use it: all/get/run with `?` or `@name` parameters,
+ * and transactions. Two implementations: SQLite (./sqlite-sql.ts, better-sqlite3) and PostgreSQL
+ * (./postgres-sql.ts, libpq's synchronous calls). Both are synchronous, so one set of store operations serves
+ * both databases and SQLite keeps its speed; the few dialect differences are translated by the PostgreSQL one.
+ */
 import type { Json } from '../json.js';
 import type { RunKey } from './rows.js';
 
-export class Sql {
-  readonly #cache = new Map<string, Database.Statement>();
-  constructor(readonly db: Database.Database) {}
-
-  stmt(sql: string): Database.Statement {
-    let s = this.#cache.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.#cache.set(sql, s);
-    }
-    return s;
-  }
-  all<T>(sql: string, ...params: unknown[]): T[] {
-    return this.stmt(sql).all(...params) as T[];
-  }
-  get<T>(sql: string, ...params: unknown[]): T | undefined {
-    return this.stmt(sql).get(...params) as T | undefined;
-  }
-  run(sql: string, ...params: unknown[]): number {
-    return this.stmt(sql).run(...params).changes;
-  }
+export interface Sql {
+  readonly dialect: 'sqlite' | 'postgres';
+  all<T>(sql: string, ...params: unknown[]): T[];
+  get<T>(sql: string, ...params: unknown[]): T | undefined;
+  /** Returns the number of rows changed. */
+  run(sql: string, ...params: unknown[]): number;
+  /** Runs fn in one transaction that writes from its start (SQLite: IMMEDIATE); nested calls join the outer one. */
+  tx<T>(fn: () => T): T;
   /** Runs fn in a savepoint of the transaction in progress: if fn throws, only its own changes are undone. */
-  savepoint<T>(fn: () => T): T {
-    if (!this.db.inTransaction) return this.tx(fn);
-    return this.db.transaction(fn)(); // nested: better-sqlite3 uses SAVEPOINT / ROLLBACK TO
-  }
-  /** Runs fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
-  tx<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).immediate();
-  }
+  savepoint<T>(fn: () => T): T;
+  /** Runs SQL text as it is (several statements, no parameters): migrations. */
+  exec(sql: string): void;
+  close(): void;
 }
 
 export function parseJson(text: string | null | undefined, fallback: Json): Json {
@@ -50,7 +36,7 @@ export type Scope = { runs?: readonly RunKey[]; excludeBackfill: boolean };
 /** SQL fragment restricting TIs aliased `ti` to a scope; pair it with scopeParams. */
 export function scopeWhere(scope: Scope): string {
   if (scope.runs) {
-    if (scope.runs.length === 0) return '0';
+    if (scope.runs.length === 0) return '1 = 0';
     return `(${scope.runs.map(() => '(ti.dag_id = ? AND ti.run_id = ?)').join(' OR ')})`;
   }
   return scope.excludeBackfill

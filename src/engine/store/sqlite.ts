@@ -3,13 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assertNotTooNew, migrate } from './migrate.js';
-import { dagOps } from './sql-dags.js';
-import { poolOps } from './sql-pools.js';
-import { runAdminOps } from './sql-run-admin.js';
-import { runOps } from './sql-runs.js';
-import { tiOps } from './sql-tis.js';
-import { userOps } from './sql-users.js';
-import { Sql } from './sql.js';
+import { sqlStore } from './sql-store.js';
+import { SqliteSql } from './sqlite-sql.js';
 import type { Store } from './store.js';
 
 export interface SqliteOptions {
@@ -22,9 +17,10 @@ export interface SqliteOptions {
 export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}): Store {
   if (!o.readonly) mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { readonly: o.readonly ?? false, fileMustExist: o.readonly ?? false });
+  const sql = new SqliteSql(db);
   try {
     db.pragma(`busy_timeout = ${o.busyTimeoutMs ?? 5000}`);
-    if (o.readonly) assertNotTooNew(db, file);
+    if (o.readonly) assertNotTooNew(sql, file);
     else {
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across process crashes in WAL mode (only an OS crash may lose the last commits).
@@ -32,23 +28,11 @@ export function openSqliteStore(file: string, now: string, o: SqliteOptions = {}
       // Every worker commits once per attempt; a checkpoint (and its fsync) every 4,000 WAL pages rather than
       // SQLite's 1,000 costs a 16 MiB WAL file and saves most of the fsyncs (≈ 20 % more attempts/s, bench:engine).
       db.pragma('wal_autocheckpoint = 4000');
-      migrate(db, file, now);
+      migrate(sql, file, now);
     }
   } catch (e) {
     db.close();
     throw e;
   }
-  const sql = new Sql(db);
-  return {
-    file,
-    close: () => db.close(),
-    transaction: (fn) => sql.tx(fn),
-    savepoint: (fn) => sql.savepoint(fn),
-    ...dagOps(sql),
-    ...runOps(sql),
-    ...tiOps(sql),
-    ...poolOps(sql),
-    ...userOps(sql),
-    ...runAdminOps(sql),
-  };
+  return sqlStore(sql, file);
 }

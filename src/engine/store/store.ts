@@ -1,8 +1,9 @@
 /**
  * The Store: every read and every state change the engine makes, as named operations.
  * Each transition runs in one transaction guarded by the expected current state; when the guard does not
- * match, the operation throws IllegalTransitionError naming both states. One implementation for now
- * (SQLite, ./sqlite.ts); the interface is what a PostgreSQL store will implement.
+ * match, the operation throws IllegalTransitionError naming both states. The operations are written once
+ * (./sql-*.ts) over Sql, which SQLite (./sqlite.ts) and PostgreSQL (./postgres.ts) implement; open one with
+ * openStore (./open.ts).
  */
 import type { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
@@ -140,7 +141,9 @@ export function perTaskKey(dagId: string, taskId: string): string {
 }
 
 export interface Store {
-  readonly file: string;
+  /** Where the database is: a SQLite file, or a PostgreSQL URL (what a worker opens to record its attempts). */
+  readonly location: string;
+  readonly dialect: 'sqlite' | 'postgres';
   close(): void;
   /** Runs several operations in one transaction (each stays guarded); nested calls join the outer one. */
   transaction<T>(fn: () => T): T;

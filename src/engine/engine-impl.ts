@@ -24,7 +24,8 @@ import { Scheduler, type RunEvent } from './scheduler.js';
 import { dagAsDot, dagAsText } from './show.js';
 import type { DagRunState, TaskState } from './states.js';
 import type { DagRow, DagRunRow, RunKey, TaskInstanceRow } from './store/rows.js';
-import { openStore } from './store/open.js';
+import { dbFile, openStore } from './store/open.js';
+import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 import { syncBag } from './bag-sync.js';
 import type { ClearOptions, Engine, EngineOptions, PoolInfo, TaskRow } from './service.js';
@@ -378,7 +379,8 @@ export class EngineImpl implements Engine {
   }
   async #withTempStore<T>(fn: (store: Store, home: string) => Promise<T>): Promise<T> {
     const home = mkdtempSync(path.join(tmpdir(), 'dagctl-test-'));
-    const store = openStore(home, this.#d.clock.now().toISOString());
+    // Always a throwaway SQLite file, whatever database the engine uses.
+    const store = openSqliteStore(dbFile(home), this.#d.clock.now().toISOString());
     try {
       syncBag(store, this.#d.bag, this.#d.clock.now());
       return await fn(store, home);

@@ -1,4 +1,4 @@
-// Test fixture: a temp dir with a real SQLite store, a fake clock, the in-process executor and a scheduler.
+// Test fixture: a temp dir with a real store (SQLite, or PostgreSQL when the suite runs on it: DAGCTL_DATABASE_URL), a fake clock, the in-process executor and a scheduler.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import type { DAG } from '../../src/engine/dag.js';
 import { bagOf } from '../../src/engine/dagbag.js';
 import { InProcessExecutor } from '../../src/engine/executor/in-process.js';
 import { Scheduler, type RunEvent, type SchedulerOptions, type TickResult } from '../../src/engine/scheduler.js';
-import { openSqliteStore } from '../../src/engine/store/sqlite.js';
+import { openStore } from '../../src/engine/store/open.js';
+import { freshDatabase as freshPostgresDatabase } from '../fixtures/postgres/database.js';
 import type { Store } from '../../src/engine/store/store.js';
 
 export const silent = pino({ level: 'silent' });
@@ -22,6 +23,23 @@ export function tempDir(prefix = 'dagctl-engine-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * On the `postgres` test project (DAGCTL_TEST_STORE=postgres), points DAGCTL_DATABASE_URL at a new empty
+ * database until cleanup(): openStore, openEngine and the `dagctl` processes a test starts all follow it.
+ * On SQLite nothing is needed: each home has its own file.
+ */
+export function freshDatabase(): void {
+  if (process.env.DAGCTL_TEST_STORE !== 'postgres') return;
+  const db = freshPostgresDatabase();
+  const before = process.env.DAGCTL_DATABASE_URL;
+  process.env.DAGCTL_DATABASE_URL = db.url;
+  cleanups.push(() => {
+    if (before === undefined) delete process.env.DAGCTL_DATABASE_URL;
+    else process.env.DAGCTL_DATABASE_URL = before;
+    db.drop();
+  });
 }
 
 export interface Harness {
@@ -41,8 +59,9 @@ const changed = (r: TickResult): boolean =>
 
 export function harness(dags: DAG[], o: { now?: string; parallelism?: number; scheduler?: Partial<SchedulerOptions> } = {}): Harness {
   const dir = tempDir();
+  freshDatabase();
   const clock = new FakeClock(o.now ?? '2026-01-10T00:00:00Z');
-  const store = openSqliteStore(path.join(dir, 'dagctl.db'), clock.now().toISOString());
+  const store = openStore(dir, clock.now().toISOString());
   cleanups.push(() => store.close());
   const bag = bagOf(dags);
   syncBag(store, bag, clock.now());

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPidAlive } from '../../src/engine/scheduler.js';
 import { openEngine, type Engine } from '../../src/engine/service.js';
-import { cleanup, silent, tempDir } from './helpers.js';
+import { cleanup, freshDatabase, silent, tempDir } from './helpers.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAGS = path.join(ROOT, 'test', 'fixtures', 'engine', 'own-dags');
@@ -86,6 +86,7 @@ async function attemptRunning(dagId: string, conf: Record<string, number> = {}) 
 
 beforeEach(async () => {
   home = tempDir();
+  freshDatabase();
   engine = await openEngine({ home, dagsFolders: [DAGS], parallelism: 1, logger: silent, heartbeatS: HEARTBEAT_S });
 });
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchedulerBusyError } from '../../src/engine/errors.js';
 import { openEngine, type Engine } from '../../src/engine/service.js';
 import { isPidAlive } from '../../src/engine/scheduler.js';
-import { cleanup, silent, tempDir } from './helpers.js';
+import { cleanup, freshDatabase, silent, tempDir } from './helpers.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'engine');
 const DAGS = path.join(FIXTURES, 'dags');
@@ -23,6 +23,7 @@ let home: string;
 let engine: Engine;
 beforeAll(async () => {
   home = tempDir();
+  freshDatabase();
   engine = await openEngine({ home, dagsFolders: [DAGS], parallelism: 2, logger: silent });
 });
 afterAll(async () => {

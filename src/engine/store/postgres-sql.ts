@@ -3,7 +3,7 @@
  * binding): the store's operations stay the same synchronous code for both databases, and a query costs one
  * round trip (≈ 60 µs on 127.0.0.1) during which this process waits, as it waits for SQLite's disk.
  * Statements are prepared once per connection. The SQLite spellings the operations use are translated here:
- * `?` and `@name` parameters become `$n`, and `IS @x` becomes `IS NOT DISTINCT FROM $n`.
+ * `?` and `@name` parameters become `$n`, `IS @x` becomes `IS NOT DISTINCT FROM $n`, `INDEXED BY` hints go.
  */
 import { createRequire } from 'node:module';
 import { StoreUnavailableError } from '../errors.js';
@@ -23,6 +23,8 @@ type PgNativeCtor = new (o?: { types?: unknown }) => PgNativeClient;
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_TX_ATTEMPTS = 5;
 
+const closing = new Set<PgNativeClient>();
+
 interface Prepared {
   name: string;
   /** For each $n, where its value comes from: a position in the arguments or a named parameter. */
@@ -38,7 +40,8 @@ export class PgError extends Error {
 }
 
 /** Rewrites SQLite-style parameters to $n, outside string literals. */
-export function translate(sql: string): { text: string; params: Array<number | string> } {
+export function translate(sqliteText: string): { text: string; params: Array<number | string> } {
+  const sql = sqliteText.replace(/\s+INDEXED BY \w+/g, ''); // SQLite's planner hints; PostgreSQL plans by itself
   const params: Array<number | string> = [];
   const named = new Map<string, number>();
   let positional = 0;
@@ -178,5 +181,10 @@ export class PostgresSql implements Sql {
   }
   close(): void {
     this.#client.pq.finish();
+    // libpq's binding closes its socket watcher without waiting for libuv: were the connection object
+    // collected before the close completes, node would abort (uv__finish_close). Keep it a moment.
+    const client = this.#client;
+    closing.add(client);
+    setTimeout(() => closing.delete(client), 1000).unref();
   }
 }

@@ -16,7 +16,7 @@ export function poolOps(sql: Sql): PoolOps {
       return sql.tx(() => {
         sql.run(
           `INSERT INTO slot_pool (pool, slots, description) VALUES (?, ?, COALESCE(?, ''))
-           ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = COALESCE(?, description)`,
+           ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = COALESCE(?, slot_pool.description)`,
           name, slots, description ?? null, description ?? null,
         );
         return getPool(name)!;

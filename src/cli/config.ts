@@ -19,6 +19,8 @@ export interface Config {
   readonly heartbeatS: number;
   /** DAGCTL_ZOMBIE_TASK_THRESHOLD: seconds without a heartbeat before an attempt is a zombie (Airflow's scheduler_zombie_task_threshold). Default 60. */
   readonly zombieThresholdS: number;
+  /** DAGCTL_EXECUTOR: `local` (worker processes of the scheduler, the default) or `queue` (PostgreSQL's job queue, for `dagctl worker` on any host). */
+  readonly executor: 'local' | 'queue';
   /** --verbose: stack traces on errors, debug logs. */
   readonly verbose: boolean;
 }
@@ -92,6 +94,16 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
     logFormat: parseLogFormat(env.DAGCTL_LOG_FORMAT),
     heartbeatS,
     zombieThresholdS,
+    executor: parseExecutor(env.DAGCTL_EXECUTOR, env.DAGCTL_DATABASE_URL),
     verbose,
   });
+}
+
+function parseExecutor(raw: string | undefined, databaseUrl: string | undefined): 'local' | 'queue' {
+  const v = (raw ?? 'local').trim().toLowerCase();
+  if (v !== 'local' && v !== 'queue') throw new ConfigError(`DAGCTL_EXECUTOR must be local or queue, got '${raw}'`, 'local: the scheduler runs tasks in its worker processes; queue: `dagctl worker` processes run them (PostgreSQL)');
+  if (v === 'queue' && !databaseUrl?.trim()) {
+    throw new ConfigError('DAGCTL_EXECUTOR=queue needs PostgreSQL: the job queue lives in the database', 'set DAGCTL_DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/DATABASE, or unset DAGCTL_EXECUTOR');
+  }
+  return v;
 }

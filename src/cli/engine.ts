@@ -34,6 +34,7 @@ export function engineOptions(ctx: CliContext): EngineOptions {
     parallelism: ctx.config.parallelism,
     heartbeatS: ctx.config.heartbeatS,
     zombieThresholdS: ctx.config.zombieThresholdS,
+    executor: ctx.config.executor,
     logger: ctx.logger,
   };
 }

@@ -12,6 +12,7 @@ import predict from './commands/predict.js';
 import quantize from './commands/quantize.js';
 import runs from './commands/runs.js';
 import scheduler from './commands/scheduler.js';
+import worker from './commands/worker.js';
 import serve from './commands/serve.js';
 import tasks from './commands/tasks.js';
 import train from './commands/train.js';
@@ -43,6 +44,7 @@ const MODULES: CommandModule[] = [
   quantize,
   runs,
   scheduler,
+  worker,
   serve,
   tasks,
   train,

@@ -26,6 +26,7 @@ import type { DagRunState, TaskState } from './states.js';
 import type { DagRow, DagRunRow, RunKey, TaskInstanceRow } from './store/rows.js';
 import { dbFile, openStore } from './store/open.js';
 import { openSqliteStore } from './store/sqlite.js';
+import { QueueNeedsPostgresError } from './store/sql-scale-out.js';
 import type { Store } from './store/store.js';
 import { syncBag } from './bag-sync.js';
 import type { ClearOptions, Engine, EngineOptions, PoolInfo, TaskRow } from './service.js';
@@ -248,10 +249,12 @@ export class EngineImpl implements Engine {
 
   // ---- execution
   async runScheduler(o: { once?: boolean; signal?: AbortSignal; onEvent?: (e: RunEvent) => void }): Promise<void> {
-    const lock = new SchedulerLock(this.#store, this.#d.clock, 'scheduler');
-    const previous = lock.acquire();
+    // The local executor's scheduler owns the database alone; with the job queue, several share it.
+    const queue = this.#d.executor === 'queue';
+    const lock = queue ? undefined : new SchedulerLock(this.#store, this.#d.clock, 'scheduler');
+    const previous = lock?.acquire();
     if (previous) this.#log.warn({ previous }, 'took over the database from a scheduler that is gone');
-    const executor = this.#processPool();
+    const executor = queue ? await this.#queueExecutor() : this.#processPool();
     const scheduler = new Scheduler({
       store: this.#store, dags: this.#d.bag.dags, executor, logger: this.#log, home: this.#d.home,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
@@ -265,14 +268,15 @@ export class EngineImpl implements Engine {
         scheduler.processEvents(this.#d.clock.now(), { queue: false });
       } else {
         this.#log.info({ pid: process.pid, parallelism: this.#d.parallelism }, 'scheduler started');
-        await runLoop({ scheduler, clock: this.#d.clock, logger: this.#log, heartbeat: () => lock.heartbeat(), ...(o.signal ? { signal: o.signal } : {}) });
+        await runLoop({ scheduler, clock: this.#d.clock, logger: this.#log, heartbeat: () => lock?.heartbeat(), ...(o.signal ? { signal: o.signal } : {}) });
         // Let attempts in flight finish (bounded), so their results are recorded rather than left as zombies.
         await Promise.race([executor.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         scheduler.processEvents(this.#d.clock.now(), { queue: false });
       }
       await scheduler.callbacksDone();
     } finally {
-      lock.release();
+      lock?.release();
+      if (queue) await executor.close();
     }
   }
   schedulerAlive(): boolean {
@@ -286,7 +290,8 @@ export class EngineImpl implements Engine {
       const run = this.getDagRun(dagId, runId);
       if (run.state === 'success' || run.state === 'failed' || o.signal?.aborted) return run;
       const lock = new SchedulerLock(this.#store, this.#d.clock, 'run driver (dagctl trigger --wait)' satisfies LockKind);
-      const got = lock.tryAcquire();
+      // With the job queue, schedulers (however many) run it: only watch. Otherwise drive it when none is alive.
+      const got = this.#d.executor === 'queue' ? { ok: false as const } : lock.tryAcquire();
       if (got.ok) {
         try {
           if (run.state === 'queued' && this.#store.getDag(dagId)?.is_paused) throw new DagPausedError(dagId);
@@ -299,6 +304,7 @@ export class EngineImpl implements Engine {
       const how = await watchRun(this.#store, key, {
         clock: this.#d.clock,
         ownerGone: () => {
+          if (this.#d.executor === 'queue') return false; // no single owner to lose
           const h = this.#store.lockHolder();
           return !h || !holderAlive(h, this.#d.clock.now());
         },
@@ -368,6 +374,18 @@ export class EngineImpl implements Engine {
   #timing(): { zombieThresholdS?: number; heartbeatS?: number } {
     const { zombieThresholdS, heartbeatS } = this.#d;
     return { ...(zombieThresholdS !== undefined ? { zombieThresholdS } : {}), ...(heartbeatS !== undefined ? { heartbeatS } : {}) };
+  }
+  /** The job queue (PostgreSQL): its schema is created or migrated first, so attempts can be enqueued. */
+  async #queueExecutor(): Promise<Executor> {
+    if (this.#store.dialect !== 'postgres') throw new QueueNeedsPostgresError();
+    // Loaded here: graphile-worker and pg are for PostgreSQL deployments only.
+    const [{ QueueExecutor }, { migrateQueue }] = await Promise.all([import('./executor/queue.js'), import('./executor/queue-worker.js')]);
+    await migrateQueue(this.#store.location, this.#log);
+    const dags = this.#d.bag.dags;
+    return QueueExecutor.open({
+      store: this.#store, url: this.#store.location, logger: this.#log, perStep: Math.max(32, this.#d.parallelism * 8),
+      queueOf: (job) => dags.get(job.dagId)?.task(job.taskId)?.queue ?? 'default',
+    });
   }
   /** One warm pool per engine, started on first use and kept until close(). */
   #processPool(): Executor {

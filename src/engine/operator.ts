@@ -48,6 +48,8 @@ export interface TaskOptions {
   pool?: string;
   /** Slots of the pool it takes (default 1). */
   poolSlots?: number;
+  /** The job queue its attempts go to with the queue executor (default `default`): `dagctl worker --queues` picks. */
+  queue?: string;
   /** At most this many of its task instances in flight at once, across the DAG's runs and map indexes (Airflow's max_active_tis_per_dag). */
   maxActiveTisPerDag?: number;
   /** Its own weight in the queue order (default 1); see weightRule. */
@@ -139,6 +141,7 @@ export abstract class BaseOperator<TOut extends Json = Json> {
   triggerRule: TriggerRule = 'all_success';
   pool = 'default_pool';
   poolSlots = 1;
+  queue = 'default';
   maxActiveTisPerDag: number | undefined;
   priorityWeight = 1;
   weightRule: WeightRule = 'downstream';
@@ -206,6 +209,7 @@ export abstract class BaseOperator<TOut extends Json = Json> {
     this.executionTimeout = o.executionTimeout;
     this.pool = o.pool ?? this.pool;
     this.poolSlots = o.poolSlots ?? this.poolSlots;
+    this.queue = o.queue ?? this.queue;
     this.maxActiveTisPerDag = o.maxActiveTisPerDag;
     if (this.maxActiveTisPerDag !== undefined && !(Number.isInteger(this.maxActiveTisPerDag) && this.maxActiveTisPerDag >= 1)) {
       throw new DagDefinitionError(`${where}: maxActiveTisPerDag must be a whole number >= 1, got ${this.maxActiveTisPerDag}`);
@@ -232,6 +236,7 @@ export abstract class BaseOperator<TOut extends Json = Json> {
     if (!Number.isFinite(this.priorityWeight)) throw new DagDefinitionError(`${where}: priorityWeight must be a number`);
     if (!Number.isInteger(this.poolSlots) || this.poolSlots < 1) throw new DagDefinitionError(`${where}: poolSlots must be a whole number >= 1, got ${this.poolSlots}`);
     validateId('pool', this.pool);
+    validateId('queue', this.queue);
   }
 
   get retryPolicy(): RetryPolicy {

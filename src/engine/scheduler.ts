@@ -93,6 +93,8 @@ export class Scheduler {
   /** Names this scheduler in the task instances it queues (queued_by): only its workers may start them. */
   readonly id = randomUUID();
   #lastZombieCheck = 0;
+  /** The queue executor heard of a change recorded elsewhere: the next flush is a whole tick. */
+  #tickWanted = false;
   /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers). */
   #adopted = false;
   readonly #warned = new Set<string>();
@@ -112,6 +114,11 @@ export class Scheduler {
     this.#namedPools = new Set([...o.dags.values()].flatMap((d) => d.tasks.map((t) => t.pool)));
     this.#capped = [...o.dags.values()].flatMap((d) => d.tasks.flatMap((t) => (t.maxActiveTisPerDag !== undefined ? [{ dagId: d.dagId, taskId: t.taskId, cap: t.maxActiveTisPerDag }] : [])));
     o.executor.onEvent((e) => {
+      if (e.type === 'changed') {
+        this.#tickWanted = true; // a worker elsewhere recorded something: what it means is a tick's work
+        this.onWork();
+        return;
+      }
       if (e.type === 'begun') {
         this.#emitTask(e.job, 'running', e.job.tryNumber, e.at); // recorded by its worker
         return;
@@ -123,6 +130,7 @@ export class Scheduler {
 
   /** Attempts that were queued to an executor that no longer exists go back to scheduled (startup). */
   recover(now: Date): TiKey[] {
+    if (this.#o.executor.kind === 'queue') return []; // queued attempts wait in the job queue, for any worker
     const reset = this.#store.resetQueued(this.#scope);
     for (const k of reset) this.#emitTask(k, 'scheduled', 0, now);
     if (reset.length) this.#o.logger.warn({ count: reset.length }, 'reset orphaned queued task instances to scheduled');
@@ -130,6 +138,7 @@ export class Scheduler {
   }
 
   tick(now: Date): TickResult {
+    this.#tickWanted = false;
     const r = emptyResult();
     this.#pools = undefined;
     // One transaction per step (each transition inside stays guarded).
@@ -164,6 +173,7 @@ export class Scheduler {
 
   /** The fast path: apply reported attempt results, schedule their downstream, queue what became ready. */
   processEvents(now: Date, o: { queue?: boolean } = {}): TickResult {
+    if (this.#tickWanted) return this.tick(now);
     const r = emptyResult();
     this.#store.transaction(() => {
       this.#applyEvents(now, r);
@@ -189,10 +199,7 @@ export class Scheduler {
 
   #runningRuns(): RunKey[] {
     if (this.#o.runs) return this.#o.runs.filter((k) => this.#store.getDagRun(k)?.state === 'running');
-    return this.#store
-      .listDagRuns({ state: 'running', order: 'asc' })
-      .filter((x) => x.run_type !== 'backfill')
-      .map((x) => ({ dagId: x.dag_id, runId: x.run_id }));
+    return this.#store.claimRunningRuns(true);
   }
 
   #run(k: RunKey): DagRunRow | undefined {
@@ -207,6 +214,7 @@ export class Scheduler {
   #createRuns(now: Date, r: TickResult): void {
     for (const dag of this.#o.dags.values()) {
       if (dag.schedule.kind === 'none' || this.#store.getDag(dag.dagId)?.is_paused !== false) continue;
+      if (!this.#store.claimDag(dag.dagId)) continue; // another scheduler is creating its runs
       const { created, wakeAt } = createDueRuns(this.#store, dag, now);
       r.nextWakeAt = earliest(r.nextWakeAt, wakeAt);
       for (const run of created) {
@@ -220,7 +228,7 @@ export class Scheduler {
   #startQueuedRuns(now: Date, r: TickResult): void {
     const toStart = this.#o.runs
       ? this.#o.runs.flatMap((k) => this.#store.getDagRun(k) ?? []).filter((x) => x.state === 'queued')
-      : [...this.#o.dags.values()].flatMap((dag) => runsToStart(this.#store, dag));
+      : [...this.#o.dags.values()].flatMap((dag) => (this.#store.claimDag(dag.dagId) ? runsToStart(this.#store, dag) : []));
     for (const run of toStart) {
       const started = this.#store.startDagRun({ dagId: run.dag_id, runId: run.run_id }, now.toISOString());
       this.#runs.set(rk({ dagId: run.dag_id, runId: run.run_id }), started);
@@ -306,6 +314,7 @@ export class Scheduler {
     const ended: Ended[] = [];
     const lost: AttemptEnd[] = [];
     for (const e of this.#pending.splice(0)) {
+      if (e.type === 'changed') continue; // never queued: handled by the listener
       const key = { dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId, mapIndex: e.job.mapIndex };
       if (e.type === 'ended') {
         if (e.state !== undefined) ended.push({ key, tryNumber: e.job.tryNumber, state: e.state, skip: e.skip });
@@ -399,7 +408,8 @@ export class Scheduler {
   /** Moves ready TIs to queued (within parallelism and max_active_tasks); returns the attempts to submit. */
   #queue(now: Date, r: TickResult): AttemptJob[] {
     const free = this.#o.executor.freeSlots();
-    if (free <= 0) return [];
+    // One scheduler at a time counts the pools' and DAGs' slots and queues (the others skip this step).
+    if (free <= 0 || !this.#store.claimQueueing()) return [];
     const { tasksPerDag: active, tisPerTask, slotsPerPool: taken } = this.#store.inFlightCounts();
     this.#pools ??= this.#store.listPools();
     const open = new Map(this.#pools.map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));

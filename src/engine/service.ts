@@ -14,7 +14,8 @@ import type { RunEvent } from './scheduler.js';
 import type { DagRunState, TaskState } from './states.js';
 export { databaseLocation, dbFile } from './store/open.js';
 import type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow } from './store/rows.js';
-import { openStore } from './store/open.js';
+import { databaseLocation, isPostgresUrl, openStore } from './store/open.js';
+import { QueueNeedsPostgresError } from './store/sql-scale-out.js';
 import { EngineImpl } from './engine-impl.js';
 
 export type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow, XComRow } from './store/rows.js';
@@ -39,6 +40,11 @@ export interface EngineOptions {
   zombieThresholdS?: number;
   /** Seconds between a running attempt's heartbeats; a state set from outside ends it within one (default 5). */
   heartbeatS?: number;
+  /**
+   * Where the scheduler's attempts run (Airflow's [core] executor): `local` (default) in its own worker
+   * processes; `queue` in PostgreSQL's job queue, for `dagctl worker` processes on any host.
+   */
+  executor?: 'local' | 'queue';
 }
 
 /** A pool and what its task instances in flight take of it (Airflow's REST Pool fields). */
@@ -137,3 +143,22 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   }
 }
 
+export interface WorkerOptions {
+  home: string;
+  /** The queues whose attempts it runs (a task's `queue`, default `default`). */
+  queues: readonly string[];
+  /** Attempts at once: worker processes on this host. */
+  concurrency: number;
+  logger: Logger;
+  signal?: AbortSignal;
+  onAttempt?: (job: { dagId: string; runId: string; taskId: string; mapIndex: number; tryNumber: number }, state: string) => void;
+}
+
+/** `dagctl worker`: runs attempts from the PostgreSQL job queue on this host until the signal aborts. */
+export async function runWorker(o: WorkerOptions): Promise<void> {
+  const url = databaseLocation(path.resolve(o.home));
+  if (!isPostgresUrl(url)) throw new QueueNeedsPostgresError();
+  openStore(o.home, new Date().toISOString()).close(); // creates or migrates the metadata schema
+  const { runQueueWorker } = await import('./executor/queue-worker.js');
+  await runQueueWorker({ url, home: path.resolve(o.home), queues: o.queues, concurrency: o.concurrency, logger: o.logger, ...(o.signal ? { signal: o.signal } : {}), ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}) });
+}

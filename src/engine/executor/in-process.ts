@@ -21,6 +21,7 @@ export interface InProcessOptions {
 }
 
 export class InProcessExecutor implements Executor {
+  readonly kind = 'local';
   readonly #o: InProcessOptions;
   readonly #waiting: AttemptJob[] = [];
   readonly #running = new Map<string, AttemptJob>();

@@ -100,7 +100,12 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
  * report) and the tasks it skipped (none when refused).
  */
 export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined; skip: string[] }> {
-  return store.endAttempts(ends, now).map((o, i) => {
+  const outcomes = store.transaction(() => {
+    const o = store.endAttempts(ends, now);
+    store.notifyAttempts(); // schedulers on other hosts hear of it at commit (PostgreSQL)
+    return o;
+  });
+  return outcomes.map((o, i) => {
     const end = ends[i]!;
     return 'state' in o ? { end, state: o.state, skip: end.skip } : { end, state: undefined, skip: [] };
   });

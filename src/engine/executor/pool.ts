@@ -51,6 +51,7 @@ interface Worker {
 }
 
 export class ProcessPool implements Executor {
+  readonly kind = 'local';
   readonly #o: Required<PoolOptions>;
   readonly #workers = new Set<Worker>();
   readonly #queue: AttemptJob[] = [];

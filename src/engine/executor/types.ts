@@ -65,9 +65,16 @@ export interface AttemptResult {
 export type ExecutorEvent =
   | { type: 'begun'; job: AttemptJob; pid: number; at: Date }
   | { type: 'ended'; job: AttemptJob; /** The state recorded; undefined when the end was refused (its state changed meanwhile). */ state: TiState | undefined; skip: string[]; at: Date }
-  | { type: 'released'; job: AttemptJob; pid: number; error: AttemptError; at: Date };
+  | { type: 'released'; job: AttemptJob; pid: number; error: AttemptError; at: Date }
+  /** Attempts changed in the store, recorded by workers the executor does not hold (the job queue): tick. */
+  | { type: 'changed'; at: Date };
 
 export interface Executor {
+  /**
+   * `local`: attempts run in this process's workers, and a queued attempt no worker holds after a restart is
+   * orphaned. `queue`: attempts wait in the database's job queue for workers anywhere, and outlive schedulers.
+   */
+  readonly kind: 'local' | 'queue';
   /** How many more attempts it accepts now (running + waiting in its queue). */
   freeSlots(): number;
   submit(job: AttemptJob): void;

@@ -3,6 +3,7 @@ import { dagOps } from './sql-dags.js';
 import { poolOps } from './sql-pools.js';
 import { runAdminOps } from './sql-run-admin.js';
 import { runOps } from './sql-runs.js';
+import { scaleOutOps } from './sql-scale-out.js';
 import { tiOps } from './sql-tis.js';
 import { userOps } from './sql-users.js';
 import type { Sql } from './sql.js';
@@ -21,5 +22,6 @@ export function sqlStore(sql: Sql, location: string): Store {
     ...poolOps(sql),
     ...userOps(sql),
     ...runAdminOps(sql),
+    ...scaleOutOps(sql),
   };
 }

@@ -245,6 +245,18 @@ export interface Store {
   releaseLock(token: string): void;
   lockHolder(): LockHolder | undefined;
 
+  // several schedulers and remote workers (PostgreSQL; ./sql-scale-out.ts)
+  /** Running runs to examine now, oldest first; on PostgreSQL locked until the transaction ends, skipping those another scheduler holds. */
+  claimRunningRuns(excludeBackfill: boolean): RunKey[];
+  /** Locks a DAG's row for run creation until the transaction ends; false when another scheduler holds it. */
+  claimDag(dagId: string): boolean;
+  /** The right to queue task instances until the transaction ends; false while another scheduler queues. */
+  claimQueueing(): boolean;
+  /** Adds attempt jobs to the job queue, in the caller's transaction (PostgreSQL only). */
+  enqueueAttempts(jobs: ReadonlyArray<{ queue: string; payload: Json; priority: number }>): void;
+  /** Tells listening schedulers that an attempt's state changed (at commit; nothing on SQLite). */
+  notifyAttempts(): void;
+
   // web server users (migration 0005)
   /** False when the username is taken. */
   createUser(u: Omit<UserRow, 'created_at'>, now: string): boolean;

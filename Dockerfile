@@ -5,20 +5,20 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# ---- build: compile the native oneDNN backend and install production dependencies ----
+# ---- build: compile the native oneDNN backend and pg-native (PostgreSQL), install production dependencies ----
 FROM ${NODE_IMAGE} AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libdnnl-dev python3 make g++ pkg-config ca-certificates \
+ && apt-get install -y --no-install-recommends libdnnl-dev libpq-dev python3 make g++ pkg-config ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages ./packages
 RUN npm ci --omit=dev --no-audit --no-fund
 
-# ---- runtime: sources + production node_modules, oneDNN's runtime library, a non-root user ----
+# ---- runtime: sources + production node_modules, oneDNN's and libpq's runtime libraries, a non-root user ----
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libdnnl2 git tini \
+ && apt-get install -y --no-install-recommends libdnnl2 libpq5 git tini \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     DAGCTL_HOME=/app/runs \

@@ -52,7 +52,7 @@ const dag = new DAG({
 
 const check = dag.add(new CheckNewDataOperator({ taskId: 'check_new_data', project, retries: 2, retryDelay: 30 }));
 const pull = dag.add(new DvcPullOperator({ taskId: 'dvc_pull', project, retries: 3, retryDelay: 30, retryExponentialBackoff: true }));
-const train = dag.add(new TrainResNet18Operator({ taskId: 'train', project, executionTimeout: pipeline.train_timeout_minutes * 60, pool: 'training' }));
+const train = dag.add(new TrainResNet18Operator({ taskId: 'train', project, executionTimeout: pipeline.train_timeout_minutes * 60, pool: 'training', queue: 'gpu' }));
 const logMetrics = dag.add(new LogMetricsOperator({ taskId: 'log_metrics', project, train, retries: 2, retryDelay: 30 }));
 check.then(pull).then(train).then(logMetrics);
 addPromotionTail(dag, { project, candidate: train, logMetrics, pull, check });

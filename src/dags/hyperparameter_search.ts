@@ -57,7 +57,7 @@ const makeGrid = dag.add(
   }),
 );
 const trials = dag.add(
-  TrainResNet18Operator.partial({ taskId: 'train', project, pool: 'training', executionTimeout: pipeline.train_timeout_minutes * 60 }).expand({ overrides: makeGrid }),
+  TrainResNet18Operator.partial({ taskId: 'train', project, pool: 'training', queue: 'gpu', executionTimeout: pipeline.train_timeout_minutes * 60 }).expand({ overrides: makeGrid }),
 );
 const best = dag.add(new PickBestOperator({ taskId: 'pick_best', trials }));
 const logMetrics = dag.add(new LogMetricsOperator({ taskId: 'log_metrics', project, train: best, trials, experiment: search.experiment, retries: 2, retryDelay: 30 }));

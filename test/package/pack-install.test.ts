@@ -131,8 +131,8 @@ beforeAll(async () => {
 describe('dagctl packed with npm pack and installed from the tarball', () => {
   it('packs what dagctl loads at run time, and no tests, data, models or packages/', () => {
     const files = packed.files.map((f) => f.path);
-    const migrations = readdirSync(path.join(REPO, 'src/engine/store/migrations')).filter((f) => f.endsWith('.sql'));
-    expect(migrations.length).toBeGreaterThan(0);
+    const migrations = ['sqlite', 'postgres'].flatMap((d) => readdirSync(path.join(REPO, 'src/engine/store/migrations', d)).filter((f) => f.endsWith('.sql')).map((f) => `${d}/${f}`));
+    expect(migrations.length).toBeGreaterThan(1);
     for (const f of ['package.json', 'README.md', 'bin/dagctl.js', 'src/index.ts', 'src/cli/main.ts', 'src/engine/executor/worker.ts', ...migrations.map((m) => `src/engine/store/migrations/${m}`)]) {
       expect(files).toContain(f);
     }

@@ -19,8 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import Table from 'cli-table3';
 import { pino } from 'pino';
 import { openEngine, type Engine, type TaskInstanceRow } from '../src/engine/service.js';
-import { PostgresSql } from '../src/engine/store/postgres-sql.js';
-import { postgresBinDir, startCluster, type Cluster } from '../test/fixtures/postgres/cluster.js';
+import { createDatabase, postgresBinDir, startCluster, type Cluster } from '../test/fixtures/postgres/cluster.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const asJson = process.argv.includes('--json');
@@ -152,18 +151,6 @@ async function measure(c: Column): Promise<Figure[]> {
   }
   figures.push({ name: 'peak RSS (scheduler process)', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB', detail: `engine open + DAG bag load ${openSeconds.toFixed(2)} s` });
   return figures;
-}
-
-/** A fresh database on the server for one column. */
-function createDatabase(serverUrl: string, name: string): string {
-  const sql = new PostgresSql(serverUrl);
-  try {
-    sql.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    sql.exec(`CREATE DATABASE ${name}`);
-  } finally {
-    sql.close();
-  }
-  return serverUrl.replace(/\/[^/]*$/, `/${name}`);
 }
 
 async function main(): Promise<void> {

@@ -14,7 +14,7 @@ import type { RunEvent } from './scheduler.js';
 import type { DagRunState, TaskState } from './states.js';
 export { databaseLocation, dbFile } from './store/open.js';
 import type { DagRow, DagRunRow, ImportErrorRow, TaskInstanceRow } from './store/rows.js';
-import { databaseLocation, isPostgresUrl, openStore } from './store/open.js';
+import { databaseLocation, isPostgresUrl, openStore, openStoreAt } from './store/open.js';
 import { QueueNeedsPostgresError } from './store/sql-scale-out.js';
 import { EngineImpl } from './engine-impl.js';
 
@@ -158,7 +158,7 @@ export interface WorkerOptions {
 export async function runWorker(o: WorkerOptions): Promise<void> {
   const url = databaseLocation(path.resolve(o.home));
   if (!isPostgresUrl(url)) throw new QueueNeedsPostgresError();
-  openStore(o.home, new Date().toISOString()).close(); // creates or migrates the metadata schema
+  openStoreAt(url, new Date().toISOString()).close(); // creates or migrates the metadata schema
   const { runQueueWorker } = await import('./executor/queue-worker.js');
   await runQueueWorker({ url, home: path.resolve(o.home), queues: o.queues, concurrency: o.concurrency, logger: o.logger, ...(o.signal ? { signal: o.signal } : {}), ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}) });
 }

@@ -1,7 +1,9 @@
 // Test fixture: a temp dir with a real store (SQLite, or PostgreSQL when the suite runs on it: DAGCTL_DATABASE_URL), a fake clock, the in-process executor and a scheduler.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { syncBag } from '../../src/engine/bag-sync.js';
 import { FakeClock } from '../../src/engine/clock.js';
@@ -17,6 +19,25 @@ export const silent = pino({ level: 'silent' });
 const cleanups: Array<() => void> = [];
 export function cleanup(): void {
   while (cleanups.length) cleanups.pop()!();
+}
+
+export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Resolves once `cond` holds; polls, because the state changes in another process. */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000, pollMs = 20): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** `dagctl ARGS` in its own process, as a user starts it, with `env` over this process's environment; stderr is kept. */
+export function dagctl(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess & { stderrText: () => string } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'dagctl.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const err: string[] = [];
+  child.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
+  return Object.assign(child, { stderrText: () => err.join('') });
 }
 
 export function tempDir(prefix = 'dagctl-engine-'): string {

@@ -1,25 +1,15 @@
 // Workers own their attempts: real `dagctl scheduler` processes, real worker processes, real kill -9. Each test
 // checks the store and the task's own output: a counter file gets one line per command that ran to its end.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPidAlive } from '../../src/engine/scheduler.js';
 import { openEngine, type Engine } from '../../src/engine/service.js';
-import { cleanup, freshDatabase, silent, tempDir } from './helpers.js';
+import { cleanup, dagctl, freshDatabase, ROOT, silent, tempDir, waitFor } from './helpers.js';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAGS = path.join(ROOT, 'test', 'fixtures', 'engine', 'own-dags');
 const HEARTBEAT_S = 0.2;
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * Is the process still running? A killed process whose parent died stays a zombie until init reaps it, and
@@ -41,19 +31,13 @@ const pids: number[] = [];
 
 /** `dagctl scheduler` in its own process, as a user starts it. */
 function startScheduler(): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'dagctl.js'), 'scheduler', '-q'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DAGCTL_HOME: home,
-      DAGCTL_DAGS_FOLDER: DAGS,
-      DAGCTL_LOAD_EXAMPLES: 'false',
-      DAGCTL_PARALLELISM: '1',
-      DAGCTL_JOB_HEARTBEAT_SEC: String(HEARTBEAT_S),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const child = dagctl(['scheduler', '-q'], {
+    DAGCTL_HOME: home,
+    DAGCTL_DAGS_FOLDER: DAGS,
+    DAGCTL_LOAD_EXAMPLES: 'false',
+    DAGCTL_PARALLELISM: '1',
+    DAGCTL_JOB_HEARTBEAT_SEC: String(HEARTBEAT_S),
   });
-  child.stderr!.resume();
   children.push(child);
   return child;
 }

@@ -5,19 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchedulerBusyError } from '../../src/engine/errors.js';
 import { openEngine, type Engine } from '../../src/engine/service.js';
 import { isPidAlive } from '../../src/engine/scheduler.js';
-import { cleanup, freshDatabase, silent, tempDir } from './helpers.js';
+import { cleanup, freshDatabase, silent, tempDir, waitFor } from './helpers.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'engine');
 const DAGS = path.join(FIXTURES, 'dags');
-
-/** Resolves once `cond` holds; polls the database because the state changes in another process. */
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let home: string;
 let engine: Engine;

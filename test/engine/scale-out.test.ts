@@ -2,15 +2,13 @@
 // processes sharing one database through the job queue, as they would on several hosts. Each task's own
 // output is the witness: a counter file per task (one line per attempt that ran to its end) and a
 // `started.<run>.<task>.<try>` file created exclusively (two runs of one try at once would collide).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/service.js';
-import { cleanup, freshDatabase, silent, tempDir } from './helpers.js';
+import { cleanup, dagctl, freshDatabase, ROOT, silent, tempDir, waitFor } from './helpers.js';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAGS = path.join(ROOT, 'test', 'fixtures', 'engine', 'scale-dags');
 const TASKS = Array.from({ length: 20 }, (_, i) => `t${String(i).padStart(2, '0')}`);
 const onPostgres = process.env.DAGCTL_TEST_STORE === 'postgres';
@@ -21,36 +19,22 @@ afterEach(async () => {
   cleanup();
 });
 
-function dagctl(home: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'dagctl.js'), ...args, '-q'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DAGCTL_HOME: home,
-      DAGCTL_DAGS_FOLDER: DAGS,
-      DAGCTL_LOAD_EXAMPLES: 'false',
-      DAGCTL_EXECUTOR: 'queue',
-      DAGCTL_PARALLELISM: '2',
-      DAGCTL_JOB_HEARTBEAT_SEC: '0.5',
-      DAGCTL_ZOMBIE_TASK_THRESHOLD: '3',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+/** `dagctl scheduler` or `dagctl worker` on the queue executor, as on another host; its stderr is shown if it fails. */
+function start(home: string, command: 'scheduler' | 'worker'): ChildProcess {
+  const child = dagctl([command, '-q'], {
+    DAGCTL_HOME: home,
+    DAGCTL_DAGS_FOLDER: DAGS,
+    DAGCTL_LOAD_EXAMPLES: 'false',
+    DAGCTL_EXECUTOR: 'queue',
+    DAGCTL_PARALLELISM: '2',
+    DAGCTL_JOB_HEARTBEAT_SEC: '0.5',
+    DAGCTL_ZOMBIE_TASK_THRESHOLD: '3',
   });
-  const err: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
   child.once('exit', (code, sig) => {
-    if (code && sig === null) console.error(`dagctl ${args[0]} exited ${code}: ${err.join('').slice(-2000)}`);
+    if (code && sig === null) console.error(`dagctl ${command} exited ${code}: ${child.stderrText().slice(-2000)}`);
   });
   children.push(child);
   return child;
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function setUp(runs: number, ms: number): Promise<{ engine: Engine; home: string; dir: string; runIds: string[] }> {
@@ -74,9 +58,9 @@ describe.skipIf(!onPostgres)('several schedulers and workers on one PostgreSQL d
   it('run 200 runs of a 20-task fan-out: every task instance succeeds exactly once, all runs succeed', async () => {
     const { engine, home, dir, runIds } = await setUp(200, 0);
     try {
-      for (let i = 0; i < 2; i++) dagctl(home, ['scheduler']);
-      for (let i = 0; i < 3; i++) dagctl(home, ['worker']);
-      await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'all 200 runs to succeed', 240_000);
+      for (let i = 0; i < 2; i++) start(home, 'scheduler');
+      for (let i = 0; i < 3; i++) start(home, 'worker');
+      await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'all 200 runs to succeed', 240_000, 100);
       expectExactlyOnce(dir, runIds);
       const tis = runIds.flatMap((r) => engine.taskInstances('fanout20', r));
       expect(tis).toHaveLength(4000);
@@ -90,12 +74,12 @@ describe.skipIf(!onPostgres)('several schedulers and workers on one PostgreSQL d
   it('survive kill -9 of one scheduler and one worker mid-run: all runs finish, no try runs twice', async () => {
     const { engine, home, dir, runIds } = await setUp(30, 300);
     try {
-      const schedulers = [dagctl(home, ['scheduler']), dagctl(home, ['scheduler'])];
-      const workers = [dagctl(home, ['worker']), dagctl(home, ['worker']), dagctl(home, ['worker'])];
-      await waitFor(() => existsSync(path.join(dir, 't00')) && readFileSync(path.join(dir, 't00'), 'utf8').split('\n').length > 5, 'some attempts to finish');
+      const schedulers = [start(home, 'scheduler'), start(home, 'scheduler')];
+      const workers = [start(home, 'worker'), start(home, 'worker'), start(home, 'worker')];
+      await waitFor(() => existsSync(path.join(dir, 't00')) && readFileSync(path.join(dir, 't00'), 'utf8').split('\n').length > 5, 'some attempts to finish', 120_000, 100);
       schedulers[0]!.kill('SIGKILL');
       workers[0]!.kill('SIGKILL');
-      await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'all runs to succeed');
+      await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'all runs to succeed', 120_000, 100);
       expectExactlyOnce(dir, runIds);
     } finally {
       await engine.close();

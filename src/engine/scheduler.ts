@@ -72,6 +72,8 @@ const emptyResult = (): TickResult => ({
 });
 const earliest = (a: Date | undefined, b: Date | undefined): Date | undefined => (!a ? b : !b ? a : a < b ? a : b);
 const NO_RETRY: RetryPolicy = { retries: 0, retryDelay: 300, retryExponentialBackoff: false, maxRetryDelay: undefined };
+/** Milliseconds before queueing again when another scheduler held the queueing lock. */
+const QUEUEING_RETRY_MS = 20;
 /** Seconds between ticks while attempts this scheduler adopted run (their ends reach it only through the store). */
 const ADOPTED_POLL_S = 1;
 
@@ -115,7 +117,7 @@ export class Scheduler {
     this.#capped = [...o.dags.values()].flatMap((d) => d.tasks.flatMap((t) => (t.maxActiveTisPerDag !== undefined ? [{ dagId: d.dagId, taskId: t.taskId, cap: t.maxActiveTisPerDag }] : [])));
     o.executor.onEvent((e) => {
       if (e.type === 'changed') {
-        this.#tickWanted = true; // a worker elsewhere recorded something: what it means is a tick's work
+        this.#tickWanted = true; // something was recorded elsewhere that the executor cannot name: a tick's work
         this.onWork();
         return;
       }
@@ -185,7 +187,7 @@ export class Scheduler {
   }
 
   #submit(jobs: AttemptJob[]): void {
-    for (const job of jobs) this.#o.executor.submit(job);
+    if (jobs.length) this.#o.executor.submit(jobs);
   }
 
   get pendingEvents(): number {
@@ -271,6 +273,7 @@ export class Scheduler {
   #zombies(now: Date, r: TickResult): void {
     if (now.getTime() - this.#lastZombieCheck < (this.#o.zombieCheckIntervalS ?? 5) * 1000) return;
     this.#lastZombieCheck = now.getTime();
+    if (this.#o.executor.kind === 'queue') this.#reclaimDeadWorkers(now, r);
     const mine = new Set(this.#o.executor.inFlight().map(jobKey));
     const host = this.#o.hostname ?? osHostname();
     const live = this.#store.liveAttempts(this.#scope);
@@ -289,6 +292,19 @@ export class Scheduler {
     });
     r.zombies += ends.length;
     if (ends.length) this.#record(ends, now, r);
+  }
+
+  /**
+   * `dagctl worker` processes that stopped heartbeating: the attempts they had taken from the queue but not
+   * started go back to scheduled and are queued again (those they started are zombies, found below).
+   */
+  #reclaimDeadWorkers(now: Date, r: TickResult): void {
+    const staleBefore = new Date(now.getTime() - (this.#o.zombieThresholdS ?? 60) * 1000).toISOString();
+    for (const { worker, reset } of this.#store.reclaimDeadQueueWorkers(staleBefore)) {
+      this.#o.logger.warn({ worker: worker.id, pid: worker.pid, hostname: worker.hostname, reset: reset.length }, 'a dagctl worker stopped heartbeating: what it had taken and not started is queued again');
+      for (const k of reset) this.#emitTask(k, 'scheduled', 0, now);
+      r.scheduled += reset.length;
+    }
   }
 
   /** The executor's last word on an attempt goes into its log, where its user looks (a quiet attempt may have no file yet). */
@@ -327,7 +343,7 @@ export class Scheduler {
       const ti = this.#store.getTi(key);
       if (!ti || ti.try_number !== e.job.tryNumber) continue; // long over: a later try runs
       if (ti.state === 'queued' && ti.queued_by === this.id) {
-        this.#o.executor.submit(e.job); // never started: hand it out again, same try
+        this.#o.executor.submit([e.job]); // never started: hand it out again, same try
       } else if ((ti.state === 'running' || ti.state === 'restarting') && ti.pid === e.pid) {
         // It was running in that worker, which is gone: nobody else can record its end. A cleared one
         // (restarting) goes back to none; the others fail (retried if they have tries left).
@@ -373,7 +389,9 @@ export class Scheduler {
         for (const d of dag?.task(s)?.downstream ?? []) t.candidates.add(d.taskId);
       }
     }
-    for (const { run, candidates } of touched.values()) {
+    // In key order: two schedulers locking the same runs take them in the same order (no deadlock).
+    for (const { run, candidates } of [...touched.values()].sort((a, b) => (rk(a.run) < rk(b.run) ? -1 : 1))) {
+      this.#store.lockRun(run);
       if (this.#store.getDagRun(run)?.state !== 'running') continue;
       if (candidates.size > 0) this.#decide(run, candidates, now, r);
       this.#finalise(run, now, r);
@@ -408,8 +426,13 @@ export class Scheduler {
   /** Moves ready TIs to queued (within parallelism and max_active_tasks); returns the attempts to submit. */
   #queue(now: Date, r: TickResult): AttemptJob[] {
     const free = this.#o.executor.freeSlots();
-    // One scheduler at a time counts the pools' and DAGs' slots and queues (the others skip this step).
-    if (free <= 0 || !this.#store.claimQueueing()) return [];
+    if (free <= 0) return [];
+    if (!this.#store.claimQueueing()) {
+      // One scheduler at a time counts the pools' and DAGs' slots and queues: try again in a moment (a fast-path
+      // flush), in case the one queueing now read the task instances before this step scheduled them.
+      setTimeout(() => this.onWork(), QUEUEING_RETRY_MS).unref();
+      return [];
+    }
     const { tasksPerDag: active, tisPerTask, slotsPerPool: taken } = this.#store.inFlightCounts();
     this.#pools ??= this.#store.listPools();
     const open = new Map(this.#pools.map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));
@@ -454,6 +477,7 @@ export class Scheduler {
         tryNumber,
         maxTries: c.max_tries,
         queuedBy: this.id,
+        queuedAt: now.toISOString(),
         retryPolicy: task.retryPolicy,
         heartbeatS: this.#o.heartbeatS ?? 5,
         fileloc: dag.fileloc,

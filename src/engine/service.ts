@@ -149,6 +149,8 @@ export interface WorkerOptions {
   queues: readonly string[];
   /** Attempts at once: worker processes on this host. */
   concurrency: number;
+  /** Seconds between this worker's heartbeats (default 5; DAGCTL_JOB_HEARTBEAT_SEC). */
+  heartbeatS?: number;
   logger: Logger;
   signal?: AbortSignal;
   onAttempt?: (job: { dagId: string; runId: string; taskId: string; mapIndex: number; tryNumber: number }, state: string) => void;
@@ -158,7 +160,14 @@ export interface WorkerOptions {
 export async function runWorker(o: WorkerOptions): Promise<void> {
   const url = databaseLocation(path.resolve(o.home));
   if (!isPostgresUrl(url)) throw new QueueNeedsPostgresError();
-  openStoreAt(url, new Date().toISOString()).close(); // creates or migrates the metadata schema
-  const { runQueueWorker } = await import('./executor/queue-worker.js');
-  await runQueueWorker({ url, home: path.resolve(o.home), queues: o.queues, concurrency: o.concurrency, logger: o.logger, ...(o.signal ? { signal: o.signal } : {}), ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}) });
+  const store = openStoreAt(url, new Date().toISOString()); // creates or migrates the metadata schema
+  try {
+    const { runQueueWorker } = await import('./executor/queue-worker.js');
+    await runQueueWorker({
+      url, store, heartbeatS: o.heartbeatS ?? 5, home: path.resolve(o.home), queues: o.queues, concurrency: o.concurrency, logger: o.logger,
+      ...(o.signal ? { signal: o.signal } : {}), ...(o.onAttempt ? { onAttempt: o.onAttempt } : {}),
+    });
+  } finally {
+    store.close();
+  }
 }

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/service.js';
+import { openStoreAt } from '../../src/engine/store/open.js';
 import { cleanup, dagctl, freshDatabase, ROOT, silent, tempDir, waitFor } from './helpers.js';
 
 const DAGS = path.join(ROOT, 'test', 'fixtures', 'engine', 'scale-dags');
@@ -81,6 +82,13 @@ describe.skipIf(!onPostgres)('several schedulers and workers on one PostgreSQL d
       workers[0]!.kill('SIGKILL');
       await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'all runs to succeed', 120_000, 100);
       expectExactlyOnce(dir, runIds);
+      // The killed worker was taken for dead (what it held went back to the queue); the two alive remain.
+      const store = openStoreAt(process.env.DAGCTL_DATABASE_URL!, new Date().toISOString());
+      try {
+        expect(store.listQueueWorkers().map((w) => w.pid).sort()).toEqual([workers[1]!.pid, workers[2]!.pid].sort());
+      } finally {
+        store.close();
+      }
     } finally {
       await engine.close();
     }

@@ -343,7 +343,12 @@ describe('attempt ownership (fenced reports)', () => {
     h.store.resetQueued({ excludeBackfill: true });
     expect(h.store.queueTis([key], now, 'B')).toEqual([1]);
     expect(() => h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'A' }, { pid: 1, hostname: 'h' }, now)).toThrow(/illegal transition from 'queued' to 'running'/);
-    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'B' }, { pid: 2, hostname: 'h' }, now);
+    // B puts it back (its worker died before starting it) and queues it again later: a job from the first queueing is refused.
+    h.store.resetQueued({ excludeBackfill: true });
+    const later = new Date(h.clock.now().getTime() + 1000).toISOString();
+    expect(h.store.queueTis([key], later, 'B')).toEqual([1]);
+    expect(() => h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'B', queuedAt: now }, { pid: 1, hostname: 'h' }, now)).toThrow(/illegal transition from 'queued' to 'running'/);
+    h.store.startAttempt({ key, tryNumber: 1, queuedBy: 'B', queuedAt: later }, { pid: 2, hostname: 'h' }, now);
     expect(h.store.endAttempts([end(1, 'up_for_retry')], now)).toEqual([{ state: 'up_for_retry' }]);
     h.store.scheduleDueRetries(now, { excludeBackfill: true });
     expect(h.store.queueTis([key], now, 'B')).toEqual([2]);

@@ -20,7 +20,7 @@ const worker: CommandModule = (ctx) =>
         const { runWorker } = await import('../../engine/service.js');
         c.err.line(`worker: pid ${process.pid}, queues ${queues.join(',')}, concurrency ${concurrency}`);
         await runWorker({
-          home: c.config.home, queues, concurrency, logger: c.logger, signal: stop.signal,
+          home: c.config.home, queues, concurrency, heartbeatS: c.config.heartbeatS, logger: c.logger, signal: stop.signal,
           ...(o.quiet ? {} : { onAttempt: (j, state) => c.err.line(`${new Date().toISOString()}  ${j.dagId}  ${j.runId}  ${j.taskId}${j.mapIndex >= 0 ? `[${j.mapIndex}]` : ''} -> ${state} (try ${j.tryNumber})`) }),
         });
         const sig = stop.received();

@@ -40,8 +40,8 @@ export class InProcessExecutor implements Executor {
   onEvent(listener: (e: ExecutorEvent) => void): void {
     this.#listener = listener;
   }
-  submit(job: AttemptJob): void {
-    this.#waiting.push(job);
+  submit(jobs: readonly AttemptJob[]): void {
+    this.#waiting.push(...jobs);
     queueMicrotask(() => this.#pump());
   }
   idle(): Promise<void> {

@@ -51,7 +51,7 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
     deps.store.transaction(() => {
       committed = deps.withStart?.();
       try {
-        deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy }, { pid: deps.pid, hostname: deps.hostname }, now());
+        deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy, queuedAt: job.queuedAt }, { pid: deps.pid, hostname: deps.hostname }, now());
       } catch (e) {
         if (!(e instanceof IllegalTransitionError)) throw e;
         refused = e.message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
@@ -102,7 +102,8 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
 export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined; skip: string[] }> {
   const outcomes = store.transaction(() => {
     const o = store.endAttempts(ends, now);
-    store.notifyAttempts(); // schedulers on other hosts hear of it at commit (PostgreSQL)
+    // The scheduler that queued them hears of them at commit (PostgreSQL; nothing on SQLite).
+    store.notifyAttempts(o.flatMap((x, i) => ('state' in x ? [{ key: ends[i]!.key, tryNumber: ends[i]!.tryNumber, state: x.state, skip: ends[i]!.skip }] : [])));
     return o;
   });
   return outcomes.map((o, i) => {

@@ -73,8 +73,8 @@ export class ProcessPool implements Executor {
   onEvent(listener: (e: ExecutorEvent) => void): void {
     this.#listener = listener;
   }
-  submit(job: AttemptJob): void {
-    this.#queue.push(job);
+  submit(jobs: readonly AttemptJob[]): void {
+    this.#queue.push(...jobs);
     this.#dispatch();
   }
   idle(): Promise<void> {

@@ -10,12 +10,18 @@
  * very transaction that sets the task instance `queued` (on the store's own connection), and its workers are
  * woken by NOTIFY within milliseconds instead of polling.
  */
-import { Logger as GraphileLogger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { Logger as GraphileLogger, run, runMigrations, type Runner, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
 import { attemptTask } from '../store/sql-scale-out.js';
 import { ProcessPool } from './pool.js';
 import { taskLogPath } from './task-log.js';
-import { jobKey, type AttemptJob, type ExecutorEvent } from './types.js';
+import { jobKey, type AttemptJob } from './types.js';
+
+/** Attempts handed to each worker process at once (the pool's WORKER_DEPTH allows more). */
+const JOBS_PER_PROCESS = 4;
 
 /** graphile-worker's log lines go to our pino logger (debug and info are its chatter). */
 function graphileLogger(log: Logger): GraphileLogger {
@@ -32,6 +38,10 @@ export async function migrateQueue(url: string, log: Logger): Promise<void> {
 
 export interface QueueWorkerOptions {
   url: string;
+  /** Where this worker records itself and its heartbeat (the same database). */
+  store: Store;
+  /** Seconds between its heartbeats; a scheduler reclaims its jobs after the zombie threshold without one. */
+  heartbeatS: number;
   /** This host's DAGCTL_HOME: task logs go to its logs/ folder (share it across hosts to read them anywhere). */
   home: string;
   queues: readonly string[];
@@ -46,37 +56,74 @@ export interface QueueWorkerOptions {
 /** Serves the queues until the signal aborts; attempts in flight are finished (or failed by their worker) first. */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const pool = new ProcessPool({ parallelism: o.concurrency, logger: o.logger });
-  const waiting = new Map<string, (e: ExecutorEvent) => void>();
+  /** Jobs handed to the pool and not ended, by jobKey: each resolves its graphile-worker task once it ends. */
+  const inPool = new Map<string, { job: AttemptJob; begun: boolean; done: () => void }>();
   pool.onEvent((e) => {
     if (e.type === 'changed') return;
-    if (e.type === 'begun') o.onAttempt?.(e.job, 'running');
-    if (e.type === 'ended') o.onAttempt?.(e.job, e.state ?? 'refused');
-    if (e.type === 'released') o.onAttempt?.(e.job, 'released');
-    if (e.type !== 'begun') waiting.get(jobKey(e.job))?.(e);
+    const held = inPool.get(jobKey(e.job));
+    if (e.type === 'begun') {
+      if (held) held.begun = true;
+      o.onAttempt?.(e.job, 'running');
+      return;
+    }
+    if (e.type === 'released' && e.error.code === 'worker_died' && held && !held.begun) {
+      // Its worker process died before starting it: another one runs it, same try (a start the dead one did
+      // record after all is refused by the store, fenced by state and try).
+      pool.submit([held.job]);
+      return;
+    }
+    o.onAttempt?.(e.job, e.type === 'ended' ? (e.state ?? 'refused') : 'released');
+    // A worker process that died mid-attempt leaves it `running`: its heartbeat stops and a scheduler fails
+    // it. The queue's job is done either way: a try is never run twice.
+    if (e.type === 'released') o.logger.warn({ dagId: e.job.dagId, runId: e.job.runId, taskId: e.job.taskId, tryNumber: e.job.tryNumber, err: e.error.message }, 'attempt released by its worker process');
+    inPool.delete(jobKey(e.job));
+    held?.done();
   });
-  const attempt = async (payload: unknown): Promise<void> => {
+  const attempt = (payload: unknown): Promise<void> => {
     const queued = payload as AttemptJob;
     // Logs are written under this host's home; the rest is as the scheduler queued it.
     const job: AttemptJob = { ...queued, home: o.home, logFile: taskLogPath(o.home, queued) };
-    const done = new Promise<ExecutorEvent>((resolve) => waiting.set(jobKey(job), resolve));
-    pool.submit(job);
-    const e = await done;
-    waiting.delete(jobKey(job));
-    // A worker process that died (released) leaves its attempt `running`: its heartbeat stops and a
-    // scheduler fails it. The queue's job is done either way: a try is never run twice.
-    if (e.type === 'released') o.logger.warn({ dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber, err: e.error.message }, 'attempt released by its worker process');
+    return new Promise<void>((done) => {
+      inPool.set(jobKey(job), { job, begun: false, done });
+      pool.submit([job]);
+    });
   };
   const taskList: TaskList = Object.fromEntries(o.queues.map((q) => [attemptTask(q), attempt]));
   await migrateQueue(o.url, o.logger);
+  // The pool's id is what its jobs are locked by: recorded with a heartbeat, so a scheduler can tell when this
+  // worker is gone and put back what it had taken but not started.
+  const events = new EventEmitter() as WorkerEvents;
+  let registered: { id: string; started_at: string } | undefined;
+  const beat = (): void => {
+    if (!registered) return;
+    const now = new Date().toISOString();
+    try {
+      if (!o.store.heartbeatQueueWorker(registered.id, now)) {
+        o.logger.warn({ id: registered.id }, 'this worker was taken for dead (its jobs were put back); registering again');
+        o.store.registerQueueWorker({ ...registered, hostname: hostname(), pid: process.pid, queues: o.queues.join(',') }, now);
+      }
+    } catch (err) {
+      o.logger.error({ err }, 'could not record the worker heartbeat; trying again at the next one');
+    }
+  };
+  events.on('pool:create', ({ workerPool }: { workerPool: WorkerPool }) => {
+    registered = { id: workerPool.id, started_at: new Date().toISOString() };
+    o.store.registerQueueWorker({ ...registered, hostname: hostname(), pid: process.pid, queues: o.queues.join(',') }, registered.started_at);
+  });
+  const heartbeat = setInterval(beat, o.heartbeatS * 1000);
   let runner: Runner | undefined;
   try {
     runner = await run({
       connectionString: o.url,
-      concurrency: o.concurrency,
+      // More jobs than worker processes: each process holds a few (WORKER_DEPTH) and starts the next without waiting.
+      concurrency: o.concurrency * JOBS_PER_PROCESS,
       noHandleSignals: true,
       pollInterval: o.pollIntervalMs ?? 2000,
       logger: graphileLogger(o.logger),
       taskList,
+      // Jobs are fetched and completed in batches (one round trip for several): a fan-out of short attempts
+      // would otherwise spend most of its time asking the database for the next job.
+      preset: { worker: { events, localQueue: { size: o.concurrency * JOBS_PER_PROCESS * 2 }, completeJobBatchDelay: 0 } },
     });
     o.logger.info({ pid: process.pid, queues: o.queues, concurrency: o.concurrency }, 'worker started');
     const stopped = new Promise<void>((resolve) => {
@@ -88,5 +135,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     // stop() waits for the jobs in flight: each is an attempt that its worker process finishes and records.
     await runner?.stop().catch(() => {});
     await pool.close();
+    clearInterval(heartbeat);
+    if (registered) o.store.removeQueueWorker(registered.id);
   }
 }

@@ -1,15 +1,17 @@
 /**
  * The queue executor (DAGCTL_EXECUTOR=queue, PostgreSQL): the scheduler hands each attempt to the database's
  * job queue (graphile-worker) in the transaction that queues its task instance, and `dagctl worker`
- * processes on any host run them. Nothing is held here: a scheduler may die and another carry on. Workers
- * record ends themselves and NOTIFY; this executor LISTENs and tells the scheduler to tick at once.
+ * processes on any host run them. A scheduler may die and another carry on: the queue, not this executor,
+ * holds the attempts. Workers record ends themselves and NOTIFY which ones; this executor LISTENs and passes the
+ * ends of the attempts it queued to its scheduler's fast path (another scheduler's are that one's to react to;
+ * a dead scheduler's are found by the others' periodic ticks).
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import { ATTEMPTS_CHANNEL } from '../store/sql-scale-out.js';
+import { ATTEMPTS_CHANNEL, parseEnded } from '../store/sql-scale-out.js';
 import type { Json } from '../json.js';
-import type { AttemptJob, Executor, ExecutorEvent } from './types.js';
+import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './types.js';
 
 export interface QueueExecutorOptions {
   store: Store;
@@ -27,6 +29,8 @@ export class QueueExecutor implements Executor {
   readonly #o: QueueExecutorOptions;
   #listener: (e: ExecutorEvent) => void = () => {};
   #client: pg.Client | undefined;
+  /** Attempts this scheduler queued whose end it has not heard of yet, by jobKey. */
+  readonly #queued = new Map<string, AttemptJob>();
 
   private constructor(o: QueueExecutorOptions) {
     this.#o = o;
@@ -37,20 +41,36 @@ export class QueueExecutor implements Executor {
     const ex = new QueueExecutor(o);
     const client = new pg.Client({ connectionString: o.url });
     await client.connect();
-    client.on('notification', () => ex.#listener({ type: 'changed', at: new Date() }));
+    client.on('notification', (n) => ex.#heard(n.payload ?? ''));
     client.on('error', (err) => o.logger.error({ err }, 'lost the LISTEN connection; ends are seen at the next tick'));
     await client.query(`LISTEN ${ATTEMPTS_CHANNEL}`);
     ex.#client = client;
     return ex;
   }
 
+  #heard(payload: string): void {
+    const ends = parseEnded(payload);
+    if (!ends) return this.#listener({ type: 'changed', at: new Date() });
+    for (const e of ends) {
+      const key = jobKey(e.key);
+      const job = this.#queued.get(key);
+      if (!job || job.tryNumber !== e.tryNumber) continue;
+      this.#queued.delete(key);
+      this.#listener({ type: 'ended', job, state: e.state, skip: e.skip, at: new Date() });
+    }
+  }
+
   freeSlots(): number {
     return this.#o.perStep;
   }
   /** Called inside the scheduler's transaction: the job is committed with the `queued` state, or not at all. */
-  submit(job: AttemptJob): void {
-    this.#o.store.enqueueAttempts([{ queue: this.#o.queueOf(job), payload: job as unknown as Json, priority: 0 }]);
+  submit(jobs: readonly AttemptJob[]): void {
+    this.#o.store.enqueueAttempts(
+      jobs.map((job) => ({ queue: this.#o.queueOf(job), attempt: { key: job, tryNumber: job.tryNumber }, payload: job as unknown as Json, priority: 0 })),
+    );
+    for (const job of jobs) this.#queued.set(jobKey(job), job);
   }
+  /** None: no process here runs them, so every live attempt is watched by its heartbeat (zombie detection). */
   inFlight(): AttemptJob[] {
     return [];
   }

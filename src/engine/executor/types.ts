@@ -32,6 +32,8 @@ export interface AttemptSpec {
 export interface AttemptJob extends AttemptSpec {
   /** The scheduler that queued this try: the worker's start is refused once another one owns it. */
   queuedBy: string;
+  /** When it queued this try (the task instance's queued_when): a job from an earlier queueing of the same try is refused. */
+  queuedAt: string;
   /** How a failed try is retried (the worker records up_for_retry and when it is due itself). */
   retryPolicy: RetryPolicy;
   /** Seconds between the attempt's heartbeats (each also checks that its state was not set from outside). */
@@ -77,7 +79,8 @@ export interface Executor {
   readonly kind: 'local' | 'queue';
   /** How many more attempts it accepts now (running + waiting in its queue). */
   freeSlots(): number;
-  submit(job: AttemptJob): void;
+  /** Takes attempts in queue order (the scheduler calls it inside the transaction that queued them). */
+  submit(jobs: readonly AttemptJob[]): void;
   /** Attempts it holds (started or waiting). */
   inFlight(): AttemptJob[];
   /** Registers the single listener; events may arrive in the same turn or later, always in order per attempt. */

@@ -94,6 +94,18 @@ export interface XComRow {
   timestamp: string;
 }
 
+/** A `dagctl worker` serving the job queue (migration 0007). */
+export interface QueueWorkerRow {
+  /** The graphile-worker pool id its jobs are locked by. */
+  id: string;
+  hostname: string;
+  pid: number;
+  /** Comma-separated queue names. */
+  queues: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
 export interface LockHolder {
   token: string;
   kind: string;

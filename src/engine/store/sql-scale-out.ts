@@ -7,14 +7,44 @@
  * scheduler owns the database, the locks are always granted and there is no queue.
  */
 import { EngineError } from '../errors.js';
-import type { RunKey } from './rows.js';
+import type { QueueWorkerRow, RunKey, TiKey } from './rows.js';
 import type { Sql } from './sql.js';
-import type { Store } from './store.js';
+import type { EndedAttempt, Store } from './store.js';
 
 /** The key of the advisory lock held while one scheduler queues (Airflow's pool-row lock). */
 const QUEUEING_LOCK = 7_246_932;
-/** The channel a worker notifies when it records an attempt's end: schedulers listening tick at once. */
+/** The channel a worker notifies when it records attempts' ends: the scheduler that queued them reacts at once. */
 export const ATTEMPTS_CHANNEL = 'dagctl_attempts';
+/** PostgreSQL's NOTIFY payload limit is 8,000 bytes; a longer list of ends goes in several notifications. */
+const MAX_PAYLOAD = 7_500;
+
+/** One notification's payload: `[[dag, run, task, mapIndex, try, state, skip[]], …]`; decoded by parseEnded. */
+export function encodeEnded(ends: readonly EndedAttempt[]): string[] {
+  const out: string[] = [];
+  let batch: string[] = [];
+  let size = 2;
+  for (const e of ends) {
+    const one = JSON.stringify([e.key.dagId, e.key.runId, e.key.taskId, e.key.mapIndex ?? -1, e.tryNumber, e.state, e.skip]);
+    if (batch.length && size + one.length + 1 > MAX_PAYLOAD) {
+      out.push(`[${batch.join(',')}]`);
+      (batch = []), (size = 2);
+    }
+    batch.push(one);
+    size += one.length + 1;
+  }
+  if (batch.length) out.push(`[${batch.join(',')}]`);
+  return out;
+}
+
+/** The ends a notification names; undefined when it cannot be read (then the listener should look at the store). */
+export function parseEnded(payload: string): EndedAttempt[] | undefined {
+  try {
+    const rows = JSON.parse(payload) as Array<[string, string, string, number, number, EndedAttempt['state'], string[]]>;
+    return rows.map(([dagId, runId, taskId, mapIndex, tryNumber, state, skip]) => ({ key: { dagId, runId, taskId, mapIndex }, tryNumber, state, skip }));
+  } catch {
+    return undefined;
+  }
+}
 /** graphile-worker task identifier of an attempt on a queue (workers pick the queues they serve). */
 export const attemptTask = (queue: string): string => `dagctl_attempt_${queue}`;
 
@@ -26,7 +56,24 @@ export class QueueNeedsPostgresError extends EngineError {
   }
 }
 
-export type ScaleOutOps = Pick<Store, 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'notifyAttempts'>;
+export type ScaleOutOps = Pick<
+  Store,
+  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'notifyAttempts' | 'lockRun'
+  | 'registerQueueWorker' | 'heartbeatQueueWorker' | 'removeQueueWorker' | 'listQueueWorkers' | 'reclaimDeadQueueWorkers'
+>;
+
+/** A job's key in the queue: the attempt it runs (task instance and try), so a dead worker's jobs name their task instances. */
+export function attemptJobKey(a: { key: TiKey; tryNumber: number }): string {
+  return JSON.stringify([a.key.dagId, a.key.runId, a.key.taskId, a.key.mapIndex ?? -1, a.tryNumber]);
+}
+function parseJobKey(key: string): { key: TiKey; tryNumber: number } | undefined {
+  try {
+    const [dagId, runId, taskId, mapIndex, tryNumber] = JSON.parse(key) as [string, string, string, number, number];
+    return { key: { dagId, runId, taskId, mapIndex }, tryNumber };
+  } catch {
+    return undefined;
+  }
+}
 
 export function scaleOutOps(sql: Sql): ScaleOutOps {
   const pg = sql.dialect === 'postgres';
@@ -50,13 +97,71 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
     },
     enqueueAttempts(jobs) {
       if (!pg) throw new QueueNeedsPostgresError();
-      for (const j of jobs) {
-        // max_attempts 1: a try is never run twice by the queue; retries are new tries, scheduled by dagctl.
-        sql.get('SELECT graphile_worker.add_job(?, CAST(? AS json), NULL, NULL, 1, NULL, ?) IS NOT NULL AS ok', attemptTask(j.queue), JSON.stringify(j.payload), j.priority);
-      }
+      if (jobs.length === 0) return;
+      // One statement for the batch. max_attempts 1: a try is never run twice by the queue; retries are new
+      // tries, scheduled by dagctl. job_spec is (identifier, payload, queue_name, run_at, max_attempts, job_key, priority, flags).
+      sql.get(
+        `SELECT count(*) AS n FROM graphile_worker.add_jobs(ARRAY(
+           SELECT ROW(j->>'t', j->'p', NULL, NULL, 1, j->>'k', (j->>'r')::int, NULL)::graphile_worker.job_spec
+           FROM json_array_elements(CAST(? AS json)) AS j))`,
+        JSON.stringify(jobs.map((j) => ({ t: attemptTask(j.queue), p: j.payload, k: attemptJobKey(j.attempt), r: j.priority }))),
+      );
     },
-    notifyAttempts() {
-      if (pg) sql.get(`SELECT pg_notify('${ATTEMPTS_CHANNEL}', '')`);
+    notifyAttempts(ends) {
+      if (!pg) return;
+      for (const payload of encodeEnded(ends)) sql.get(`SELECT pg_notify('${ATTEMPTS_CHANNEL}', ?) IS NULL AS sent`, payload);
+    },
+    lockRun(k) {
+      if (pg) sql.get('SELECT 1 FROM dag_run WHERE dag_id = ? AND run_id = ? FOR UPDATE', k.dagId, k.runId);
+    },
+    registerQueueWorker(w, now) {
+      sql.run(
+        `INSERT INTO queue_worker (id, hostname, pid, queues, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+        w.id, w.hostname, w.pid, w.queues, w.started_at, now,
+      );
+    },
+    heartbeatQueueWorker(id, now) {
+      return sql.run('UPDATE queue_worker SET heartbeat_at = ? WHERE id = ?', now, id) === 1;
+    },
+    removeQueueWorker(id) {
+      sql.run('DELETE FROM queue_worker WHERE id = ?', id);
+    },
+    listQueueWorkers() {
+      return sql.all<QueueWorkerRow>('SELECT id, hostname, pid, queues, started_at, heartbeat_at FROM queue_worker ORDER BY started_at, id');
+    },
+    reclaimDeadQueueWorkers(staleBefore) {
+      if (!pg) return [];
+      return sql.tx(() =>
+        sql
+          .all<QueueWorkerRow>(
+            `SELECT id, hostname, pid, queues, started_at, heartbeat_at FROM queue_worker WHERE heartbeat_at < ? ORDER BY id FOR UPDATE SKIP LOCKED`,
+            staleBefore,
+          )
+          .map((worker) => {
+            const jobs = sql.all<{ id: number; key: string | null }>('SELECT id, key FROM graphile_worker.jobs WHERE locked_by = ?', worker.id);
+            const reset = jobs.flatMap((j) => {
+              const a = j.key === null ? undefined : parseJobKey(j.key);
+              if (!a) return [];
+              // Only if that try is still waiting: an attempt that started belongs to its heartbeat (zombies).
+              const n = sql.run(
+                `UPDATE task_instance SET state = 'scheduled', try_number = try_number - 1, queued_when = NULL, queued_by = NULL
+                 WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ? AND state = 'queued' AND try_number = ?`,
+                a.key.dagId, a.key.runId, a.key.taskId, a.key.mapIndex ?? -1, a.tryNumber,
+              );
+              return n === 1 ? [a.key] : [];
+            });
+            if (jobs.length) {
+              sql.get(
+                `SELECT count(*) AS n FROM graphile_worker.permanently_fail_jobs(CAST(? AS bigint[]), ?)`,
+                `{${jobs.map((j) => j.id).join(',')}}`,
+                `dagctl worker ${worker.id} (pid ${worker.pid} on ${worker.hostname}) stopped heartbeating`,
+              );
+            }
+            sql.run('DELETE FROM queue_worker WHERE id = ?', worker.id);
+            return { worker, reset };
+          }),
+      );
     },
   };
 }

@@ -188,8 +188,9 @@ export function tiOps(sql: Sql): TiOps {
     startAttempt(a, o, now) {
       const n = sql.run(
         `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
-           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS NOT DISTINCT FROM @queuedBy`,
-        { ...kp(a.key), tryNumber: a.tryNumber, queuedBy: a.queuedBy, pid: o.pid, hostname: o.hostname, now },
+           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS NOT DISTINCT FROM @queuedBy
+           AND (CAST(@queuedAt AS TEXT) IS NULL OR queued_when = @queuedAt)`,
+        { ...kp(a.key), tryNumber: a.tryNumber, queuedBy: a.queuedBy, queuedAt: a.queuedAt ?? null, pid: o.pid, hostname: o.hostname, now },
       );
       if (n !== 1) throw refused(a, 'running');
     },

@@ -9,7 +9,7 @@ import type { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import type { RunType } from '../operator.js';
 import type { DagRunState, TaskState, TiState } from '../states.js';
-import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, RunKey, TaskInstanceRow, TiKey, XComRow } from './rows.js';
+import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, QueueWorkerRow, RunKey, TaskInstanceRow, TiKey, XComRow } from './rows.js';
 
 export interface DagSync {
   dag_id: string;
@@ -98,6 +98,12 @@ export interface AttemptEnd extends AttemptRef {
   skip: string[];
   /** When the attempt ended (default: the operation's `now`). */
   endedAt?: string;
+}
+
+/** An attempt's recorded end, as schedulers hear of it. */
+export interface EndedAttempt extends AttemptRef {
+  state: TiState;
+  skip: string[];
 }
 
 /** What recording an end did: the state the task instance is in now, or why it was refused. */
@@ -197,7 +203,7 @@ export interface Store {
    * scheduler that queued it (`queuedBy`) still owns it. Throws IllegalTransitionError otherwise (the attempt
    * must not run: it was cleared, marked, timed out, or reset and queued again by another scheduler).
    */
-  startAttempt(a: AttemptRef & { queuedBy: string }, o: { pid: number; hostname: string }, now: string): void;
+  startAttempt(a: AttemptRef & { queuedBy: string; /** Its queued_when, when known: fences out a job from an earlier queueing of this try. */ queuedAt?: string }, o: { pid: number; hostname: string }, now: string): void;
   /** The worker's heartbeat for its attempt; `owned: false` (with the state found) means it must stop now. */
   heartbeatAttempt(a: AttemptRef, now: string): { owned: true } | { owned: false; state: string };
   /**
@@ -253,9 +259,23 @@ export interface Store {
   /** The right to queue task instances until the transaction ends; false while another scheduler queues. */
   claimQueueing(): boolean;
   /** Adds attempt jobs to the job queue, in the caller's transaction (PostgreSQL only). */
-  enqueueAttempts(jobs: ReadonlyArray<{ queue: string; payload: Json; priority: number }>): void;
-  /** Tells listening schedulers that an attempt's state changed (at commit; nothing on SQLite). */
-  notifyAttempts(): void;
+  enqueueAttempts(jobs: ReadonlyArray<{ queue: string; attempt: AttemptRef; payload: Json; priority: number }>): void;
+  /** Tells listening schedulers which attempts ended and how (at commit; nothing on SQLite). */
+  notifyAttempts(ends: readonly EndedAttempt[]): void;
+  /** Waits for and locks a run's row until the transaction ends (PostgreSQL), so two schedulers never decide for it at once. */
+  lockRun(key: RunKey): void;
+  /** Records a `dagctl worker` (or refreshes it: the same id registers again after it was reclaimed). */
+  registerQueueWorker(w: Omit<QueueWorkerRow, 'heartbeat_at'>, now: string): void;
+  /** False when the row is gone: a scheduler took it for dead and reclaimed its jobs. */
+  heartbeatQueueWorker(id: string, now: string): boolean;
+  removeQueueWorker(id: string): void;
+  listQueueWorkers(): QueueWorkerRow[];
+  /**
+   * Workers whose heartbeat is older than `staleBefore` are dead: the jobs locked by each are failed in the queue
+   * (so they never run), the task instances those jobs had queued and that never started go back to scheduled,
+   * and the worker's row goes. Returns each dead worker with what went back.
+   */
+  reclaimDeadQueueWorkers(staleBefore: string): Array<{ worker: QueueWorkerRow; reset: TiKey[] }>;
 
   // web server users (migration 0005)
   /** False when the username is taken. */

@@ -7,7 +7,8 @@
  *   5. peak RSS of this process (the scheduler side; workers are separate processes)
  * Each run is driven by `waitForRun` in this process, as `dagctl trigger --wait` does with no scheduler alive.
  * With `--db postgres`, the same measures again on PostgreSQL with the job queue (DAGCTL_EXECUTOR=queue): one
- * scheduler in this process and N `dagctl worker` processes (each --concurrency 4) per `--workers` entry,
+ * scheduler in this process and N `dagctl worker` processes per `--workers` entry (with 4 worker processes in
+ * all, as the SQLite column, at least one each: --concurrency floor(4 / N)),
  * printed side by side with SQLite. The server is DAGCTL_DATABASE_URL's (a fresh database per column), or a
  * throwaway local cluster when that is unset. Targets on PostgreSQL: >= 1,000 TI/s with 3 workers, handoff p99 < 50 ms.
  */
@@ -90,10 +91,13 @@ interface Column {
   workers?: number;
 }
 
+/** Worker processes per `dagctl worker`: PARALLELISM in all, as the SQLite column has (at least one each). */
+const workerConcurrency = (workers: number): number => Math.max(1, Math.floor(PARALLELISM / workers));
+
 /** Starts `dagctl worker` processes against the column's database (the queue executor's workers). */
 function startWorkers(c: Column, home: string): ChildProcess[] {
   return Array.from({ length: c.workers ?? 0 }, () =>
-    spawn(process.execPath, [path.join(here, '..', 'bin', 'dagctl.js'), 'worker', '-q', '--concurrency', String(PARALLELISM)], {
+    spawn(process.execPath, [path.join(here, '..', 'bin', 'dagctl.js'), 'worker', '-q', '--concurrency', String(workerConcurrency(c.workers ?? 1))], {
       env: { ...process.env, DAGCTL_HOME: home, DAGCTL_DATABASE_URL: c.databaseUrl, DAGCTL_DAGS_FOLDER: path.join(here, 'dags'), DAGCTL_LOAD_EXAMPLES: 'false' },
       stdio: 'ignore',
     }),

@@ -73,7 +73,8 @@ export async function watchRun(
       runState = run.state;
       o.onEvent?.({ type: 'run', dagId: key.dagId, runId: key.runId, state: run.state, at: now });
     }
-    for (const ti of store.listTis(key)) {
+    // Only a listener needs the task instances (a 10,000-task run is 10,000 rows on every poll).
+    for (const ti of o.onEvent ? store.listTis(key) : []) {
       const id = `${ti.task_id}\u0000${ti.map_index}`;
       const prev = seen.get(id);
       if (prev && prev.state === ti.state && prev.try === ti.try_number) continue;

@@ -92,12 +92,14 @@ export class EngineImpl implements Engine {
     const now = this.#d.clock.now();
     const logicalDate = o.logicalDate ?? now;
     const interval = manualDataInterval(dag.schedule, logicalDate);
-    return createRun(
+    const run = createRun(
       this.#store,
       dag,
       { runType: 'manual', logicalDate, dataIntervalStart: interval.start, dataIntervalEnd: interval.end, conf: o.conf ?? {}, ...(o.runId ? { runId: o.runId } : {}) },
       now,
     );
+    this.#store.wakeSchedulers(); // they start it now rather than at their next timed tick (PostgreSQL)
+    return run;
   }
   listDagRuns(q: { dagId?: string; state?: DagRunState; limit?: number } = {}): DagRunRow[] {
     if (q.dagId !== undefined) this.getDag(q.dagId);
@@ -383,7 +385,8 @@ export class EngineImpl implements Engine {
     await migrateQueue(this.#store.location, this.#log);
     const dags = this.#d.bag.dags;
     return QueueExecutor.open({
-      store: this.#store, url: this.#store.location, logger: this.#log, perStep: Math.max(32, this.#d.parallelism * 8),
+      // Attempts queued per step: workers take them from the queue in batches, so a large step costs little.
+      store: this.#store, url: this.#store.location, logger: this.#log, perStep: Math.max(256, this.#d.parallelism * 16),
       queueOf: (job) => dags.get(job.dagId)?.task(job.taskId)?.queue ?? 'default',
     });
   }

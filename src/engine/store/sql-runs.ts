@@ -2,7 +2,7 @@
 import { DagRunAlreadyExistsError, IllegalTransitionError } from '../errors.js';
 import { assertRunTransition, type DagRunState } from '../states.js';
 import type { DagRunRow, RunKey } from './rows.js';
-import { parseJson, type Sql } from './sql.js';
+import { parseJson, refreshPlannerStats, type Sql } from './sql.js';
 import type { DagRunQuery, NewDagRun, NewTi, Store } from './store.js';
 
 type RunDb = Omit<DagRunRow, 'dag_run_id' | 'execution_date' | 'conf' | 'external_trigger'> & { conf: string; external_trigger: number };
@@ -80,6 +80,7 @@ export function runOps(sql: Sql): RunOps {
             run.dag_id, run.run_id, t.task_id, t.max_tries, t.operator, t.pool, t.pool_slots, t.priority_weight,
           );
         }
+        refreshPlannerStats(sql, tis.length);
         return mustGet({ dagId: run.dag_id, runId: run.run_id });
       });
     },

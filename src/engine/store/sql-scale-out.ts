@@ -58,7 +58,7 @@ export class QueueNeedsPostgresError extends EngineError {
 
 export type ScaleOutOps = Pick<
   Store,
-  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'notifyAttempts' | 'lockRun'
+  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'wakeSchedulers' | 'notifyAttempts' | 'lockRun'
   | 'registerQueueWorker' | 'heartbeatQueueWorker' | 'removeQueueWorker' | 'listQueueWorkers' | 'reclaimDeadQueueWorkers'
 >;
 
@@ -106,6 +106,10 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
            FROM json_array_elements(CAST(? AS json)) AS j))`,
         JSON.stringify(jobs.map((j) => ({ t: attemptTask(j.queue), p: j.payload, k: attemptJobKey(j.attempt), r: j.priority }))),
       );
+    },
+    wakeSchedulers() {
+      // An empty payload names no attempt: a listening scheduler ticks (see parseEnded).
+      if (pg) sql.get(`SELECT pg_notify('${ATTEMPTS_CHANNEL}', '') IS NULL AS sent`);
     },
     notifyAttempts(ends) {
       if (!pg) return;

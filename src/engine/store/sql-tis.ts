@@ -3,13 +3,20 @@ import { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
-import { parseJson, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
+import { parseJson, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
 import { perTaskKey, type AttemptEnd, type ClearSpec, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
 const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
 const KEY = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index = @mapIndex';
 const TASK = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
+/**
+ * The state in a guard next to KEY or TASK, as an expression no index can serve: the lookup then always goes
+ * through the primary key. Otherwise PostgreSQL, with statistics taken when the run's states were all one value,
+ * picks ti_run_state (dag_id, run_id, state) and filters every row of the run in that state (2 ms per
+ * statement in a 10,000-task run, measured with auto_explain); SQLite takes the same advice (its docs' `+x`).
+ */
+const STATE = "(state || '')";
 /** A key as named parameters (an unmapped task's map index is -1). */
 const kp = (k: TiKey): { dagId: string; runId: string; taskId: string; mapIndex: number } => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, mapIndex: k.mapIndex ?? -1 });
 /** What queueing needs; fewer columns than ti.* keeps the hot path cheap. */
@@ -75,8 +82,9 @@ export function tiOps(sql: Sql): TiOps {
         { ...p, i, from, maxTries },
       );
     }
-    sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND state IS NOT DISTINCT FROM @from`, { ...p, n, from });
-    sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND state = 'removed'`, { ...p, n, from });
+    refreshPlannerStats(sql, n - existing.size);
+    sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND ${STATE} IS NOT DISTINCT FROM @from`, { ...p, n, from });
+    sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND ${STATE} = 'removed'`, { ...p, n, from });
   };
 
   return {
@@ -121,7 +129,7 @@ export function tiOps(sql: Sql): TiOps {
           assertTransition(d.from, d.to, what(key));
           if (d.expand) expand(key, d.expand.count, d.expand.maxTries, d.from);
           const rows = sql.all<{ map_index: number; state: TiState }>(
-            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND state IS NOT DISTINCT FROM @from
+            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND ${STATE} IS NOT DISTINCT FROM @from
              RETURNING map_index, state`,
             { ...key, to: d.to, from: d.from, now },
           );
@@ -176,7 +184,7 @@ export function tiOps(sql: Sql): TiOps {
         keys.map((k) => {
           const r = sql.get<{ try_number: number }>(
             `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = @now, queued_by = @queuedBy, pid = NULL, hostname = NULL
-             WHERE ${KEY} AND state = 'scheduled' RETURNING try_number`,
+             WHERE ${KEY} AND ${STATE} = 'scheduled' RETURNING try_number`,
             { ...kp(k), now, queuedBy },
           );
           if (!r) throw illegal(k, 'queued');
@@ -188,14 +196,14 @@ export function tiOps(sql: Sql): TiOps {
     startAttempt(a, o, now) {
       const n = sql.run(
         `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
-           heartbeat_at = @now WHERE ${KEY} AND state = 'queued' AND try_number = @tryNumber AND queued_by IS NOT DISTINCT FROM @queuedBy
+           heartbeat_at = @now WHERE ${KEY} AND ${STATE} = 'queued' AND try_number = @tryNumber AND queued_by IS NOT DISTINCT FROM @queuedBy
            AND (CAST(@queuedAt AS TEXT) IS NULL OR queued_when = @queuedAt)`,
         { ...kp(a.key), tryNumber: a.tryNumber, queuedBy: a.queuedBy, queuedAt: a.queuedAt ?? null, pid: o.pid, hostname: o.hostname, now },
       );
       if (n !== 1) throw refused(a, 'running');
     },
     heartbeatAttempt(a, now) {
-      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND state = 'running' AND try_number = @tryNumber`, { ...kp(a.key), tryNumber: a.tryNumber, now });
+      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND ${STATE} = 'running' AND try_number = @tryNumber`, { ...kp(a.key), tryNumber: a.tryNumber, now });
       return n === 1 ? { owned: true } : { owned: false, state: foundFor(a) };
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
@@ -206,7 +214,7 @@ export function tiOps(sql: Sql): TiOps {
           const row = sql.get<{ state: TiState }>(
             `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
                next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
-             WHERE ${KEY} AND try_number = @tryNumber AND state IN ('running', 'restarting') RETURNING state`,
+             WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting') RETURNING state`,
             { ...kp(e.key), state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt },
           );
           if (!row) return { refused: refused(e, e.state) };
@@ -214,7 +222,7 @@ export function tiOps(sql: Sql): TiOps {
           for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
           for (const taskId of e.skip) {
             sql.run(
-              `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${TASK} AND (state IS NULL OR state = 'scheduled')`,
+              `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${TASK} AND (${STATE} IS NULL OR ${STATE} = 'scheduled')`,
               { dagId: e.key.dagId, runId: e.key.runId, taskId, now },
             );
           }
@@ -262,7 +270,7 @@ export function tiOps(sql: Sql): TiOps {
           const n = sql.run(
             `UPDATE task_instance SET state = @to, max_tries = try_number + @retries, next_retry_at = NULL,
                pool = COALESCE(@pool, pool), pool_slots = COALESCE(@poolSlots, pool_slots), priority_weight = COALESCE(@weight, priority_weight)
-             WHERE ${KEY} AND state IS NOT DISTINCT FROM @from`,
+             WHERE ${KEY} AND ${STATE} IS NOT DISTINCT FROM @from`,
             { ...kp(s.key), to, retries: s.retries, from: cur.state, pool: s.pool?.pool ?? null, poolSlots: s.pool?.poolSlots ?? null, weight: s.pool?.priorityWeight ?? null },
           );
           if (n !== 1) throw illegal(s.key, to);
@@ -287,7 +295,7 @@ export function tiOps(sql: Sql): TiOps {
         assertTransition(cur.state, state, what(k));
         const n = sql.run(
           `UPDATE task_instance SET state = @state, start_date = COALESCE(start_date, @now), end_date = @now, duration = ${DURATION}
-           WHERE ${KEY} AND state IS NOT DISTINCT FROM @from`,
+           WHERE ${KEY} AND ${STATE} IS NOT DISTINCT FROM @from`,
           { ...kp(k), state, from: cur.state, now },
         );
         if (n !== 1) throw illegal(k, state);

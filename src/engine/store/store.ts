@@ -260,6 +260,8 @@ export interface Store {
   claimQueueing(): boolean;
   /** Adds attempt jobs to the job queue, in the caller's transaction (PostgreSQL only). */
   enqueueAttempts(jobs: ReadonlyArray<{ queue: string; attempt: AttemptRef; payload: Json; priority: number }>): void;
+  /** Tells listening schedulers to look at the store now: something they did not record changed (nothing on SQLite). */
+  wakeSchedulers(): void;
   /** Tells listening schedulers which attempts ended and how (at commit; nothing on SQLite). */
   notifyAttempts(ends: readonly EndedAttempt[]): void;
   /** Waits for and locks a run's row until the transaction ends (PostgreSQL), so two schedulers never decide for it at once. */

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SCHEDULER_HEARTBEAT_S } from '../engine/loop.js';
 
 /** Everything the CLI resolves once (defaults < environment < flags) and then freezes. */
 export interface Config {
@@ -19,6 +20,8 @@ export interface Config {
   readonly heartbeatS: number;
   /** DAGCTL_ZOMBIE_TASK_THRESHOLD: seconds without a heartbeat before an attempt is a zombie (Airflow's scheduler_zombie_task_threshold). Default 60. */
   readonly zombieThresholdS: number;
+  /** DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD: seconds without a heartbeat before a scheduler counts as dead (Airflow's scheduler_health_check_threshold). Default 30. */
+  readonly schedulerHealthCheckS: number;
   /** DAGCTL_EXECUTOR: `local` (worker processes of the scheduler, the default) or `queue` (PostgreSQL's job queue, for `dagctl worker` on any host). */
   readonly executor: 'local' | 'queue';
   /** --verbose: stack traces on errors, debug logs. */
@@ -85,6 +88,13 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
       'set DAGCTL_ZOMBIE_TASK_THRESHOLD to several heartbeats, e.g. 60 with a 5 s heartbeat',
     );
   }
+  const schedulerHealthCheckS = parseSeconds('DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD', env.DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD, 30);
+  if (schedulerHealthCheckS < 2 * SCHEDULER_HEARTBEAT_S) {
+    throw new ConfigError(
+      `DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD=${schedulerHealthCheckS} is less than two scheduler heartbeats (every ${SCHEDULER_HEARTBEAT_S} s): live schedulers would look dead`,
+      `set it to ${2 * SCHEDULER_HEARTBEAT_S} or more (default 30)`,
+    );
+  }
   return Object.freeze({
     home: path.resolve(cwd, flags.home ?? env.DAGCTL_HOME ?? 'runs'),
     dagsFolder: path.resolve(cwd, flags.dagsFolder ?? env.DAGCTL_DAGS_FOLDER ?? defaultDagsFolder(cwd)),
@@ -94,6 +104,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, flags: GlobalFlags, cwd: s
     logFormat: parseLogFormat(env.DAGCTL_LOG_FORMAT),
     heartbeatS,
     zombieThresholdS,
+    schedulerHealthCheckS,
     executor: parseExecutor(env.DAGCTL_EXECUTOR, env.DAGCTL_DATABASE_URL),
     verbose,
   });

@@ -34,6 +34,7 @@ export function engineOptions(ctx: CliContext): EngineOptions {
     parallelism: ctx.config.parallelism,
     heartbeatS: ctx.config.heartbeatS,
     zombieThresholdS: ctx.config.zombieThresholdS,
+    schedulerHealthCheckS: ctx.config.schedulerHealthCheckS,
     executor: ctx.config.executor,
     logger: ctx.logger,
   };

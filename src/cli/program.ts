@@ -6,6 +6,7 @@ import db from './commands/db.js';
 import dvc from './commands/dvc.js';
 import evaluate from './commands/evaluate.js';
 import init from './commands/init.js';
+import jobs from './commands/jobs.js';
 import models from './commands/models.js';
 import pools from './commands/pools.js';
 import predict from './commands/predict.js';
@@ -38,6 +39,7 @@ const MODULES: CommandModule[] = [
   dvc,
   evaluate,
   init,
+  jobs,
   models,
   pools,
   predict,

@@ -21,6 +21,8 @@ import { holderAlive, SchedulerLock, type LockKind } from './lock.js';
 import { runLoop } from './loop.js';
 import { intervalAt, intervalsBetween, manualDataInterval, nextExecutions } from './schedule.js';
 import { Scheduler, type RunEvent } from './scheduler.js';
+import { SchedulerJob } from './scheduler-job.js';
+import { aliveJobs } from './jobs.js';
 import { dagAsDot, dagAsText } from './show.js';
 import type { DagRunState, TaskState } from './states.js';
 import type { DagRow, DagRunRow, RunKey, TaskInstanceRow } from './store/rows.js';
@@ -262,6 +264,8 @@ export class EngineImpl implements Engine {
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...this.#timing(),
     });
+    const job = new SchedulerJob(this.#store, this.#d.clock, this.#log, scheduler.id, executor.kind, this.#d.schedulerHealthCheckS);
+    job.register();
     try {
       scheduler.recover(this.#d.clock.now());
       if (o.once) {
@@ -270,18 +274,21 @@ export class EngineImpl implements Engine {
         scheduler.processEvents(this.#d.clock.now(), { queue: false });
       } else {
         this.#log.info({ pid: process.pid, parallelism: this.#d.parallelism }, 'scheduler started');
-        await runLoop({ scheduler, clock: this.#d.clock, logger: this.#log, heartbeat: () => lock?.heartbeat(), ...(o.signal ? { signal: o.signal } : {}) });
+        await runLoop({ scheduler, clock: this.#d.clock, logger: this.#log, heartbeat: () => (lock?.heartbeat(), job.heartbeat()), ...(o.signal ? { signal: o.signal } : {}) });
         // Let attempts in flight finish (bounded), so their results are recorded rather than left as zombies.
         await Promise.race([executor.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         scheduler.processEvents(this.#d.clock.now(), { queue: false });
       }
       await scheduler.callbacksDone();
     } finally {
+      job.remove();
       lock?.release();
       if (queue) await executor.close();
     }
   }
   schedulerAlive(): boolean {
+    // With the job queue any number share the database, each with its row; otherwise one holds the lock.
+    if (this.#d.executor === 'queue') return aliveJobs(this.#store, 'SchedulerJob', this.#d.clock.now(), this.#timing()).length > 0;
     const h = this.#store.lockHolder();
     return !!h && h.kind === 'scheduler' && holderAlive(h, this.#d.clock.now());
   }
@@ -373,9 +380,13 @@ export class EngineImpl implements Engine {
   #driveBase() {
     return { store: this.#store, dags: this.#d.bag.dags, logger: this.#log, clock: this.#d.clock, home: this.#d.home, ...this.#timing() };
   }
-  #timing(): { zombieThresholdS?: number; heartbeatS?: number } {
-    const { zombieThresholdS, heartbeatS } = this.#d;
-    return { ...(zombieThresholdS !== undefined ? { zombieThresholdS } : {}), ...(heartbeatS !== undefined ? { heartbeatS } : {}) };
+  #timing(): { zombieThresholdS?: number; heartbeatS?: number; schedulerHealthCheckS?: number } {
+    const { zombieThresholdS, heartbeatS, schedulerHealthCheckS } = this.#d;
+    return {
+      ...(zombieThresholdS !== undefined ? { zombieThresholdS } : {}),
+      ...(heartbeatS !== undefined ? { heartbeatS } : {}),
+      ...(schedulerHealthCheckS !== undefined ? { schedulerHealthCheckS } : {}),
+    };
   }
   /** The job queue (PostgreSQL): its schema is created or migrated first, so attempts can be enqueued. */
   async #queueExecutor(): Promise<Executor> {

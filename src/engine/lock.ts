@@ -12,9 +12,10 @@ export const LOCK_STALE_S = 30;
 
 export type LockKind = 'scheduler' | 'run driver (dagctl trigger --wait)' | 'backfill';
 
-export function holderAlive(h: LockHolder, now: Date): boolean {
+/** Whether a process with a heartbeat is alive: on this host, by its pid; elsewhere, by a heartbeat under LOCK_STALE_S. */
+export function holderAlive(h: Pick<LockHolder, 'pid' | 'hostname' | 'heartbeat_at'>, now: Date, staleS = LOCK_STALE_S): boolean {
   if (h.hostname === hostname()) return isPidAlive(h.pid);
-  return now.getTime() - new Date(h.heartbeat_at).getTime() < LOCK_STALE_S * 1000;
+  return now.getTime() - new Date(h.heartbeat_at).getTime() < staleS * 1000;
 }
 
 export class SchedulerLock {

@@ -22,9 +22,12 @@ export interface LoopOptions {
   maxSleepS?: number;
 }
 
+/** Seconds between a scheduler's ticks at most, so between its heartbeats (Airflow's scheduler_heartbeat_sec). */
+export const SCHEDULER_HEARTBEAT_S = 5;
+
 export function runLoop(o: LoopOptions): Promise<void> {
   const { scheduler, clock, logger } = o;
-  const maxSleep = (o.maxSleepS ?? 5) * 1000;
+  const maxSleep = (o.maxSleepS ?? SCHEDULER_HEARTBEAT_S) * 1000;
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let timerAt = Infinity;

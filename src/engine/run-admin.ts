@@ -49,7 +49,9 @@ export function runAdmin(store: Store, clock: Clock = systemClock): RunAdmin {
     page: (q) => store.pageDagRuns(q),
     schedulerHeartbeat() {
       const h = store.lockHolder();
-      return h?.kind === 'scheduler' ? h.heartbeat_at : null;
+      if (h?.kind === 'scheduler') return h.heartbeat_at;
+      // With the job queue, schedulers hold no lock: the latest heartbeat of their rows.
+      return store.listSchedulers().map((s) => s.heartbeat_at).sort().at(-1) ?? null;
     },
     close: () => store.close(),
   };

@@ -19,6 +19,7 @@ import { taskLogPath } from './executor/task-log.js';
 import { jobKey, type AttemptJob, type Executor, type ExecutorEvent } from './executor/types.js';
 import type { CallbackContext } from './operator.js';
 import { attemptEnd, type RetryPolicy } from './retry.js';
+import { LOCK_STALE_S } from './lock.js';
 import { createDueRuns, runsToStart } from './run-creation.js';
 import { findZombies, isPidAlive, isWorkerProcess, killProcessGroup } from './zombies.js';
 import type { DagRunState, TaskState, TiState } from './states.js';
@@ -48,6 +49,8 @@ export interface SchedulerOptions {
   isPidAlive?: (pid: number) => boolean;
   /** Seconds between an attempt's heartbeats, written by its worker (default 5, Airflow's job_heartbeat_sec). */
   heartbeatS?: number;
+  /** Seconds without a heartbeat before another scheduler counts as dead (default 30, Airflow's scheduler_health_check_threshold). */
+  schedulerHealthCheckS?: number;
 }
 
 export interface TickResult {
@@ -97,7 +100,7 @@ export class Scheduler {
   #lastZombieCheck = 0;
   /** The queue executor heard of a change recorded elsewhere: the next flush is a whole tick. */
   #tickWanted = false;
-  /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers). */
+  /** Attempts running that no executor of this scheduler holds (a previous scheduler's workers; with the job queue, a dead scheduler's). */
   #adopted = false;
   readonly #warned = new Set<string>();
   /** The pools and their sizes, read again on every tick (a resize applies within one). */
@@ -273,14 +276,17 @@ export class Scheduler {
   #zombies(now: Date, r: TickResult): void {
     if (now.getTime() - this.#lastZombieCheck < (this.#o.zombieCheckIntervalS ?? 5) * 1000) return;
     this.#lastZombieCheck = now.getTime();
-    if (this.#o.executor.kind === 'queue') this.#reclaimDeadWorkers(now, r);
+    const queue = this.#o.executor.kind === 'queue';
+    if (queue) this.#reclaimDeadWorkers(now, r);
+    const orphans = queue && this.#adoptFromDeadSchedulers(now);
     const mine = new Set(this.#o.executor.inFlight().map(jobKey));
     const host = this.#o.hostname ?? osHostname();
     const live = this.#store.liveAttempts(this.#scope);
     const tiKey = (ti: (typeof live)[number]): string => jobKey({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index });
     const alive = this.#o.isPidAlive ?? isPidAlive;
     const zombies = findZombies(live, { mine, hostname: host, isPidAlive: alive, thresholdMs: (this.#o.zombieThresholdS ?? 60) * 1000, now }, tiKey);
-    this.#adopted = live.length > zombies.length + live.filter((ti) => mine.has(tiKey(ti))).length;
+    // With the job queue every live scheduler hears of its own attempts' ends; only a dead one's are adopted.
+    this.#adopted = queue ? orphans : live.length > zombies.length + live.filter((ti) => mine.has(tiKey(ti))).length;
     const ends = zombies.map(({ ti, why }) => {
       const key = { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index };
       // A dead worker's group (its orphaned children) is safe to kill; a live pid only if it is a worker's.
@@ -305,6 +311,20 @@ export class Scheduler {
       for (const k of reset) this.#emitTask(k, 'scheduled', 0, now);
       r.scheduled += reset.length;
     }
+  }
+
+  /**
+   * Schedulers that stopped heartbeating: their rows go, and what they had queued is adopted. Nothing is owned
+   * but the attempts' ends: their runs' row locks went with the dead one's connection and its attempts stay in
+   * the queue, so this scheduler ticks every ADOPTED_POLL_S while any attempt of a scheduler without a row is
+   * queued or running (its end notifies nobody listening for it).
+   */
+  #adoptFromDeadSchedulers(now: Date): boolean {
+    const staleBefore = new Date(now.getTime() - (this.#o.schedulerHealthCheckS ?? LOCK_STALE_S) * 1000).toISOString();
+    for (const s of this.#store.reclaimDeadSchedulers(staleBefore)) {
+      this.#o.logger.warn({ scheduler: s.id, pid: s.pid, hostname: s.hostname, heartbeat: s.heartbeat_at }, 'a scheduler stopped heartbeating: this one adopts the attempts it had queued');
+    }
+    return this.#store.hasOrphanedAttempts();
   }
 
   /** The executor's last word on an attempt goes into its log, where its user looks (a quiet attempt may have no file yet). */

@@ -40,6 +40,8 @@ export interface EngineOptions {
   zombieThresholdS?: number;
   /** Seconds between a running attempt's heartbeats; a state set from outside ends it within one (default 5). */
   heartbeatS?: number;
+  /** Seconds without a heartbeat before a scheduler counts as dead and another adopts its work (default 30). */
+  schedulerHealthCheckS?: number;
   /**
    * Where the scheduler's attempts run (Airflow's [core] executor): `local` (default) in its own worker
    * processes; `queue` in PostgreSQL's job queue, for `dagctl worker` processes on any host.

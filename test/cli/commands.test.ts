@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/engine/store/open.js';
 import { dagctl, json, tempHome } from './harness.js';
 
 interface RunRow {
@@ -320,5 +322,53 @@ describe('pools', () => {
     expect(protectedPool.stderr).toContain('default_pool cannot be deleted');
     expect((await cli('pools', 'delete', 'gpu')).stdout).toContain('deleted pool gpu');
     expect((await cli('pools', 'get', 'gpu')).code).toBe(1);
+  });
+});
+
+describe('jobs check', () => {
+  it("reports the alive schedulers from their heartbeat rows, as Airflow's `jobs check` (exit 1 when none or too many)", async () => {
+    const fresh = tempHome();
+    try {
+      const none = await dagctl(fresh.home, ['jobs', 'check']);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/^error: No alive jobs found\.\nhint: there is no database at .*dagctl\.db yet: start one \(`dagctl scheduler`\)/);
+
+      const store = openStore(fresh.home, new Date().toISOString());
+      const now = new Date().toISOString();
+      const scheduler = (id: string, host: string, pid: number, heartbeat = now) =>
+        store.registerScheduler({ id, hostname: host, pid, executor: 'queue', started_at: now }, heartbeat);
+      scheduler('here', hostname(), process.pid); // this process: alive by its pid
+      scheduler('gone', hostname(), 2 ** 22 + 1); // killed on this host: no such pid
+      scheduler('stale', 'other-host', 1, new Date(Date.now() - 60_000).toISOString());
+      const one = await dagctl(fresh.home, ['jobs', 'check']);
+      expect([one.code, one.stdout]).toEqual([0, 'Found one alive job.\n']);
+      expect(one.stderr).toContain(`SchedulerJob here: pid ${process.pid} on ${hostname()}`);
+
+      scheduler('there', 'other-host', 1);
+      expect((await dagctl(fresh.home, ['jobs', 'check'])).stdout).toBe('Found one alive job.\n'); // --limit 1 looks at one, as Airflow
+      const two = await dagctl(fresh.home, ['jobs', 'check', '--limit', '2']);
+      expect(two.code).toBe(1);
+      expect(two.stderr).toMatch(/^error: Found more than one alive job \(2\)\.\nhint: pass --allow-multiple/);
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--allow-multiple', '--limit', '5'])).stdout).toBe('Found 2 alive jobs.\n');
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--local', '--limit', '5'])).stdout).toBe('Found one alive job.\n');
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--allow-multiple'])).code).toBe(2);
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--hostname', 'other-host'])).code).toBe(0);
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--hostname', 'nowhere'])).code).toBe(1);
+      // A shorter threshold makes a 20-second-old heartbeat stale.
+      scheduler('there', 'other-host', 1, new Date(Date.now() - 20_000).toISOString());
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--allow-multiple', '--limit', '5'])).stdout).toBe('Found 2 alive jobs.\n');
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--allow-multiple', '--limit', '5'], { DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD: '15' })).stdout).toBe('Found one alive job.\n');
+      store.close();
+
+      const workers = await dagctl(fresh.home, ['jobs', 'check', '--job-type', 'WorkerJob']);
+      expect(workers.code).toBe(1);
+      expect(workers.stderr).toContain('start one (`dagctl worker`)');
+      expect((await dagctl(fresh.home, ['jobs', 'check', '--local', '--hostname', 'x'])).code).toBe(2);
+      const bad = await dagctl(fresh.home, ['jobs', 'check'], { DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD: '5' });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('less than two scheduler heartbeats');
+    } finally {
+      fresh.cleanup();
+    }
   });
 });

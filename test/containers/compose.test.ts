@@ -44,6 +44,15 @@ describe('docker-compose.yaml', () => {
     expect(cmd, `dagctl has no command ${args[0]}`).toBeDefined();
     for (const a of args.slice(1).filter((x) => x.startsWith('-'))) expect(flags(cmd!)).toContain(a);
   });
+  it('health-checks schedulers and workers with a real `dagctl jobs check`', () => {
+    for (const name of ['scheduler', 'scheduler-a', 'scheduler-b', 'worker']) {
+      const test = compose.services[name]?.healthcheck?.test ?? [];
+      expect(test.slice(0, 3), name).toEqual(['CMD', 'node', 'bin/dagctl.js']);
+      const cmd = findCommand(test[3] ?? '')?.commands.find((c) => c.name() === test[4]);
+      expect(cmd, `${name}: dagctl ${test[3]} ${test[4]}`).toBeDefined();
+      for (const a of test.slice(5).filter((x) => x.startsWith('-'))) expect(flags(cmd!)).toContain(a);
+    }
+  });
   it('publishes the serving port the command listens on, and health-checks a serving endpoint', () => {
     const serve = compose.services.serve!;
     const port = serve.command![serve.command!.indexOf('--port') + 1];

@@ -1,10 +1,13 @@
 // Real worker processes (ownership.test.ts kills them, and schedulers, with -9). Kept few: each pool start costs ~1 s.
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchedulerBusyError } from '../../src/engine/errors.js';
 import { openEngine, type Engine } from '../../src/engine/service.js';
 import { isPidAlive } from '../../src/engine/scheduler.js';
+import { openStore } from '../../src/engine/store/open.js';
+import type { SchedulerJobRow } from '../../src/engine/store/rows.js';
 import { cleanup, freshDatabase, silent, tempDir, waitFor } from './helpers.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'engine');
@@ -121,6 +124,8 @@ describe('crash safety', () => {
     try {
       await waitFor(() => other.schedulerAlive(), 'the first scheduler to take the lock');
       await expect(other.runScheduler({ once: true })).rejects.toBeInstanceOf(SchedulerBusyError);
+      // It is recorded with its heartbeat, as Airflow's SchedulerJob (`dagctl jobs check`, /health read it).
+      expect(schedulerRows().map((r) => [r.pid, r.hostname, r.executor])).toEqual([[process.pid, hostname(), 'local']]);
       // With a scheduler alive, waitForRun only watches the database, reporting what the scheduler does.
       const run = other.triggerDagRun('proc_chain');
       const seen: string[] = [];
@@ -133,5 +138,15 @@ describe('crash safety', () => {
       await other.close();
     }
     expect(engine.schedulerAlive()).toBe(false);
+    expect(schedulerRows()).toEqual([]); // a clean stop removes its row
   });
 });
+
+function schedulerRows(): SchedulerJobRow[] {
+  const store = openStore(home, new Date().toISOString());
+  try {
+    return store.listSchedulers();
+  } finally {
+    store.close();
+  }
+}

@@ -30,6 +30,7 @@ function start(home: string, command: 'scheduler' | 'worker'): ChildProcess {
     DAGCTL_PARALLELISM: '2',
     DAGCTL_JOB_HEARTBEAT_SEC: '0.5',
     DAGCTL_ZOMBIE_TASK_THRESHOLD: '3',
+    DAGCTL_SCHEDULER_HEALTH_CHECK_THRESHOLD: '10',
   });
   child.once('exit', (code, sig) => {
     if (code && sig === null) console.error(`dagctl ${command} exited ${code}: ${child.stderrText().slice(-2000)}`);
@@ -86,6 +87,8 @@ describe.skipIf(!onPostgres)('several schedulers and workers on one PostgreSQL d
       const store = openStoreAt(process.env.DAGCTL_DATABASE_URL!, new Date().toISOString());
       try {
         expect(store.listQueueWorkers().map((w) => w.pid).sort()).toEqual([workers[1]!.pid, workers[2]!.pid].sort());
+        // So was the killed scheduler, by the other one, which adopted what it had queued.
+        await waitFor(() => store.listSchedulers().map((s) => s.pid).join() === String(schedulers[1]!.pid), 'the killed scheduler to be taken for dead', 30_000, 100);
       } finally {
         store.close();
       }

@@ -95,6 +95,18 @@ export interface XComRow {
 }
 
 /** A `dagctl worker` serving the job queue (migration 0007). */
+/** A `dagctl scheduler` process (migration 0008), as Airflow's job table records a SchedulerJob. */
+export interface SchedulerJobRow {
+  /** The scheduler's id: what the task instances it queues carry in queued_by. */
+  id: string;
+  hostname: string;
+  pid: number;
+  /** `local` (worker processes of its own) or `queue` (the PostgreSQL job queue). */
+  executor: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
 export interface QueueWorkerRow {
   /** The graphile-worker pool id its jobs are locked by. */
   id: string;

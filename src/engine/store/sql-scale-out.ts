@@ -7,12 +7,13 @@
  * scheduler owns the database, the locks are always granted and there is no queue.
  */
 import { EngineError } from '../errors.js';
-import type { QueueWorkerRow, RunKey, TiKey } from './rows.js';
+import type { QueueWorkerRow, RunKey, SchedulerJobRow, TiKey } from './rows.js';
 import type { Sql } from './sql.js';
 import type { EndedAttempt, Store } from './store.js';
 
 /** The key of the advisory lock held while one scheduler queues (Airflow's pool-row lock). */
 const QUEUEING_LOCK = 7_246_932;
+const SCHEDULER_COLS = 'id, hostname, pid, executor, started_at, heartbeat_at';
 /** The channel a worker notifies when it records attempts' ends: the scheduler that queued them reacts at once. */
 export const ATTEMPTS_CHANNEL = 'dagctl_attempts';
 /** PostgreSQL's NOTIFY payload limit is 8,000 bytes; a longer list of ends goes in several notifications. */
@@ -60,6 +61,7 @@ export type ScaleOutOps = Pick<
   Store,
   | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'wakeSchedulers' | 'notifyAttempts' | 'lockRun'
   | 'registerQueueWorker' | 'heartbeatQueueWorker' | 'removeQueueWorker' | 'listQueueWorkers' | 'reclaimDeadQueueWorkers'
+  | 'registerScheduler' | 'heartbeatScheduler' | 'removeScheduler' | 'listSchedulers' | 'reclaimDeadSchedulers' | 'hasOrphanedAttempts'
 >;
 
 /** A job's key in the queue: the attempt it runs (task instance and try), so a dead worker's jobs name their task instances. */
@@ -165,6 +167,37 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
             sql.run('DELETE FROM queue_worker WHERE id = ?', worker.id);
             return { worker, reset };
           }),
+      );
+    },
+    registerScheduler(s, now) {
+      sql.run(
+        `INSERT INTO scheduler_job (${SCHEDULER_COLS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+        s.id, s.hostname, s.pid, s.executor, s.started_at, now,
+      );
+    },
+    heartbeatScheduler(id, now) {
+      return sql.run('UPDATE scheduler_job SET heartbeat_at = ? WHERE id = ?', now, id) === 1;
+    },
+    removeScheduler(id) {
+      sql.run('DELETE FROM scheduler_job WHERE id = ?', id);
+    },
+    listSchedulers() {
+      return sql.all<SchedulerJobRow>(`SELECT ${SCHEDULER_COLS} FROM scheduler_job ORDER BY started_at, id`);
+    },
+    reclaimDeadSchedulers(staleBefore) {
+      return sql.tx(() => {
+        const dead = sql.all<SchedulerJobRow>(
+          `SELECT ${SCHEDULER_COLS} FROM scheduler_job WHERE heartbeat_at < ? ORDER BY id ${pg ? 'FOR UPDATE SKIP LOCKED' : ''}`,
+          staleBefore,
+        );
+        for (const s of dead) sql.run('DELETE FROM scheduler_job WHERE id = ?', s.id);
+        return dead;
+      });
+    },
+    hasOrphanedAttempts() {
+      return !!sql.get(
+        `SELECT 1 FROM task_instance WHERE state IN ('queued', 'running', 'restarting') AND queued_by IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM scheduler_job s WHERE s.id = task_instance.queued_by) LIMIT 1`,
       );
     },
   };

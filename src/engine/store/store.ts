@@ -9,7 +9,7 @@ import type { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import type { RunType } from '../operator.js';
 import type { DagRunState, TaskState, TiState } from '../states.js';
-import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, QueueWorkerRow, RunKey, TaskInstanceRow, TiKey, XComRow } from './rows.js';
+import type { DagRow, DagRunRow, ImportErrorRow, LockHolder, PoolRow, QueueWorkerRow, SchedulerJobRow, RunKey, TaskInstanceRow, TiKey, XComRow } from './rows.js';
 
 export interface DagSync {
   dag_id: string;
@@ -278,6 +278,20 @@ export interface Store {
    * and the worker's row goes. Returns each dead worker with what went back.
    */
   reclaimDeadQueueWorkers(staleBefore: string): Array<{ worker: QueueWorkerRow; reset: TiKey[] }>;
+
+  // `dagctl scheduler` processes (migration 0008)
+  registerScheduler(s: Omit<SchedulerJobRow, 'heartbeat_at'>, now: string): void;
+  /** False when the row is gone: another scheduler took this one for dead. */
+  heartbeatScheduler(id: string, now: string): boolean;
+  removeScheduler(id: string): void;
+  listSchedulers(): SchedulerJobRow[];
+  /** Deletes the rows of schedulers whose heartbeat is older than `staleBefore` (skipping rows another scheduler holds); returns them. */
+  reclaimDeadSchedulers(staleBefore: string): SchedulerJobRow[];
+  /**
+   * Whether an attempt queued by a scheduler that has no row any more is still queued or running (Airflow's
+   * adopt_or_reset_orphaned_tasks looks for the same): its end is nobody's to hear of at once.
+   */
+  hasOrphanedAttempts(): boolean;
 
   // web server users (migration 0005)
   /** False when the username is taken. */

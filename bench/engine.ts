@@ -12,7 +12,7 @@
  * printed side by side with SQLite. The server is DAGCTL_DATABASE_URL's (a fresh database per column), or a
  * throwaway local cluster when that is unset. Targets on PostgreSQL: >= 1,000 TI/s with 3 workers, handoff p99 < 50 ms.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,7 +157,25 @@ async function measure(c: Column): Promise<Figure[]> {
   return figures;
 }
 
+/** The CPU counters of /proc/stat (jiffies), or undefined off Linux. */
+function cpuTimes(): { steal: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Percent of CPU time the hypervisor took from this machine since `before` (a shared host's noise: figures drop by about that much). */
+function stealSince(before: ReturnType<typeof cpuTimes>): number | undefined {
+  const now = cpuTimes();
+  if (!before || !now || now.total === before.total) return undefined;
+  return (100 * (now.steal - before.steal)) / (now.total - before.total);
+}
+
 async function main(): Promise<void> {
+  const cpu0 = cpuTimes();
   const columns: Column[] = [{ label: 'SQLite, local workers' }];
   let cluster: Cluster | undefined;
   if (onPostgres) {
@@ -176,14 +194,18 @@ async function main(): Promise<void> {
   } finally {
     cluster?.stop();
   }
+  const steal = stealSince(cpu0);
   if (asJson) {
-    console.log(JSON.stringify({ node: process.version, cpus: os.cpus().length, load: os.loadavg(), columns: columns.map((c, i) => ({ label: c.label, figures: results[i] })) }, null, 2));
+    console.log(JSON.stringify({ node: process.version, cpus: os.cpus().length, load: os.loadavg(), cpuStealPercent: steal, columns: columns.map((c, i) => ({ label: c.label, figures: results[i] })) }, null, 2));
     return;
   }
   const fmt = (f: Figure | undefined): string => (f ? `${f.value.toFixed(f.unit === 'TI/s' ? 0 : f.unit === 's' ? 3 : 1)} ${f.unit}` : '');
   const table = new Table({ head: ['measure', ...columns.map((c) => c.label), 'reference'], style: { head: [], border: [] } });
   for (const f of results[0]!) table.push([f.name, ...results.map((r) => fmt(r.find((x) => x.name === f.name))), f.reference ?? '']);
-  console.log(`dagctl engine benchmark — node ${process.version}, ${os.cpus().length} CPUs, parallelism ${PARALLELISM}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `dagctl engine benchmark — node ${process.version}, ${os.cpus().length} CPUs, parallelism ${PARALLELISM}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}` +
+      (steal !== undefined ? `, CPU steal ${steal.toFixed(1)} % (taken by the hypervisor during the run)` : ''),
+  );
   console.log(table.toString());
 }
 

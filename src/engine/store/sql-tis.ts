@@ -111,11 +111,15 @@ export function tiOps(sql: Sql): TiOps {
       return out;
     },
     hasUnfinishedTis(k) {
-      // Two index seeks rather than one OR (which would scan the run's TIs).
+      // Two index seeks rather than one OR (which would scan the run's TIs). ORDER BY the index's columns: with
+      // statistics taken while a new run's task instances all had no state, PostgreSQL expects thousands of
+      // matches, and for LIMIT 1 scans the table for the first (10,000 rows and 2–10 ms per call at the end of
+      // a 10,000-task run, measured with auto_explain); ordered, only the index avoids a sort.
       return !!(
-        sql.get('SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL LIMIT 1', k.dagId, k.runId) ??
+        sql.get('SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL ORDER BY dag_id, run_id, state LIMIT 1', k.dagId, k.runId) ??
         sql.get(
-          "SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IN ('scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule') LIMIT 1",
+          `SELECT 1 FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IN ('scheduled', 'queued', 'running', 'restarting', 'up_for_retry', 'up_for_reschedule')
+           ORDER BY dag_id, run_id, state LIMIT 1`,
           k.dagId, k.runId,
         )
       );

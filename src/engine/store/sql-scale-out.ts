@@ -13,7 +13,6 @@ import type { EndedAttempt, Store } from './store.js';
 
 /** The key of the advisory lock held while one scheduler queues (Airflow's pool-row lock). */
 const QUEUEING_LOCK = 7_246_932;
-const SCHEDULER_COLS = 'id, hostname, pid, executor, started_at, heartbeat_at';
 /** The channel a worker notifies when it records attempts' ends: the scheduler that queued them reacts at once. */
 export const ATTEMPTS_CHANNEL = 'dagctl_attempts';
 /** PostgreSQL's NOTIFY payload limit is 8,000 bytes; a longer list of ends goes in several notifications. */
@@ -77,8 +76,34 @@ function parseJobKey(key: string): { key: TiKey; tryNumber: number } | undefined
   }
 }
 
+/** Processes that record themselves with a heartbeat (`dagctl worker` in queue_worker, `dagctl scheduler` in scheduler_job). */
+function heartbeatTable<R extends { id: string; started_at: string; heartbeat_at: string }>(sql: Sql, table: string, columns: ReadonlyArray<keyof R & string>) {
+  const cols = columns.join(', ');
+  return {
+    cols,
+    /** Adds the row, or refreshes its heartbeat (the same id registers again after it was taken for dead). */
+    register(row: Omit<R, 'heartbeat_at'>, now: string): void {
+      sql.run(
+        `INSERT INTO ${table} (${cols}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+        ...columns.map((c) => (c === 'heartbeat_at' ? now : (row as Record<string, unknown>)[c])),
+      );
+    },
+    heartbeat(id: string, now: string): boolean {
+      return sql.run(`UPDATE ${table} SET heartbeat_at = ? WHERE id = ?`, now, id) === 1;
+    },
+    remove(id: string): void {
+      sql.run(`DELETE FROM ${table} WHERE id = ?`, id);
+    },
+    list(): R[] {
+      return sql.all<R>(`SELECT ${cols} FROM ${table} ORDER BY started_at, id`);
+    },
+  };
+}
+
 export function scaleOutOps(sql: Sql): ScaleOutOps {
   const pg = sql.dialect === 'postgres';
+  const workers = heartbeatTable<QueueWorkerRow>(sql, 'queue_worker', ['id', 'hostname', 'pid', 'queues', 'started_at', 'heartbeat_at']);
+  const schedulers = heartbeatTable<SchedulerJobRow>(sql, 'scheduler_job', ['id', 'hostname', 'pid', 'executor', 'started_at', 'heartbeat_at']);
   return {
     claimRunningRuns(excludeBackfill) {
       // Row locks last until the scheduler's transaction ends: two schedulers never examine one run at once.
@@ -120,28 +145,16 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
     lockRun(k) {
       if (pg) sql.get('SELECT 1 FROM dag_run WHERE dag_id = ? AND run_id = ? FOR UPDATE', k.dagId, k.runId);
     },
-    registerQueueWorker(w, now) {
-      sql.run(
-        `INSERT INTO queue_worker (id, hostname, pid, queues, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
-        w.id, w.hostname, w.pid, w.queues, w.started_at, now,
-      );
-    },
-    heartbeatQueueWorker(id, now) {
-      return sql.run('UPDATE queue_worker SET heartbeat_at = ? WHERE id = ?', now, id) === 1;
-    },
-    removeQueueWorker(id) {
-      sql.run('DELETE FROM queue_worker WHERE id = ?', id);
-    },
-    listQueueWorkers() {
-      return sql.all<QueueWorkerRow>('SELECT id, hostname, pid, queues, started_at, heartbeat_at FROM queue_worker ORDER BY started_at, id');
-    },
+    registerQueueWorker: workers.register,
+    heartbeatQueueWorker: workers.heartbeat,
+    removeQueueWorker: workers.remove,
+    listQueueWorkers: workers.list,
     reclaimDeadQueueWorkers(staleBefore) {
       if (!pg) return [];
       return sql.tx(() =>
         sql
           .all<QueueWorkerRow>(
-            `SELECT id, hostname, pid, queues, started_at, heartbeat_at FROM queue_worker WHERE heartbeat_at < ? ORDER BY id FOR UPDATE SKIP LOCKED`,
+            `SELECT ${workers.cols} FROM queue_worker WHERE heartbeat_at < ? ORDER BY id FOR UPDATE SKIP LOCKED`,
             staleBefore,
           )
           .map((worker) => {
@@ -169,25 +182,14 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
           }),
       );
     },
-    registerScheduler(s, now) {
-      sql.run(
-        `INSERT INTO scheduler_job (${SCHEDULER_COLS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
-        s.id, s.hostname, s.pid, s.executor, s.started_at, now,
-      );
-    },
-    heartbeatScheduler(id, now) {
-      return sql.run('UPDATE scheduler_job SET heartbeat_at = ? WHERE id = ?', now, id) === 1;
-    },
-    removeScheduler(id) {
-      sql.run('DELETE FROM scheduler_job WHERE id = ?', id);
-    },
-    listSchedulers() {
-      return sql.all<SchedulerJobRow>(`SELECT ${SCHEDULER_COLS} FROM scheduler_job ORDER BY started_at, id`);
-    },
+    registerScheduler: schedulers.register,
+    heartbeatScheduler: schedulers.heartbeat,
+    removeScheduler: schedulers.remove,
+    listSchedulers: schedulers.list,
     reclaimDeadSchedulers(staleBefore) {
       return sql.tx(() => {
         const dead = sql.all<SchedulerJobRow>(
-          `SELECT ${SCHEDULER_COLS} FROM scheduler_job WHERE heartbeat_at < ? ORDER BY id ${pg ? 'FOR UPDATE SKIP LOCKED' : ''}`,
+          `SELECT ${schedulers.cols} FROM scheduler_job WHERE heartbeat_at < ? ORDER BY id ${pg ? 'FOR UPDATE SKIP LOCKED' : ''}`,
           staleBefore,
         );
         for (const s of dead) sql.run('DELETE FROM scheduler_job WHERE id = ?', s.id);

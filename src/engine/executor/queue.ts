@@ -8,6 +8,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { holderAlive } from '../lock.js';
 import type { Store } from '../store/store.js';
 import { ATTEMPTS_CHANNEL, parseEnded } from '../store/sql-scale-out.js';
 import type { Json } from '../json.js';
@@ -22,6 +23,8 @@ export interface QueueExecutorOptions {
   queueOf: (job: AttemptJob) => string;
   /** Task instances queued per scheduling step at most (the pools and max_active_tasks still apply). */
   perStep: number;
+  /** Milliseconds between checks that a live `dagctl worker` serves the queues attempts go to (default 5000). */
+  servedCheckMs?: number;
 }
 
 export class QueueExecutor implements Executor {
@@ -31,6 +34,10 @@ export class QueueExecutor implements Executor {
   #client: pg.Client | undefined;
   /** Attempts this scheduler queued whose end it has not heard of yet, by jobKey. */
   readonly #queued = new Map<string, AttemptJob>();
+  /** Queues attempts went to since the last check that a live worker serves them, and those found unserved. */
+  readonly #used = new Set<string>();
+  readonly #unserved = new Set<string>();
+  #checkedAt = -Infinity;
 
   private constructor(o: QueueExecutorOptions) {
     this.#o = o;
@@ -65,10 +72,30 @@ export class QueueExecutor implements Executor {
   }
   /** Called inside the scheduler's transaction: the job is committed with the `queued` state, or not at all. */
   submit(jobs: readonly AttemptJob[]): void {
-    this.#o.store.enqueueAttempts(
-      jobs.map((job) => ({ queue: this.#o.queueOf(job), attempt: { key: job, tryNumber: job.tryNumber }, payload: job as unknown as Json, priority: 0 })),
-    );
+    const queued = jobs.map((job) => ({ queue: this.#o.queueOf(job), attempt: { key: job, tryNumber: job.tryNumber }, payload: job as unknown as Json, priority: 0 }));
+    this.#o.store.enqueueAttempts(queued);
     for (const job of jobs) this.#queued.set(jobKey(job), job);
+    for (const q of queued) this.#used.add(q.queue);
+    this.#warnUnserved();
+  }
+
+  /**
+   * An attempt put in a queue that no live `dagctl worker` serves waits there until one does (a `gpu` task with
+   * no GPU host): say so once per queue, with what to run, and again if it becomes unserved after being served.
+   */
+  #warnUnserved(): void {
+    const now = new Date();
+    if (now.getTime() - this.#checkedAt < (this.#o.servedCheckMs ?? 5000)) return;
+    this.#checkedAt = now.getTime();
+    const served = new Set(this.#o.store.listQueueWorkers().flatMap((w) => (holderAlive(w, now) ? w.queues.split(',') : [])));
+    for (const q of this.#used) {
+      if (served.has(q)) this.#unserved.delete(q);
+      else if (!this.#unserved.has(q)) {
+        this.#unserved.add(q);
+        this.#o.logger.warn({ queue: q }, `attempts are queued to '${q}', which no live dagctl worker serves: they wait until one does (start one with \`dagctl worker --queues ${q}\`)`);
+      }
+    }
+    this.#used.clear();
   }
   /** None: no process here runs them, so every live attempt is watched by its heartbeat (zombie detection). */
   inFlight(): AttemptJob[] {

@@ -1,0 +1,54 @@
+// The queue executor (PostgreSQL only): what it tells the scheduler's log about queues nobody serves.
+import { hostname } from 'node:os';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QueueExecutor } from '../../src/engine/executor/queue.js';
+import { migrateQueue } from '../../src/engine/executor/queue-worker.js';
+import type { AttemptJob } from '../../src/engine/executor/types.js';
+import { openStoreAt } from '../../src/engine/store/open.js';
+import { cleanup, freshDatabase, silent } from './helpers.js';
+
+const onPostgres = process.env.DAGCTL_TEST_STORE === 'postgres';
+afterEach(cleanup);
+
+const job = (taskId: string, queue: string): AttemptJob & { queue: string } => ({
+  queue, dagId: 'd', runId: 'r', taskId, mapIndex: -1, tryNumber: 1, maxTries: 0, fileloc: '/dags/d.ts', logicalDate: '2026-12-03T00:00:00.000Z',
+  dataIntervalStart: '2026-12-03T00:00:00.000Z', dataIntervalEnd: '2026-12-03T00:00:00.000Z', conf: {}, runType: 'manual', home: '/home', database: 'postgres://x',
+  logFile: '/home/log', executionTimeout: undefined, queuedBy: 's', queuedAt: '2026-12-03T00:00:00.000Z',
+  retryPolicy: { retries: 0, retryDelay: 300, retryExponentialBackoff: false, maxRetryDelay: undefined }, heartbeatS: 5,
+});
+
+describe.skipIf(!onPostgres)('queue executor', () => {
+  it('warns once when attempts go to a queue no live dagctl worker serves, and again once it is unserved after being served', async () => {
+    freshDatabase();
+    const url = process.env.DAGCTL_DATABASE_URL!;
+    const store = openStoreAt(url, new Date().toISOString());
+    const lines: Array<{ msg: string; queue?: string }> = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    await migrateQueue(url, silent);
+    const ex = await QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0 });
+    const warned = (): Array<string | undefined> => lines.map((l) => l.queue);
+    try {
+      const now = new Date().toISOString();
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', started_at: now }, now);
+      store.transaction(() => ex.submit([job('a', 'default'), job('b', 'gpu')]));
+      await new Promise((r) => setImmediate(r)); // pino writes asynchronously
+      expect(warned()).toEqual(['gpu']);
+      expect(lines[0]!.msg).toContain('`dagctl worker --queues gpu`');
+      store.transaction(() => ex.submit([job('c', 'gpu')]));
+      await new Promise((r) => setImmediate(r));
+      expect(warned()).toEqual(['gpu']); // once
+
+      store.registerQueueWorker({ id: 'w2', hostname: hostname(), pid: process.pid, queues: 'gpu', started_at: now }, now);
+      store.transaction(() => ex.submit([job('d', 'gpu')]));
+      store.removeQueueWorker('w2');
+      store.transaction(() => ex.submit([job('e', 'gpu')]));
+      await new Promise((r) => setImmediate(r));
+      expect(warned()).toEqual(['gpu', 'gpu']);
+    } finally {
+      await ex.close();
+      store.close();
+    }
+  });
+});

@@ -92,7 +92,15 @@ export class ProcessPool implements Executor {
   async close(): Promise<void> {
     this.#closing = true;
     const exits = [...this.#workers].map((w) => w.exited);
-    for (const w of this.#workers) this.#kill(w, 'SIGTERM');
+    // The worker alone first: it aborts its attempt and records why (`received SIGTERM`) before what the attempt
+    // started dies with its group (at its exit, or below); signalling the group at once raced the two.
+    for (const w of this.#workers) {
+      try {
+        w.child.kill('SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
     const t = setTimeout(() => {
       for (const w of this.#workers) this.#kill(w, 'SIGKILL');
     }, 2000);

@@ -17,6 +17,19 @@ const TASK = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
  * statement in a 10,000-task run, measured with auto_explain); SQLite takes the same advice (its docs' `+x`).
  */
 const STATE = "(state || '')";
+/** Task instances queued by one statement at most. */
+const QUEUE_CHUNK = 256;
+/** Keys grouped by their run, in first-seen order. */
+function byRun(keys: readonly TiKey[]): Map<RunKey, TiKey[]> {
+  const runs = new Map<string, { run: RunKey; keys: TiKey[] }>();
+  for (const k of keys) {
+    const id = `${k.dagId}\u0000${k.runId}`;
+    const r = runs.get(id) ?? { run: { dagId: k.dagId, runId: k.runId }, keys: [] };
+    r.keys.push(k);
+    runs.set(id, r);
+  }
+  return new Map([...runs.values()].map((r) => [r.run, r.keys]));
+}
 /** A key as named parameters (an unmapped task's map index is -1). */
 const kp = (k: TiKey): { dagId: string; runId: string; taskId: string; mapIndex: number } => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, mapIndex: k.mapIndex ?? -1 });
 /** What queueing needs; fewer columns than ti.* keeps the hot path cheap. */
@@ -184,18 +197,33 @@ export function tiOps(sql: Sql): TiOps {
       return { tasksPerDag, tisPerTask, slotsPerPool };
     },
     queueTis(keys, now, queuedBy) {
-      return sql.tx(() =>
-        keys.map((k) => {
-          const r = sql.get<{ try_number: number }>(
-            `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = @now, queued_by = @queuedBy, pid = NULL, hostname = NULL
-             WHERE ${KEY} AND ${STATE} = 'scheduled' RETURNING try_number`,
-            { ...kp(k), now, queuedBy },
-          );
-          if (!r) throw illegal(k, 'queued');
-          if (r.try_number > 1) deleteXcoms(k); // XCom is cleared when a task instance reruns
-          return r.try_number;
-        }),
-      );
+      return sql.tx(() => {
+        const tries = new Map<string, number>();
+        const id = (taskId: string, mapIndex: number): string => `${taskId}\u0000${mapIndex}`;
+        for (const [run, ofRun] of byRun(keys)) {
+          for (let i = 0; i < ofRun.length; i += QUEUE_CHUNK) {
+            const chunk = ofRun.slice(i, i + QUEUE_CHUNK);
+            // One statement per chunk (a primary-key lookup per row on both databases), its VALUES list padded to
+            // a power of two by repeating a key, so that few statement texts are prepared.
+            const size = 2 ** Math.ceil(Math.log2(chunk.length));
+            const rows = Array.from({ length: size }, (_, j) => chunk[Math.min(j, chunk.length - 1)]!);
+            for (const r of sql.all<{ task_id: string; map_index: number; try_number: number }>(
+              `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = ?, queued_by = ?, pid = NULL, hostname = NULL
+               WHERE dag_id = ? AND run_id = ? AND (task_id, map_index) IN (VALUES ${rows.map(() => '(CAST(? AS TEXT), CAST(? AS INTEGER))').join(', ')})
+               AND ${STATE} = 'scheduled' RETURNING task_id, map_index, try_number`,
+              now, queuedBy, run.dagId, run.runId, ...rows.flatMap((k) => [k.taskId, k.mapIndex ?? -1]),
+            )) {
+              tries.set(id(r.task_id, r.map_index), r.try_number);
+            }
+          }
+        }
+        return keys.map((k) => {
+          const t = tries.get(id(k.taskId, k.mapIndex ?? -1));
+          if (t === undefined) throw illegal(k, 'queued');
+          if (t > 1) deleteXcoms(k); // XCom is cleared when a task instance reruns
+          return t;
+        });
+      });
     },
     startAttempt(a, o, now) {
       const n = sql.run(

@@ -265,8 +265,8 @@ export class EngineImpl implements Engine {
       ...this.#timing(),
     });
     const job = new SchedulerJob(this.#store, this.#d.clock, this.#log, scheduler.id, executor.kind, this.#d.schedulerHealthCheckS);
-    job.register();
     try {
+      job.register();
       scheduler.recover(this.#d.clock.now());
       if (o.once) {
         scheduler.tick(this.#d.clock.now());

@@ -113,8 +113,9 @@ describe.skipIf(!haveChromium)('the web UI in headless Chromium', () => {
       undefined,
       { timeout: 30_000 },
     );
+    // The run's own state is a later event of the stream than its last task's.
+    await page.waitForFunction(`document.querySelector('[data-run-head="${run!.run_id}"]')?.classList.contains('state-success')`, undefined, { timeout: 10_000 });
     await expect(page.evaluate('window.__sameDocument')).resolves.toBe(true);
-    await expect(page.locator(`[data-run-head="${run!.run_id}"]`).getAttribute('class')).resolves.toContain('state-success');
     await page.locator('#live').waitFor({ state: 'hidden' });
     await page.screenshot({ path: path.join(SHOTS, 'grid-success.png'), fullPage: true });
 

@@ -327,6 +327,35 @@ function startedAttempt(h: ReturnType<typeof harness>, key: { dagId: string; run
   h.store.startAttempt({ key, tryNumber: 1, queuedBy: o.queuedBy }, { pid: o.pid, hostname: o.hostname }, now);
 }
 
+describe('queueing in batches', () => {
+  it('gives each task instance its own try across runs and chunks, and queues nothing if one of them is not scheduled', () => {
+    const dag = new DAG({ dagId: 'batch', isPausedUponCreation: false });
+    dag.add(new EmptyOperator({ taskId: 't', retries: 3, retryDelay: 0 }));
+    for (let i = 0; i < 300; i++) dag.add(new EmptyOperator({ taskId: `w${String(i).padStart(3, '0')}` }));
+    const h = harness([dag]);
+    const now = h.clock.now().toISOString();
+    const [r1, r2] = [manual(dag, h, '2026-01-05T00:00:00Z'), manual(dag, h, '2026-01-06T00:00:00Z')];
+    const t1 = { dagId: 'batch', runId: r1.run_id, taskId: 't' };
+    const t2 = { dagId: 'batch', runId: r2.run_id, taskId: 't' };
+    for (const k of [t1, t2]) {
+      h.store.startDagRun(k, now);
+      h.store.applyDecisions(k, dag.taskIds.map((taskId) => ({ taskId, from: null, to: 'scheduled' as const })), now);
+    }
+    // Run 1's t is at try 2 already (failed once, retried); run 2's is new.
+    h.store.queueTis([t1], now, 'S');
+    h.store.startAttempt({ key: t1, tryNumber: 1, queuedBy: 'S' }, { pid: 1, hostname: 'h' }, now);
+    h.store.endAttempts([{ key: t1, tryNumber: 1, state: 'up_for_retry', nextRetryAt: now, xcoms: [], skip: [] }], now);
+    h.store.scheduleDueRetries(now, { excludeBackfill: true });
+    const wide = Array.from({ length: 300 }, (_, i) => ({ dagId: 'batch', runId: r2.run_id, taskId: `w${String(i).padStart(3, '0')}` }));
+    expect(h.store.queueTis([t2, t1, ...wide], now, 'S')).toEqual([1, 2, ...wide.map(() => 1)]); // 301 of run 2: two chunks
+    expect(h.store.listTis(t2).every((ti) => ti.state === 'queued' && ti.queued_by === 'S')).toBe(true);
+
+    const w1 = { dagId: 'batch', runId: r1.run_id, taskId: 'w000' };
+    expect(() => h.store.queueTis([w1, t1], now, 'S')).toThrow(/task instance batch\/.*\/t: illegal transition from 'queued' to 'queued'/);
+    expect(h.store.getTi(w1)?.state).toBe('scheduled'); // the whole batch or nothing
+  });
+});
+
 describe('attempt ownership (fenced reports)', () => {
   it('refuses a stale report from an old try, a start by a scheduler that no longer owns the try, and a duplicate end', () => {
     const dag = new DAG({ dagId: 'fence', isPausedUponCreation: false });

@@ -198,8 +198,9 @@ export function tiOps(sql: Sql): TiOps {
     },
     queueTis(keys, now, queuedBy) {
       return sql.tx(() => {
+        /** Try numbers by task instance (runs differ: one task of two runs may be at different tries). */
         const tries = new Map<string, number>();
-        const id = (taskId: string, mapIndex: number): string => `${taskId}\u0000${mapIndex}`;
+        const id = (dagId: string, runId: string, taskId: string, mapIndex: number): string => [dagId, runId, taskId, mapIndex].join('\u0000');
         for (const [run, ofRun] of byRun(keys)) {
           for (let i = 0; i < ofRun.length; i += QUEUE_CHUNK) {
             const chunk = ofRun.slice(i, i + QUEUE_CHUNK);
@@ -207,18 +208,18 @@ export function tiOps(sql: Sql): TiOps {
             // a power of two by repeating a key, so that few statement texts are prepared.
             const size = 2 ** Math.ceil(Math.log2(chunk.length));
             const rows = Array.from({ length: size }, (_, j) => chunk[Math.min(j, chunk.length - 1)]!);
-            for (const r of sql.all<{ task_id: string; map_index: number; try_number: number }>(
+            for (const r of sql.all<{ dag_id: string; run_id: string; task_id: string; map_index: number; try_number: number }>(
               `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = ?, queued_by = ?, pid = NULL, hostname = NULL
                WHERE dag_id = ? AND run_id = ? AND (task_id, map_index) IN (VALUES ${rows.map(() => '(CAST(? AS TEXT), CAST(? AS INTEGER))').join(', ')})
-               AND ${STATE} = 'scheduled' RETURNING task_id, map_index, try_number`,
+               AND ${STATE} = 'scheduled' RETURNING dag_id, run_id, task_id, map_index, try_number`,
               now, queuedBy, run.dagId, run.runId, ...rows.flatMap((k) => [k.taskId, k.mapIndex ?? -1]),
             )) {
-              tries.set(id(r.task_id, r.map_index), r.try_number);
+              tries.set(id(r.dag_id, r.run_id, r.task_id, r.map_index), r.try_number);
             }
           }
         }
         return keys.map((k) => {
-          const t = tries.get(id(k.taskId, k.mapIndex ?? -1));
+          const t = tries.get(id(k.dagId, k.runId, k.taskId, k.mapIndex ?? -1));
           if (t === undefined) throw illegal(k, 'queued');
           if (t > 1) deleteXcoms(k); // XCom is cleared when a task instance reruns
           return t;

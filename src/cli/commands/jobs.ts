@@ -1,8 +1,9 @@
 /** `dagctl jobs check`: Airflow's liveness probe for schedulers (and our queue workers), for health checks. */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
+import { aliveJobs, JOB_TYPES, type JobType } from '../../engine/jobs.js';
 import { topCommand } from '../command.js';
-import { existsSync } from 'node:fs';
 import { CliError, UsageError } from '../errors.js';
 import type { CommandModule } from '../program.js';
 
@@ -16,17 +17,17 @@ const jobs: CommandModule = (ctx) => {
   root
     .command('check')
     .description('Exit 0 if a process of that type is alive (its heartbeat is recent), else 1: a container health check')
-    .addOption(new Option('--job-type <type>', 'SchedulerJob (`dagctl scheduler`) or WorkerJob (`dagctl worker`)').choices(['SchedulerJob', 'WorkerJob']).default('SchedulerJob'))
+    .addOption(new Option('--job-type <type>', 'SchedulerJob (`dagctl scheduler`) or WorkerJob (`dagctl worker`)').choices(JOB_TYPES).default('SchedulerJob'))
     .option('--hostname <host>', 'only processes on this host')
-    .option('--local', "only processes on this host (its hostname)")
+    .option('--local', 'only processes on this host (its hostname)')
     .option('--limit <n>', 'look at this many alive processes at most (more than one finds several)', positive, 1)
     .option('--allow-multiple', 'succeed when more than one is alive')
-    .action(async (o: { jobType: 'SchedulerJob' | 'WorkerJob'; hostname?: string; local?: boolean; limit: number; allowMultiple?: boolean }) => {
+    .action(async (o: { jobType: JobType; hostname?: string; local?: boolean; limit: number; allowMultiple?: boolean }) => {
       const c = ctx();
       if (o.local && o.hostname !== undefined) throw new UsageError('--local and --hostname both name the host', 'give one of them');
       if (o.allowMultiple && o.limit < 2) throw new UsageError('--allow-multiple needs --limit greater than 1', 'e.g. --allow-multiple --limit 10');
-      // The store alone (no DAG bag): a health check runs often and must be quick.
-      const [{ databaseLocation, isPostgresUrl, openStoreAt }, { aliveJobs }] = await Promise.all([import('../../engine/store/open.js'), import('../../engine/jobs.js')]);
+      // The store alone (no DAG bag; its native modules loaded on first use): a health check runs often and must be quick.
+      const { databaseLocation, isPostgresUrl, openStoreAt } = await import('../../engine/store/open.js');
       const where = databaseLocation(c.config.home);
       const start = `start one (\`dagctl ${o.jobType === 'SchedulerJob' ? 'scheduler' : 'worker'}\`), or check DAGCTL_HOME / DAGCTL_DATABASE_URL`;
       if (!isPostgresUrl(where) && !existsSync(where)) throw new CliError('No alive jobs found.', `there is no database at ${where} yet: ${start}`, 'no_alive_jobs');

@@ -177,7 +177,7 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
                 `dagctl worker ${worker.id} (pid ${worker.pid} on ${worker.hostname}) stopped heartbeating`,
               );
             }
-            sql.run('DELETE FROM queue_worker WHERE id = ?', worker.id);
+            workers.remove(worker.id);
             return { worker, reset };
           }),
       );
@@ -192,7 +192,7 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
           `SELECT ${schedulers.cols} FROM scheduler_job WHERE heartbeat_at < ? ORDER BY id ${pg ? 'FOR UPDATE SKIP LOCKED' : ''}`,
           staleBefore,
         );
-        for (const s of dead) sql.run('DELETE FROM scheduler_job WHERE id = ?', s.id);
+        for (const s of dead) schedulers.remove(s.id);
         return dead;
       });
     },

@@ -20,7 +20,7 @@ const STATE = "(state || '')";
 /** Task instances queued by one statement at most. */
 const QUEUE_CHUNK = 256;
 /** Keys grouped by their run, in first-seen order. */
-function byRun(keys: readonly TiKey[]): Map<RunKey, TiKey[]> {
+function byRun(keys: readonly TiKey[]): Array<{ run: RunKey; keys: TiKey[] }> {
   const runs = new Map<string, { run: RunKey; keys: TiKey[] }>();
   for (const k of keys) {
     const id = `${k.dagId}\u0000${k.runId}`;
@@ -28,7 +28,7 @@ function byRun(keys: readonly TiKey[]): Map<RunKey, TiKey[]> {
     r.keys.push(k);
     runs.set(id, r);
   }
-  return new Map([...runs.values()].map((r) => [r.run, r.keys]));
+  return [...runs.values()];
 }
 /** A key as named parameters (an unmapped task's map index is -1). */
 const kp = (k: TiKey): { dagId: string; runId: string; taskId: string; mapIndex: number } => ({ dagId: k.dagId, runId: k.runId, taskId: k.taskId, mapIndex: k.mapIndex ?? -1 });
@@ -201,7 +201,7 @@ export function tiOps(sql: Sql): TiOps {
         /** Try numbers by task instance (runs differ: one task of two runs may be at different tries). */
         const tries = new Map<string, number>();
         const id = (dagId: string, runId: string, taskId: string, mapIndex: number): string => [dagId, runId, taskId, mapIndex].join('\u0000');
-        for (const [run, ofRun] of byRun(keys)) {
+        for (const { run, keys: ofRun } of byRun(keys)) {
           for (let i = 0; i < ofRun.length; i += QUEUE_CHUNK) {
             const chunk = ofRun.slice(i, i + QUEUE_CHUNK);
             // One statement per chunk (a primary-key lookup per row on both databases), its VALUES list padded to

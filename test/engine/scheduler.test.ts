@@ -354,6 +354,30 @@ describe('queueing in batches', () => {
     expect(() => h.store.queueTis([w1, t1], now, 'S')).toThrow(/task instance batch\/.*\/t: illegal transition from 'queued' to 'queued'/);
     expect(h.store.getTi(w1)?.state).toBe('scheduled'); // the whole batch or nothing
   });
+
+  it('applies decisions in batches, in decision order, and applies none if one of them finds another state', () => {
+    const dag = new DAG({ dagId: 'decide', isPausedUponCreation: false });
+    const ids = Array.from({ length: 600 }, (_, i) => `w${String(i).padStart(3, '0')}`);
+    for (const taskId of ids) dag.add(new EmptyOperator({ taskId }));
+    const h = harness([dag]);
+    const now = h.clock.now().toISOString();
+    const run = { dagId: 'decide', runId: manual(dag, h).run_id };
+    h.store.startDagRun(run, now);
+    // Three chunks of one transition, interleaved with another: the result follows the decisions' order.
+    const decisions = ids.map((taskId, i) => ({ taskId, from: null, to: i % 7 === 3 ? ('skipped' as const) : ('scheduled' as const) }));
+    const decided = h.store.applyDecisions(run, [...decisions].reverse(), now);
+    expect(decided).toEqual([...decisions].reverse().map((d) => ({ taskId: d.taskId, mapIndex: -1, to: d.to })));
+    const states = new Map(h.store.listTis(run).map((ti) => [ti.task_id, ti]));
+    expect(states.get('w003')).toMatchObject({ state: 'skipped', end_date: now });
+    expect(states.get('w004')).toMatchObject({ state: 'scheduled', end_date: null });
+
+    // w599 is scheduled already: the batch is refused whole, naming it.
+    h.store.clearTis([{ key: { ...run, taskId: 'w001' }, retries: 0 }], now);
+    expect(() => h.store.applyDecisions(run, [{ taskId: 'w001', from: null, to: 'scheduled' }, { taskId: 'w599', from: null, to: 'scheduled' }], now)).toThrow(
+      /task instance decide\/.*\/w599: illegal transition from 'scheduled' to 'scheduled'/,
+    );
+    expect(h.store.getTi({ ...run, taskId: 'w001' })?.state).toBeNull();
+  });
 });
 
 describe('attempt ownership (fenced reports)', () => {

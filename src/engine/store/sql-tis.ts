@@ -17,8 +17,18 @@ const TASK = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
  * statement in a 10,000-task run, measured with auto_explain); SQLite takes the same advice (its docs' `+x`).
  */
 const STATE = "(state || '')";
-/** Task instances queued by one statement at most. */
-const QUEUE_CHUNK = 256;
+/** Task instances one statement changes at most. */
+const CHUNK = 256;
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+/** A chunk padded to a power of two by repeating its last item (an IN list allows repeats): few statement texts to prepare. */
+function padded<T>(chunk: readonly T[]): T[] {
+  const size = 2 ** Math.ceil(Math.log2(chunk.length));
+  return Array.from({ length: size }, (_, j) => chunk[Math.min(j, chunk.length - 1)]!);
+}
 /** Keys grouped by their run, in first-seen order. */
 function byRun(keys: readonly TiKey[]): Array<{ run: RunKey; keys: TiKey[] }> {
   const runs = new Map<string, { run: RunKey; keys: TiKey[] }>();
@@ -100,6 +110,17 @@ export function tiOps(sql: Sql): TiOps {
     sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND ${STATE} = 'removed'`, { ...p, n, from });
   };
 
+  /** Moves every instance of these tasks of a run that is in state `from` to `to`; the rows it changed. */
+  const setStates = (k: RunKey, taskIds: readonly string[], from: TiState, to: TiState, now: string): Array<{ task_id: string; map_index: number; state: TiState }> => {
+    const ids = padded(taskIds);
+    return sql.all(
+      `UPDATE task_instance SET state = ?, end_date = CASE WHEN CAST(? AS TEXT) = 'scheduled' THEN end_date ELSE CAST(? AS TEXT) END
+       WHERE dag_id = ? AND run_id = ? AND task_id IN (VALUES ${ids.map(() => '(CAST(? AS TEXT))').join(', ')}) AND ${STATE} IS NOT DISTINCT FROM ?
+       RETURNING task_id, map_index, state`,
+      to, to, now, k.dagId, k.runId, ...ids, from,
+    );
+  };
+
   return {
     getTi,
     listTis(k: RunKey) {
@@ -140,18 +161,35 @@ export function tiOps(sql: Sql): TiOps {
     applyDecisions(k, decisions: TiDecision[], now) {
       if (decisions.length === 0) return [];
       return sql.tx(() => {
-        const out: TiDecided[] = [];
+        const found = new Map<string, Array<{ map_index: number; state: TiState }>>();
+        const plain = new Map<string, TiDecision[]>();
         for (const d of decisions) {
           const key = { ...k, taskId: d.taskId };
           assertTransition(d.from, d.to, what(key));
-          if (d.expand) expand(key, d.expand.count, d.expand.maxTries, d.from);
-          const rows = sql.all<{ map_index: number; state: TiState }>(
-            `UPDATE task_instance SET state = @to, end_date = CASE WHEN @to = 'scheduled' THEN end_date ELSE @now END WHERE ${TASK} AND ${STATE} IS NOT DISTINCT FROM @from
-             RETURNING map_index, state`,
-            { ...key, to: d.to, from: d.from, now },
-          );
+          if (d.expand) {
+            // A mapped task's instances change in number first; its own UPDATE then settles them all.
+            expand(key, d.expand.count, d.expand.maxTries, d.from);
+            found.set(d.taskId, setStates(k, [d.taskId], d.from, d.to, now));
+            continue;
+          }
+          // The rest in one statement per (from, to) and chunk: a fan-out's 10,000 decisions in 40, not 10,000.
+          const same = `${d.from}\u0000${d.to}`;
+          plain.set(same, [...(plain.get(same) ?? []), d]);
+        }
+        for (const ds of plain.values()) {
+          for (const chunk of chunks(ds.map((d) => d.taskId))) {
+            for (const r of setStates(k, chunk, ds[0]!.from, ds[0]!.to, now)) {
+              const list = found.get(r.task_id) ?? [];
+              list.push(r);
+              found.set(r.task_id, list);
+            }
+          }
+        }
+        const out: TiDecided[] = [];
+        for (const d of decisions) {
+          const rows = found.get(d.taskId) ?? [];
           // A revised expansion may leave nothing waiting (the cleared instance was beyond the new length): no change.
-          if (rows.length === 0 && !d.expand) throw illegal(key, d.to);
+          if (rows.length === 0 && !d.expand) throw illegal({ ...k, taskId: d.taskId }, d.to);
           for (const r of rows.sort((a, b) => a.map_index - b.map_index)) out.push({ taskId: d.taskId, mapIndex: r.map_index, to: r.state as TiDecided['to'] });
         }
         return out;
@@ -202,12 +240,9 @@ export function tiOps(sql: Sql): TiOps {
         const tries = new Map<string, number>();
         const id = (dagId: string, runId: string, taskId: string, mapIndex: number): string => [dagId, runId, taskId, mapIndex].join('\u0000');
         for (const { run, keys: ofRun } of byRun(keys)) {
-          for (let i = 0; i < ofRun.length; i += QUEUE_CHUNK) {
-            const chunk = ofRun.slice(i, i + QUEUE_CHUNK);
-            // One statement per chunk (a primary-key lookup per row on both databases), its VALUES list padded to
-            // a power of two by repeating a key, so that few statement texts are prepared.
-            const size = 2 ** Math.ceil(Math.log2(chunk.length));
-            const rows = Array.from({ length: size }, (_, j) => chunk[Math.min(j, chunk.length - 1)]!);
+          for (const chunk of chunks(ofRun)) {
+            // One statement per chunk (a primary-key lookup per row on both databases).
+            const rows = padded(chunk);
             for (const r of sql.all<{ dag_id: string; run_id: string; task_id: string; map_index: number; try_number: number }>(
               `UPDATE task_instance SET state = 'queued', try_number = try_number + 1, queued_when = ?, queued_by = ?, pid = NULL, hostname = NULL
                WHERE dag_id = ? AND run_id = ? AND (task_id, map_index) IN (VALUES ${rows.map(() => '(CAST(? AS TEXT), CAST(? AS INTEGER))').join(', ')})

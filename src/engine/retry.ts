@@ -74,7 +74,7 @@ export function attemptEnd(
   o: { nonRetryable: boolean; at: Date; xcoms?: AttemptEnd['xcoms']; skip?: string[] },
 ): AttemptEnd {
   const retry = outcome === 'failed' && shouldRetry(a.tryNumber, a.maxTries, o.nonRetryable);
-  const at = retry ? nextRetryAt(a.retryPolicy, { ...a.key, logicalDate: a.logicalDate, tryNumber: a.tryNumber, endDate: o.at }) : undefined;
+  const at = retry ? nextRetryAt(a.retryPolicy, { logicalDate: a.logicalDate, tryNumber: a.tryNumber, endDate: o.at, ...a.key }) : undefined;
   return {
     key: a.key,
     tryNumber: a.tryNumber,

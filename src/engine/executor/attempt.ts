@@ -28,8 +28,8 @@ export interface AttemptDeps {
 /** XCom reads of one run from a store (what every executor passes an attempt). */
 export function xcomReaders(store: Pick<Store, 'getXcom' | 'mappedXcoms'>, run: RunKey): Pick<AttemptDeps, 'readXcom' | 'readMappedXcoms'> {
   return {
-    readXcom: (taskId, key, mapIndex) => store.getXcom({ ...run, taskId, mapIndex }, key),
-    readMappedXcoms: (taskId, key) => store.mappedXcoms({ ...run, taskId }, key),
+    readXcom: (taskId, key, mapIndex) => store.getXcom({ dagId: run.dagId, runId: run.runId, taskId, mapIndex }, key),
+    readMappedXcoms: (taskId, key) => store.mappedXcoms({ dagId: run.dagId, runId: run.runId, taskId }, key),
   };
 }
 
@@ -56,7 +56,7 @@ function errorResult(e: unknown, xcoms: AttemptResult['xcoms']): AttemptResult {
 }
 
 export async function runAttempt(job: AttemptSpec, dag: DAG, deps: AttemptDeps): Promise<AttemptResult> {
-  const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, ...(job.mapIndex >= 0 ? { mapIndex: job.mapIndex } : {}), tryNumber: job.tryNumber });
+  const log = openTaskLog(job.logFile, { dagId: job.dagId, runId: job.runId, taskId: job.taskId, tryNumber: job.tryNumber, ...(job.mapIndex >= 0 ? { mapIndex: job.mapIndex } : {}) });
   const logger = log.logger;
   deps.onLogger?.(logger);
   // An attempt still running after a moment gets its file, so a long task's log can be followed (and

@@ -51,7 +51,7 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
     deps.store.transaction(() => {
       committed = deps.withStart?.();
       try {
-        deps.store.startAttempt({ ...ref, queuedBy: job.queuedBy, queuedAt: job.queuedAt }, { pid: deps.pid, hostname: deps.hostname }, now());
+        deps.store.startAttempt({ queuedBy: job.queuedBy, queuedAt: job.queuedAt, ...ref }, { pid: deps.pid, hostname: deps.hostname }, now());
       } catch (e) {
         if (!(e instanceof IllegalTransitionError)) throw e;
         refused = e.message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
@@ -86,7 +86,7 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
   clearInterval(beat);
   if (terminated !== undefined) return { kind: 'terminated', state: terminated };
   const r = result!;
-  const end = attemptEnd({ ...ref, maxTries: job.maxTries, retryPolicy: job.retryPolicy, logicalDate: new Date(job.logicalDate) }, r.outcome, {
+  const end = attemptEnd({ maxTries: job.maxTries, retryPolicy: job.retryPolicy, logicalDate: new Date(job.logicalDate), ...ref }, r.outcome, {
     nonRetryable: r.error?.nonRetryable ?? false,
     at: deps.clock.now(),
     xcoms: r.xcoms,

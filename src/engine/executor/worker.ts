@@ -153,7 +153,8 @@ async function run(job: AttemptJob): Promise<void> {
     {
       store,
       clock: systemClock,
-      ...me,
+      pid: me.pid,
+      hostname: me.hostname,
       controller: ac,
       withStart: () => endsWithStart(store),
       onStarted: () => {

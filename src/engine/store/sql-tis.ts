@@ -164,7 +164,7 @@ export function tiOps(sql: Sql): TiOps {
         const found = new Map<string, Array<{ map_index: number; state: TiState }>>();
         const plain = new Map<string, TiDecision[]>();
         for (const d of decisions) {
-          const key = { ...k, taskId: d.taskId };
+          const key = { dagId: k.dagId, runId: k.runId, taskId: d.taskId };
           assertTransition(d.from, d.to, what(key));
           if (d.expand) {
             // A mapped task's instances change in number first; its own UPDATE then settles them all.
@@ -266,12 +266,12 @@ export function tiOps(sql: Sql): TiOps {
         `UPDATE task_instance SET state = 'running', start_date = @now, end_date = NULL, duration = NULL, pid = @pid, hostname = @hostname,
            heartbeat_at = @now WHERE ${KEY} AND ${STATE} = 'queued' AND try_number = @tryNumber AND queued_by IS NOT DISTINCT FROM @queuedBy
            AND (CAST(@queuedAt AS TEXT) IS NULL OR queued_when = @queuedAt)`,
-        { ...kp(a.key), tryNumber: a.tryNumber, queuedBy: a.queuedBy, queuedAt: a.queuedAt ?? null, pid: o.pid, hostname: o.hostname, now },
+        { tryNumber: a.tryNumber, queuedBy: a.queuedBy, queuedAt: a.queuedAt ?? null, pid: o.pid, hostname: o.hostname, now, ...kp(a.key) },
       );
       if (n !== 1) throw refused(a, 'running');
     },
     heartbeatAttempt(a, now) {
-      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND ${STATE} = 'running' AND try_number = @tryNumber`, { ...kp(a.key), tryNumber: a.tryNumber, now });
+      const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND ${STATE} = 'running' AND try_number = @tryNumber`, { tryNumber: a.tryNumber, now, ...kp(a.key) });
       return n === 1 ? { owned: true } : { owned: false, state: foundFor(a) };
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
@@ -283,7 +283,7 @@ export function tiOps(sql: Sql): TiOps {
             `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
                next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
              WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting') RETURNING state`,
-            { ...kp(e.key), state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt },
+            { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt, ...kp(e.key) },
           );
           if (!row) return { refused: refused(e, e.state) };
           if (row.state === null) return { state: null };

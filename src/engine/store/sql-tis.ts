@@ -174,7 +174,9 @@ export function tiOps(sql: Sql): TiOps {
           }
           // The rest in one statement per (from, to) and chunk: a fan-out's 10,000 decisions in 40, not 10,000.
           const same = `${d.from}\u0000${d.to}`;
-          plain.set(same, [...(plain.get(same) ?? []), d]);
+          const list = plain.get(same);
+          if (list) list.push(d);
+          else plain.set(same, [d]);
         }
         for (const ds of plain.values()) {
           for (const chunk of chunks(ds.map((d) => d.taskId))) {

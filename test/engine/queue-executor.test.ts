@@ -2,7 +2,8 @@
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../../src/engine/clock.js';
 import { QueueExecutor } from '../../src/engine/executor/queue.js';
 import { migrateQueue } from '../../src/engine/executor/queue-worker.js';
 import type { AttemptJob } from '../../src/engine/executor/types.js';
@@ -27,7 +28,7 @@ describe.skipIf(!onPostgres)('queue executor', () => {
     const lines: Array<{ msg: string; queue?: string }> = [];
     const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
     await migrateQueue(url, silent);
-    const ex = await QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0 });
+    const ex = await QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0, unservedGraceMs: 0 });
     const warned = (): Array<string | undefined> => lines.map((l) => l.queue);
     try {
       const now = new Date().toISOString();
@@ -48,6 +49,48 @@ describe.skipIf(!onPostgres)('queue executor', () => {
       expect(warned()).toEqual(['gpu', 'gpu']);
     } finally {
       await ex.close();
+      store.close();
+    }
+  });
+
+  it('waits for workers starting with the scheduler: a queue is reported once it has stayed unserved for the grace period, even if nothing more is queued', async () => {
+    freshDatabase();
+    const url = process.env.DAGCTL_DATABASE_URL!;
+    const store = openStoreAt(url, new Date().toISOString());
+    const lines: Array<{ msg: string; queue?: string }> = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    await migrateQueue(url, silent);
+    const clock = new FakeClock(new Date());
+    const open = (o: { clock?: FakeClock; unservedGraceMs: number }) => QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0, ...o });
+    const ex = await open({ clock, unservedGraceMs: 10_000 });
+    const at = () => clock.now().toISOString();
+    try {
+      store.transaction(() => ex.submit([job('a', 'default')])); // its worker has not registered yet
+      clock.advance(4);
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', started_at: at() }, at());
+      clock.advance(8);
+      store.transaction(() => ex.submit([job('b', 'default'), job('c', 'gpu')]));
+      clock.advance(9);
+      store.transaction(() => ex.submit([job('d', 'gpu')]));
+      await new Promise((r) => setImmediate(r));
+      expect(lines).toEqual([]); // default is served; gpu has waited 9 s of 10
+      clock.advance(1);
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', started_at: at() }, at());
+      store.transaction(() => ex.submit([job('e', 'gpu')]));
+      await new Promise((r) => setImmediate(r));
+      expect(lines.map((l) => l.queue)).toEqual(['gpu']);
+    } finally {
+      await ex.close();
+    }
+    // Nothing more queued after the first gpu attempt: the executor looks again once the grace period is over.
+    lines.length = 0;
+    const quiet = await open({ unservedGraceMs: 50 });
+    try {
+      store.transaction(() => quiet.submit([job('f', 'gpu')]));
+      expect(lines).toEqual([]);
+      await vi.waitFor(() => expect(lines.map((l) => l.queue)).toEqual(['gpu']), { timeout: 5000, interval: 20 });
+    } finally {
+      await quiet.close();
       store.close();
     }
   });

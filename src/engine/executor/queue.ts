@@ -8,6 +8,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 import { holderAlive } from '../lock.js';
 import type { Store } from '../store/store.js';
 import { ATTEMPTS_CHANNEL, parseEnded } from '../store/sql-scale-out.js';
@@ -25,6 +26,12 @@ export interface QueueExecutorOptions {
   perStep: number;
   /** Milliseconds between checks that a live `dagctl worker` serves the queues attempts go to (default 5000). */
   servedCheckMs?: number;
+  /**
+   * Milliseconds a queue stays unserved before it is reported (default 10000: two worker heartbeats), so that a
+   * scheduler and its workers started together do not warn about workers that have not registered yet.
+   */
+  unservedGraceMs?: number;
+  clock?: Clock;
 }
 
 export class QueueExecutor implements Executor {
@@ -34,10 +41,12 @@ export class QueueExecutor implements Executor {
   #client: pg.Client | undefined;
   /** Attempts this scheduler queued whose end it has not heard of yet, by jobKey. */
   readonly #queued = new Map<string, AttemptJob>();
-  /** Queues attempts went to since the last check that a live worker serves them, and those found unserved. */
-  readonly #used = new Set<string>();
-  readonly #unserved = new Set<string>();
+  /** Queues attempts went to that are not known to be served, with when a check first found them unserved. */
+  readonly #watched = new Map<string, number | undefined>();
+  /** Queues reported unserved (once each, until a worker serves them again). */
+  readonly #reported = new Set<string>();
   #checkedAt = -Infinity;
+  #recheck: NodeJS.Timeout | undefined;
 
   private constructor(o: QueueExecutorOptions) {
     this.#o = o;
@@ -75,27 +84,50 @@ export class QueueExecutor implements Executor {
     const queued = jobs.map((job) => ({ queue: this.#o.queueOf(job), attempt: { key: job, tryNumber: job.tryNumber }, payload: job as unknown as Json, priority: 0 }));
     this.#o.store.enqueueAttempts(queued);
     for (const job of jobs) this.#queued.set(jobKey(job), job);
-    for (const q of queued) this.#used.add(q.queue);
-    this.#warnUnserved();
+    for (const q of queued) if (!this.#watched.has(q.queue)) this.#watched.set(q.queue, undefined);
+    if (this.#clock.now().getTime() - this.#checkedAt >= (this.#o.servedCheckMs ?? 5000)) this.#checkServed();
+  }
+
+  get #clock(): Clock {
+    return this.#o.clock ?? systemClock;
   }
 
   /**
    * An attempt put in a queue that no live `dagctl worker` serves waits there until one does (a `gpu` task with
-   * no GPU host): say so once per queue, with what to run, and again if it becomes unserved after being served.
+   * no GPU host): say so once per queue, with what to run, once it has been unserved for the grace period (checked
+   * again then, even if nothing more is queued), and again if it becomes unserved after being served.
    */
-  #warnUnserved(): void {
-    const now = new Date();
-    if (now.getTime() - this.#checkedAt < (this.#o.servedCheckMs ?? 5000)) return;
+  #checkServed(): void {
+    const now = this.#clock.now();
     this.#checkedAt = now.getTime();
     const served = new Set(this.#o.store.listQueueWorkers().flatMap((w) => (holderAlive(w, now) ? w.queues.split(',') : [])));
-    for (const q of this.#used) {
-      if (served.has(q)) this.#unserved.delete(q);
-      else if (!this.#unserved.has(q)) {
-        this.#unserved.add(q);
-        this.#o.logger.warn({ queue: q }, `attempts are queued to '${q}', which no live dagctl worker serves: they wait until one does (start one with \`dagctl worker --queues ${q}\`)`);
+    const grace = this.#o.unservedGraceMs ?? 10_000;
+    let due: number | undefined;
+    for (const [q, since] of this.#watched) {
+      if (served.has(q)) {
+        this.#watched.delete(q);
+        this.#reported.delete(q);
+        continue;
       }
+      const from = since ?? now.getTime();
+      this.#watched.set(q, from);
+      if (this.#reported.has(q)) continue;
+      if (now.getTime() - from >= grace) {
+        this.#reported.add(q);
+        this.#o.logger.warn({ queue: q }, `attempts are queued to '${q}', which no live dagctl worker serves: they wait until one does (start one with \`dagctl worker --queues ${q}\`)`);
+      } else due = Math.min(due ?? Infinity, from + grace - now.getTime());
     }
-    this.#used.clear();
+    if (due !== undefined && !this.#recheck) {
+      this.#recheck = setTimeout(() => {
+        this.#recheck = undefined;
+        try {
+          this.#checkServed();
+        } catch (err) {
+          this.#o.logger.debug({ err }, 'could not check which queues live workers serve'); // the next submit checks again
+        }
+      }, due);
+      this.#recheck.unref();
+    }
   }
   /** None: no process here runs them, so every live attempt is watched by its heartbeat (zombie detection). */
   inFlight(): AttemptJob[] {
@@ -108,6 +140,7 @@ export class QueueExecutor implements Executor {
     return Promise.resolve();
   }
   async close(): Promise<void> {
+    clearTimeout(this.#recheck);
     await this.#client?.end().catch(() => {});
     this.#client = undefined;
   }

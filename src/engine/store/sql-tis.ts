@@ -110,12 +110,16 @@ export function tiOps(sql: Sql): TiOps {
     sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND ${STATE} = 'removed'`, { ...p, n, from });
   };
 
-  /** Moves every instance of these tasks of a run that is in state `from` to `to`; the rows it changed. */
+  /**
+   * Moves every instance of these tasks of a run that is in state `from` to `to`; the rows it changed. A plain IN
+   * list, not IN (VALUES …): PostgreSQL turns the list into `= ANY` on the primary key, where it hash-joined the
+   * VALUES against a scan of the whole run (250 ms per chunk of a 10,000-task run, EXPLAIN ANALYZE).
+   */
   const setStates = (k: RunKey, taskIds: readonly string[], from: TiState, to: TiState, now: string): Array<{ task_id: string; map_index: number; state: TiState }> => {
     const ids = padded(taskIds);
     return sql.all(
       `UPDATE task_instance SET state = ?, end_date = CASE WHEN CAST(? AS TEXT) = 'scheduled' THEN end_date ELSE CAST(? AS TEXT) END
-       WHERE dag_id = ? AND run_id = ? AND task_id IN (VALUES ${ids.map(() => '(CAST(? AS TEXT))').join(', ')}) AND ${STATE} IS NOT DISTINCT FROM ?
+       WHERE dag_id = ? AND run_id = ? AND task_id IN (${ids.map(() => '?').join(', ')}) AND ${STATE} IS NOT DISTINCT FROM ?
        RETURNING task_id, map_index, state`,
       to, to, now, k.dagId, k.runId, ...ids, from,
     );

@@ -464,7 +464,9 @@ export class Scheduler {
     // A little slack for TIs held back (their DAG at max_active_tasks, too many slots for what is left of
     // their pool); the next step picks up the rest. A full pool is not asked at all.
     const atCap = this.#capped.filter((t) => (tisPerTask.get(perTaskKey(t.dagId, t.taskId)) ?? 0) >= t.cap);
-    const cands = this.#store.queueCandidates(free + 8, this.#scope, openPools, atCap);
+    // No pool takes more than its open slots: asking for more read (and on PostgreSQL sorted) rows that wait anyway.
+    const wanted = Math.min(free, Math.max(...openPools.map((p) => open.get(p)!)));
+    const cands = this.#store.queueCandidates(wanted + 8, this.#scope, openPools, atCap);
     const picked: Array<{ c: QueueCandidate; dag: DAG }> = [];
     for (const c of cands) {
       const dag = this.#o.dags.get(c.dag_id);

@@ -20,15 +20,23 @@ const job = (taskId: string, queue: string): AttemptJob & { queue: string } => (
   retryPolicy: { retries: 0, retryDelay: 300, retryExponentialBackoff: false, maxRetryDelay: undefined }, heartbeatS: 5,
 });
 
+/** A fresh database with the job queue's schema, a store on it, the warnings logged, and executors to open on it. */
+async function setup() {
+  freshDatabase();
+  const url = process.env.DAGCTL_DATABASE_URL!;
+  const store = openStoreAt(url, new Date().toISOString());
+  const lines: Array<{ msg: string; queue?: string }> = [];
+  const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+  await migrateQueue(url, silent);
+  const open = (o: { clock?: FakeClock; unservedGraceMs: number }) =>
+    QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0, ...o });
+  return { store, lines, open };
+}
+
 describe.skipIf(!onPostgres)('queue executor', () => {
   it('warns once when attempts go to a queue no live dagctl worker serves, and again once it is unserved after being served', async () => {
-    freshDatabase();
-    const url = process.env.DAGCTL_DATABASE_URL!;
-    const store = openStoreAt(url, new Date().toISOString());
-    const lines: Array<{ msg: string; queue?: string }> = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
-    await migrateQueue(url, silent);
-    const ex = await QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0, unservedGraceMs: 0 });
+    const { store, lines, open } = await setup();
+    const ex = await open({ unservedGraceMs: 0 });
     const warned = (): Array<string | undefined> => lines.map((l) => l.queue);
     try {
       const now = new Date().toISOString();
@@ -54,14 +62,8 @@ describe.skipIf(!onPostgres)('queue executor', () => {
   });
 
   it('waits for workers starting with the scheduler: a queue is reported once it has stayed unserved for the grace period, even if nothing more is queued', async () => {
-    freshDatabase();
-    const url = process.env.DAGCTL_DATABASE_URL!;
-    const store = openStoreAt(url, new Date().toISOString());
-    const lines: Array<{ msg: string; queue?: string }> = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
-    await migrateQueue(url, silent);
+    const { store, lines, open } = await setup();
     const clock = new FakeClock(new Date());
-    const open = (o: { clock?: FakeClock; unservedGraceMs: number }) => QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0, ...o });
     const ex = await open({ clock, unservedGraceMs: 10_000 });
     const at = () => clock.now().toISOString();
     try {

@@ -2,7 +2,7 @@
 import { DagRunAlreadyExistsError, IllegalTransitionError } from '../errors.js';
 import { assertRunTransition, type DagRunState } from '../states.js';
 import type { DagRunRow, RunKey } from './rows.js';
-import { parseJson, refreshPlannerStats, type Sql } from './sql.js';
+import { parseJson, powerOfTwoChunks, refreshPlannerStats, type Sql } from './sql.js';
 import type { DagRunQuery, NewDagRun, NewTi, Store } from './store.js';
 
 type RunDb = Omit<DagRunRow, 'dag_run_id' | 'execution_date' | 'conf' | 'external_trigger'> & { conf: string; external_trigger: number };
@@ -74,10 +74,12 @@ export function runOps(sql: Sql): RunOps {
            VALUES (@dag_id, @run_id, @state, @run_type, @logical_date, @data_interval_start, @data_interval_end, @now, @start, @ext, @conf)`,
           { ...run, now, start: run.state === 'running' ? now : null, ext: run.external_trigger ? 1 : 0, conf: JSON.stringify(run.conf ?? {}) },
         );
-        for (const t of tis) {
+        // Many rows per statement (a 10,000-task run in 40 statements, not 10,000), in few distinct statement texts.
+        for (const chunk of powerOfTwoChunks(tis)) {
           sql.run(
-            'INSERT INTO task_instance (dag_id, run_id, task_id, state, try_number, max_tries, operator, pool, pool_slots, priority_weight) VALUES (?, ?, ?, NULL, 0, ?, ?, ?, ?, ?)',
-            run.dag_id, run.run_id, t.task_id, t.max_tries, t.operator, t.pool, t.pool_slots, t.priority_weight,
+            `INSERT INTO task_instance (dag_id, run_id, task_id, state, try_number, max_tries, operator, pool, pool_slots, priority_weight)
+             VALUES ${chunk.map(() => '(?, ?, ?, NULL, 0, ?, ?, ?, ?, ?)').join(', ')}`,
+            ...chunk.flatMap((t) => [run.dag_id, run.run_id, t.task_id, t.max_tries, t.operator, t.pool, t.pool_slots, t.priority_weight]),
           );
         }
         refreshPlannerStats(sql, tis.length);

@@ -3,7 +3,7 @@ import { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
-import { parseJson, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
+import { chunks, padded, parseJson, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
 import { perTaskKey, type AttemptEnd, type ClearSpec, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
@@ -17,18 +17,6 @@ const TASK = 'dag_id = @dagId AND run_id = @runId AND task_id = @taskId';
  * statement in a 10,000-task run, measured with auto_explain); SQLite takes the same advice (its docs' `+x`).
  */
 const STATE = "(state || '')";
-/** Task instances one statement changes at most. */
-const CHUNK = 256;
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-/** A chunk padded to a power of two by repeating its last item (an IN list allows repeats): few statement texts to prepare. */
-function padded<T>(chunk: readonly T[]): T[] {
-  const size = 2 ** Math.ceil(Math.log2(chunk.length));
-  return Array.from({ length: size }, (_, j) => chunk[Math.min(j, chunk.length - 1)]!);
-}
 /** Keys grouped by their run, in first-seen order. */
 function byRun(keys: readonly TiKey[]): Array<{ run: RunKey; keys: TiKey[] }> {
   const runs = new Map<string, { run: RunKey; keys: TiKey[] }>();

@@ -22,6 +22,30 @@ export interface Sql {
   close(): void;
 }
 
+/** Rows one statement changes at most. */
+const CHUNK = 256;
+/** Items in chunks of up to CHUNK, for statements that change many rows. */
+export function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+/** A chunk padded to a power of two by repeating its last item (an IN list allows repeats): few statement texts to prepare. */
+export function padded<T>(chunk: readonly T[]): T[] {
+  const size = 2 ** Math.ceil(Math.log2(chunk.length));
+  return Array.from({ length: size }, (_, j) => chunk[Math.min(j, chunk.length - 1)]!);
+}
+/** Items in chunks whose sizes are powers of two up to CHUNK (300 = 256 + 32 + 8 + 4), for multi-row INSERTs, which cannot repeat a row. */
+export function powerOfTwoChunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; ) {
+    const size = Math.min(CHUNK, 2 ** Math.floor(Math.log2(items.length - i)));
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
 /** Task instances added at once from which PostgreSQL's statistics are refreshed at once (see refreshPlannerStats). */
 const LARGE_INSERT = 1000;
 

@@ -53,6 +53,19 @@ describe('dynamic task mapping', () => {
     expect(h.store.mappedXcoms({ dagId: dag.dagId, runId: run.run_id, taskId: 'twice' }, 'return_value')).toEqual(['AA', 'BB']);
   });
 
+  it('expands a wide list into one instance per item, each with the task’s pool, weight and retries', async () => {
+    const dag = new DAG({ dagId: 'm_wide', isPausedUponCreation: false });
+    const list = dag.add(new FunctionOperator({ taskId: 'list', fn: () => Array.from({ length: 300 }, (_, i) => ({ i })) }));
+    const each = dag.add(FunctionOperator.partial({ taskId: 'each', priorityWeight: 7, retries: 2, fn: (_c, { i }) => i as number }).expand({ opKwargs: list }));
+    const h = harness([dag]);
+    const run = start(h, dag);
+    await h.settle();
+    const tis = h.store.listTis({ dagId: dag.dagId, runId: run.run_id }).filter((t) => t.task_id === each.taskId);
+    expect(tis.map((t) => t.map_index)).toEqual(Array.from({ length: 300 }, (_, i) => i)); // the placeholder as index 0, and 299 new rows in 5 statements (256 + 32 + 8 + 2 + 1)
+    expect(tis.every((t) => t.state === 'success' && t.pool === 'default_pool' && t.priority_weight === 7 && t.max_tries === 2)).toBe(true);
+    expect(h.store.mappedXcoms({ dagId: dag.dagId, runId: run.run_id, taskId: 'each' }, 'return_value')).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+
   it('skips a mapped task whose list is empty, and what needs it, and the run succeeds', async () => {
     const dag = new DAG({ dagId: 'm_empty', isPausedUponCreation: false });
     const list = dag.add(new FunctionOperator({ taskId: 'list', fn: () => [] }));

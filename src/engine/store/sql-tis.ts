@@ -3,7 +3,7 @@ import { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
-import { chunks, padded, parseJson, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
+import { chunks, padded, parseJson, powerOfTwoChunks, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
 import { perTaskKey, type AttemptEnd, type ClearSpec, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
@@ -84,16 +84,21 @@ export function tiOps(sql: Sql): TiOps {
     const have = sql.all<{ map_index: number }>(`SELECT map_index FROM task_instance WHERE ${TASK}`, p).map((r) => r.map_index);
     if (have.includes(-1)) sql.run(`UPDATE task_instance SET map_index = 0 WHERE ${TASK} AND map_index = -1`, p);
     const existing = new Set(have.map((i) => Math.max(i, 0)));
-    for (let i = 0; i < n; i++) {
-      if (existing.has(i)) continue;
+    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !existing.has(i));
+    // The new instances copy the task's pool and weight from one that exists, many rows per statement.
+    const like = sql.get<{ operator: string | null; pool: string; pool_slots: number; priority_weight: number }>(
+      `SELECT operator, pool, pool_slots, priority_weight FROM task_instance WHERE ${TASK} ORDER BY map_index LIMIT 1`,
+      p,
+    );
+    if (!like) return;
+    for (const chunk of powerOfTwoChunks(missing)) {
       sql.run(
         `INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight)
-         SELECT dag_id, run_id, task_id, @i, @from, 0, @maxTries, operator, pool, pool_slots, priority_weight FROM task_instance
-         WHERE ${TASK} ORDER BY map_index LIMIT 1`,
-        { ...p, i, from, maxTries },
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)').join(', ')}`,
+        ...chunk.flatMap((i) => [p.dagId, p.runId, p.taskId, i, from, maxTries, like.operator, like.pool, like.pool_slots, like.priority_weight]),
       );
     }
-    refreshPlannerStats(sql, n - existing.size);
+    refreshPlannerStats(sql, missing.length);
     sql.run(`UPDATE task_instance SET state = 'removed' WHERE ${TASK} AND map_index >= @n AND ${STATE} IS NOT DISTINCT FROM @from`, { ...p, n, from });
     sql.run(`UPDATE task_instance SET state = @from WHERE ${TASK} AND map_index < @n AND ${STATE} = 'removed'`, { ...p, n, from });
   };

@@ -81,16 +81,16 @@ export function tiOps(sql: Sql): TiOps {
   const expand = (key: TiKey, n: number, maxTries: number, from: TiState): void => {
     const p = kp(key);
     if (n === 0) return; // the decision skips the placeholder itself
-    const have = sql.all<{ map_index: number }>(`SELECT map_index FROM task_instance WHERE ${TASK}`, p).map((r) => r.map_index);
-    if (have.includes(-1)) sql.run(`UPDATE task_instance SET map_index = 0 WHERE ${TASK} AND map_index = -1`, p);
-    const existing = new Set(have.map((i) => Math.max(i, 0)));
-    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !existing.has(i));
-    // The new instances copy the task's pool and weight from one that exists, many rows per statement.
-    const like = sql.get<{ operator: string | null; pool: string; pool_slots: number; priority_weight: number }>(
-      `SELECT operator, pool, pool_slots, priority_weight FROM task_instance WHERE ${TASK} ORDER BY map_index LIMIT 1`,
+    const have = sql.all<{ map_index: number; operator: string | null; pool: string; pool_slots: number; priority_weight: number }>(
+      `SELECT map_index, operator, pool, pool_slots, priority_weight FROM task_instance WHERE ${TASK} ORDER BY map_index`,
       p,
     );
+    // The new instances copy the task's pool and weight from the first that exists, many rows per statement.
+    const like = have[0];
     if (!like) return;
+    if (like.map_index === -1) sql.run(`UPDATE task_instance SET map_index = 0 WHERE ${TASK} AND map_index = -1`, p);
+    const existing = new Set(have.map((r) => Math.max(r.map_index, 0)));
+    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !existing.has(i));
     for (const chunk of powerOfTwoChunks(missing)) {
       sql.run(
         `INSERT INTO task_instance (dag_id, run_id, task_id, map_index, state, try_number, max_tries, operator, pool, pool_slots, priority_weight)

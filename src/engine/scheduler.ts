@@ -277,7 +277,7 @@ export class Scheduler {
     if (now.getTime() - this.#lastZombieCheck < (this.#o.zombieCheckIntervalS ?? 5) * 1000) return;
     this.#lastZombieCheck = now.getTime();
     const queue = this.#o.executor.kind === 'queue';
-    if (queue) this.#reclaimDeadWorkers(now, r);
+    if (queue) this.#reclaimDeadWorkers(now);
     const orphans = queue && this.#adoptFromDeadSchedulers(now);
     const mine = new Set(this.#o.executor.inFlight().map(jobKey));
     const host = this.#o.hostname ?? osHostname();
@@ -301,15 +301,13 @@ export class Scheduler {
   }
 
   /**
-   * `dagctl worker` processes that stopped heartbeating: the attempts they had taken from the queue but not
-   * started go back to scheduled and are queued again (those they started are zombies, found below).
+   * `dagctl worker` processes that stopped heartbeating: the jobs they had taken go back to the queue, where
+   * another worker runs what in them never started (those they started are zombies, found below).
    */
-  #reclaimDeadWorkers(now: Date, r: TickResult): void {
+  #reclaimDeadWorkers(now: Date): void {
     const staleBefore = new Date(now.getTime() - (this.#o.zombieThresholdS ?? 60) * 1000).toISOString();
-    for (const { worker, reset } of this.#store.reclaimDeadQueueWorkers(staleBefore)) {
-      this.#o.logger.warn({ worker: worker.id, pid: worker.pid, hostname: worker.hostname, reset: reset.length }, 'a dagctl worker stopped heartbeating: what it had taken and not started is queued again');
-      for (const k of reset) this.#emitTask(k, 'scheduled', 0, now);
-      r.scheduled += reset.length;
+    for (const { worker, requeued } of this.#store.reclaimDeadQueueWorkers(staleBefore)) {
+      this.#o.logger.warn({ worker: worker.id, pid: worker.pid, hostname: worker.hostname, requeued }, 'a dagctl worker stopped heartbeating: the jobs it had taken go back to the queue');
     }
   }
 

@@ -1,10 +1,11 @@
 // The queue executor (PostgreSQL only): what it tells the scheduler's log about queues nobody serves.
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/engine/clock.js';
-import { QueueExecutor } from '../../src/engine/executor/queue.js';
+import { packAttempts, QueueExecutor } from '../../src/engine/executor/queue.js';
 import { migrateQueue } from '../../src/engine/executor/queue-worker.js';
 import type { AttemptJob } from '../../src/engine/executor/types.js';
 import { openStoreAt } from '../../src/engine/store/open.js';
@@ -40,7 +41,7 @@ describe.skipIf(!onPostgres)('queue executor', () => {
     const warned = (): Array<string | undefined> => lines.map((l) => l.queue);
     try {
       const now = new Date().toISOString();
-      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', started_at: now }, now);
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', concurrency: 1, started_at: now }, now);
       store.transaction(() => ex.submit([job('a', 'default'), job('b', 'gpu')]));
       await new Promise((r) => setImmediate(r)); // pino writes asynchronously
       expect(warned()).toEqual(['gpu']);
@@ -49,7 +50,7 @@ describe.skipIf(!onPostgres)('queue executor', () => {
       await new Promise((r) => setImmediate(r));
       expect(warned()).toEqual(['gpu']); // once
 
-      store.registerQueueWorker({ id: 'w2', hostname: hostname(), pid: process.pid, queues: 'gpu', started_at: now }, now);
+      store.registerQueueWorker({ id: 'w2', hostname: hostname(), pid: process.pid, queues: 'gpu', concurrency: 1, started_at: now }, now);
       store.transaction(() => ex.submit([job('d', 'gpu')]));
       store.removeQueueWorker('w2');
       store.transaction(() => ex.submit([job('e', 'gpu')]));
@@ -69,7 +70,7 @@ describe.skipIf(!onPostgres)('queue executor', () => {
     try {
       store.transaction(() => ex.submit([job('a', 'default')])); // its worker has not registered yet
       clock.advance(4);
-      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', started_at: at() }, at());
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', concurrency: 1, started_at: at() }, at());
       clock.advance(8);
       store.transaction(() => ex.submit([job('b', 'default'), job('c', 'gpu')]));
       clock.advance(9);
@@ -77,7 +78,7 @@ describe.skipIf(!onPostgres)('queue executor', () => {
       await new Promise((r) => setImmediate(r));
       expect(lines).toEqual([]); // default is served; gpu has waited 9 s of 10
       clock.advance(1);
-      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', started_at: at() }, at());
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', concurrency: 1, started_at: at() }, at());
       store.transaction(() => ex.submit([job('e', 'gpu')]));
       await new Promise((r) => setImmediate(r));
       expect(lines.map((l) => l.queue)).toEqual(['gpu']);
@@ -93,6 +94,41 @@ describe.skipIf(!onPostgres)('queue executor', () => {
       await vi.waitFor(() => expect(lines.map((l) => l.queue)).toEqual(['gpu']), { timeout: 5000, interval: 20 });
     } finally {
       await quiet.close();
+      store.close();
+    }
+  });
+
+  it("packs a step's attempts into about one job per live worker process once they outnumber them, and puts a dead worker's jobs back in the queue", async () => {
+    expect(packAttempts([1, 2], 3)).toEqual([[1], [2]]);
+    expect(packAttempts([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(packAttempts([1, 2, 3], 0)).toEqual([[1], [2], [3]]); // no worker known yet: one job each
+
+    const { store, open } = await setup();
+    const ex = await open({ unservedGraceMs: 0 });
+    const db = new pg.Client({ connectionString: process.env.DAGCTL_DATABASE_URL });
+    await db.connect();
+    try {
+      const now = new Date().toISOString();
+      store.registerQueueWorker({ id: 'w1', hostname: hostname(), pid: process.pid, queues: 'default', concurrency: 3, started_at: now }, now);
+      store.transaction(() => ex.submit(['a', 'b'].map((t) => job(t, 'default'))));
+      store.transaction(() => ex.submit(['c', 'd', 'e', 'f', 'g', 'h', 'i'].map((t) => job(t, 'default'))));
+      // The payloads are in graphile-worker's own table (its public view leaves them out).
+      const { rows } = await db.query<{ tasks: string[] }>(
+        `SELECT ARRAY(SELECT a->>'taskId' FROM json_array_elements(payload) AS a) AS tasks FROM graphile_worker._private_jobs ORDER BY id`,
+      );
+      expect(rows.map((r) => r.tasks)).toEqual([['a'], ['b'], ['c', 'd', 'e'], ['f', 'g', 'h'], ['i']]);
+
+      // w1 took three jobs (as graphile-worker's fetch marks them) and its heartbeat stopped: a minute later it is dead.
+      await db.query(`UPDATE graphile_worker._private_jobs SET locked_by = 'w1', locked_at = now(), attempts = 1 WHERE id IN (SELECT id FROM graphile_worker._private_jobs ORDER BY id LIMIT 3)`);
+      expect(store.reclaimDeadQueueWorkers(now)).toEqual([]);
+      const reclaimed = store.reclaimDeadQueueWorkers(new Date(Date.parse(now) + 60_000).toISOString());
+      expect(reclaimed.map((r) => [r.worker.id, r.requeued])).toEqual([['w1', 3]]);
+      const jobs = await db.query<{ locked_by: string | null; attempts: number }>('SELECT locked_by, attempts FROM graphile_worker.jobs ORDER BY id');
+      expect(jobs.rows).toEqual(Array.from({ length: 5 }, () => ({ locked_by: null, attempts: 0 }))); // each can be fetched again
+      expect(store.listQueueWorkers()).toEqual([]);
+    } finally {
+      await db.end();
+      await ex.close();
       store.close();
     }
   });

@@ -1,10 +1,10 @@
 /**
  * `dagctl worker`: serves queues of the PostgreSQL job queue (graphile-worker: SKIP LOCKED picks, LISTEN/NOTIFY
- * wake-ups) on any host that reaches the database and has the project. Each job is one attempt, run in this
- * host's worker processes (the ProcessPool, as the local executor runs them): the attempt records its own
- * start, heartbeats and end in the store, fenced by try number, so a duplicate or late job changes nothing.
- * A worker host that dies stops its attempts' heartbeats; a scheduler then fails them and the retry goes to
- * whichever worker picks its job.
+ * wake-ups) on any host that reaches the database and has the project. Each job holds one or more attempts,
+ * run in this host's worker processes (the ProcessPool, as the local executor runs them): each attempt records
+ * its own start, heartbeats and end in the store, fenced by try number, so a duplicate or late job changes
+ * nothing. A worker host that dies stops its attempts' heartbeats; a scheduler then fails those that started
+ * (their retries go to whichever worker picks them) and puts its jobs back in the queue for the others.
  *
  * Why graphile-worker rather than pg-boss: its add_job is a SQL function, so the scheduler enqueues inside the
  * very transaction that sets the task instance `queued` (on the store's own connection), and its workers are
@@ -56,7 +56,7 @@ export interface QueueWorkerOptions {
 /** Serves the queues until the signal aborts; attempts in flight are finished (or failed by their worker) first. */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const pool = new ProcessPool({ parallelism: o.concurrency, logger: o.logger });
-  /** Jobs handed to the pool and not ended, by jobKey: each resolves its graphile-worker task once it ends. */
+  /** Attempts handed to the pool and not ended, by jobKey: a job is done once all of its attempts are. */
   const inPool = new Map<string, { job: AttemptJob; begun: boolean; done: () => void }>();
   pool.onEvent((e) => {
     if (e.type === 'changed') return;
@@ -79,16 +79,15 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     inPool.delete(jobKey(e.job));
     held?.done();
   });
-  const attempt = (payload: unknown): Promise<void> => {
-    const queued = payload as AttemptJob;
+  /** A job runs one or more attempts (the scheduler packs them when many are queued at once). */
+  const attempts = (payload: unknown): Promise<void> => {
     // Logs are written under this host's home; the rest is as the scheduler queued it.
-    const job: AttemptJob = { ...queued, home: o.home, logFile: taskLogPath(o.home, queued) };
-    return new Promise<void>((done) => {
-      inPool.set(jobKey(job), { job, begun: false, done });
-      pool.submit([job]);
-    });
+    const jobs = (payload as AttemptJob[]).map((q): AttemptJob => ({ ...q, home: o.home, logFile: taskLogPath(o.home, q) }));
+    const ended = jobs.map((job) => new Promise<void>((done) => inPool.set(jobKey(job), { job, begun: false, done })));
+    pool.submit(jobs);
+    return Promise.all(ended).then(() => {});
   };
-  const taskList: TaskList = Object.fromEntries(o.queues.map((q) => [attemptTask(q), attempt]));
+  const taskList: TaskList = Object.fromEntries(o.queues.map((q) => [attemptTask(q), attempts]));
   await migrateQueue(o.url, o.logger);
   // The pool's id is what its jobs are locked by: recorded with a heartbeat, so a scheduler can tell when this
   // worker is gone and put back what it had taken but not started.
@@ -100,7 +99,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     try {
       if (!o.store.heartbeatQueueWorker(registered.id, now)) {
         o.logger.warn({ id: registered.id }, 'this worker was taken for dead (its jobs were put back); registering again');
-        o.store.registerQueueWorker({ ...registered, hostname: hostname(), pid: process.pid, queues: o.queues.join(',') }, now);
+        o.store.registerQueueWorker({ ...registered, hostname: hostname(), pid: process.pid, queues: o.queues.join(','), concurrency: o.concurrency }, now);
       }
     } catch (err) {
       o.logger.error({ err }, 'could not record the worker heartbeat; trying again at the next one');
@@ -108,7 +107,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   };
   events.on('pool:create', ({ workerPool }: { workerPool: WorkerPool }) => {
     registered = { id: workerPool.id, started_at: new Date().toISOString() };
-    o.store.registerQueueWorker({ ...registered, hostname: hostname(), pid: process.pid, queues: o.queues.join(',') }, registered.started_at);
+    o.store.registerQueueWorker({ ...registered, hostname: hostname(), pid: process.pid, queues: o.queues.join(','), concurrency: o.concurrency }, registered.started_at);
   });
   const heartbeat = setInterval(beat, o.heartbeatS * 1000);
   let runner: Runner | undefined;

@@ -34,6 +34,19 @@ export interface QueueExecutorOptions {
   clock?: Clock;
 }
 
+/**
+ * A queue's attempts of one scheduling step as jobs: one job each while they are no more than the live worker
+ * processes serving the queue (each can start on its own host at once), else about one job per worker process
+ * (the queue's cost is per job: adding, fetching and completing one is a few statements whatever it holds).
+ * With no live worker known, one job each: whoever comes first should not take them all.
+ */
+export function packAttempts<T>(attempts: readonly T[], workerProcesses: number): T[][] {
+  const size = workerProcesses > 0 ? Math.max(1, Math.ceil(attempts.length / workerProcesses)) : 1;
+  const jobs: T[][] = [];
+  for (let i = 0; i < attempts.length; i += size) jobs.push(attempts.slice(i, i + size));
+  return jobs;
+}
+
 export class QueueExecutor implements Executor {
   readonly kind = 'queue';
   readonly #o: QueueExecutorOptions;
@@ -45,6 +58,8 @@ export class QueueExecutor implements Executor {
   readonly #watched = new Map<string, number | undefined>();
   /** Queues reported unserved (once each, until a worker serves them again). */
   readonly #reported = new Set<string>();
+  /** Worker processes of live `dagctl worker`s serving each queue, as of the last check. */
+  readonly #capacity = new Map<string, number>();
   #checkedAt = -Infinity;
   #recheck: NodeJS.Timeout | undefined;
 
@@ -79,13 +94,22 @@ export class QueueExecutor implements Executor {
   freeSlots(): number {
     return this.#o.perStep;
   }
-  /** Called inside the scheduler's transaction: the job is committed with the `queued` state, or not at all. */
+  /** Called inside the scheduler's transaction: the jobs are committed with the `queued` states, or not at all. */
   submit(jobs: readonly AttemptJob[]): void {
-    const queued = jobs.map((job) => ({ queue: this.#o.queueOf(job), attempt: { key: job, tryNumber: job.tryNumber }, payload: job as unknown as Json, priority: 0 }));
+    const byQueue = new Map<string, AttemptJob[]>();
+    for (const job of jobs) {
+      const q = this.#o.queueOf(job);
+      const list = byQueue.get(q);
+      if (list) list.push(job);
+      else byQueue.set(q, [job]);
+    }
+    for (const q of byQueue.keys()) if (!this.#watched.has(q)) this.#watched.set(q, undefined);
+    if (this.#clock.now().getTime() - this.#checkedAt >= (this.#o.servedCheckMs ?? 5000)) this.#checkServed();
+    const queued = [...byQueue].flatMap(([queue, list]) =>
+      packAttempts(list, this.#capacity.get(queue) ?? 0).map((part) => ({ queue, payload: part as unknown as Json, priority: 0 })),
+    );
     this.#o.store.enqueueAttempts(queued);
     for (const job of jobs) this.#queued.set(jobKey(job), job);
-    for (const q of queued) if (!this.#watched.has(q.queue)) this.#watched.set(q.queue, undefined);
-    if (this.#clock.now().getTime() - this.#checkedAt >= (this.#o.servedCheckMs ?? 5000)) this.#checkServed();
   }
 
   get #clock(): Clock {
@@ -100,11 +124,15 @@ export class QueueExecutor implements Executor {
   #checkServed(): void {
     const now = this.#clock.now();
     this.#checkedAt = now.getTime();
-    const served = new Set(this.#o.store.listQueueWorkers().flatMap((w) => (holderAlive(w, now) ? w.queues.split(',') : [])));
+    this.#capacity.clear();
+    for (const w of this.#o.store.listQueueWorkers()) {
+      if (!holderAlive(w, now)) continue;
+      for (const q of w.queues.split(',')) this.#capacity.set(q, (this.#capacity.get(q) ?? 0) + w.concurrency);
+    }
     const grace = this.#o.unservedGraceMs ?? 10_000;
     let due: number | undefined;
     for (const [q, since] of this.#watched) {
-      if (served.has(q)) {
+      if (this.#capacity.has(q)) {
         this.#watched.delete(q);
         this.#reported.delete(q);
         continue;

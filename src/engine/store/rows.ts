@@ -114,6 +114,8 @@ export interface QueueWorkerRow {
   pid: number;
   /** Comma-separated queue names. */
   queues: string;
+  /** Its worker processes (`--concurrency`): attempts it runs at once. */
+  concurrency: number;
   started_at: string;
   heartbeat_at: string;
 }

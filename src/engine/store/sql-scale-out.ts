@@ -7,7 +7,7 @@
  * scheduler owns the database, the locks are always granted and there is no queue.
  */
 import { EngineError } from '../errors.js';
-import type { QueueWorkerRow, RunKey, SchedulerJobRow, TiKey } from './rows.js';
+import type { QueueWorkerRow, RunKey, SchedulerJobRow } from './rows.js';
 import type { Sql } from './sql.js';
 import type { EndedAttempt, Store } from './store.js';
 
@@ -63,19 +63,6 @@ export type ScaleOutOps = Pick<
   | 'registerScheduler' | 'heartbeatScheduler' | 'removeScheduler' | 'listSchedulers' | 'reclaimDeadSchedulers' | 'hasOrphanedAttempts'
 >;
 
-/** A job's key in the queue: the attempt it runs (task instance and try), so a dead worker's jobs name their task instances. */
-export function attemptJobKey(a: { key: TiKey; tryNumber: number }): string {
-  return JSON.stringify([a.key.dagId, a.key.runId, a.key.taskId, a.key.mapIndex ?? -1, a.tryNumber]);
-}
-function parseJobKey(key: string): { key: TiKey; tryNumber: number } | undefined {
-  try {
-    const [dagId, runId, taskId, mapIndex, tryNumber] = JSON.parse(key) as [string, string, string, number, number];
-    return { key: { dagId, runId, taskId, mapIndex }, tryNumber };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Processes that record themselves with a heartbeat (`dagctl worker` in queue_worker, `dagctl scheduler` in scheduler_job). */
 function heartbeatTable<R extends { id: string; started_at: string; heartbeat_at: string }>(sql: Sql, table: string, columns: ReadonlyArray<keyof R & string>) {
   const cols = columns.join(', ');
@@ -102,7 +89,7 @@ function heartbeatTable<R extends { id: string; started_at: string; heartbeat_at
 
 export function scaleOutOps(sql: Sql): ScaleOutOps {
   const pg = sql.dialect === 'postgres';
-  const workers = heartbeatTable<QueueWorkerRow>(sql, 'queue_worker', ['id', 'hostname', 'pid', 'queues', 'started_at', 'heartbeat_at']);
+  const workers = heartbeatTable<QueueWorkerRow>(sql, 'queue_worker', ['id', 'hostname', 'pid', 'queues', 'concurrency', 'started_at', 'heartbeat_at']);
   const schedulers = heartbeatTable<SchedulerJobRow>(sql, 'scheduler_job', ['id', 'hostname', 'pid', 'executor', 'started_at', 'heartbeat_at']);
   return {
     claimRunningRuns(excludeBackfill) {
@@ -125,13 +112,14 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
     enqueueAttempts(jobs) {
       if (!pg) throw new QueueNeedsPostgresError();
       if (jobs.length === 0) return;
-      // One statement for the batch. max_attempts 1: a try is never run twice by the queue; retries are new
-      // tries, scheduled by dagctl. job_spec is (identifier, payload, queue_name, run_at, max_attempts, job_key, priority, flags).
+      // One statement for the batch. max_attempts 1: the queue never runs a job twice by itself; retries are
+      // new tries, scheduled by dagctl. No job key: nothing replaces a job, and a key's lookup costs each add.
+      // job_spec is (identifier, payload, queue_name, run_at, max_attempts, job_key, priority, flags).
       sql.get(
         `SELECT count(*) AS n FROM graphile_worker.add_jobs(ARRAY(
-           SELECT ROW(j->>'t', j->'p', NULL, NULL, 1, j->>'k', (j->>'r')::int, NULL)::graphile_worker.job_spec
+           SELECT ROW(j->>'t', j->'p', NULL, NULL, 1, NULL, (j->>'r')::int, NULL)::graphile_worker.job_spec
            FROM json_array_elements(CAST(? AS json)) AS j))`,
-        JSON.stringify(jobs.map((j) => ({ t: attemptTask(j.queue), p: j.payload, k: attemptJobKey(j.attempt), r: j.priority }))),
+        JSON.stringify(jobs.map((j) => ({ t: attemptTask(j.queue), p: j.payload, r: j.priority }))),
       );
     },
     wakeSchedulers() {
@@ -158,27 +146,16 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
             staleBefore,
           )
           .map((worker) => {
-            const jobs = sql.all<{ id: number; key: string | null }>('SELECT id, key FROM graphile_worker.jobs WHERE locked_by = ?', worker.id);
-            const reset = jobs.flatMap((j) => {
-              const a = j.key === null ? undefined : parseJobKey(j.key);
-              if (!a) return [];
-              // Only if that try is still waiting: an attempt that started belongs to its heartbeat (zombies).
-              const n = sql.run(
-                `UPDATE task_instance SET state = 'scheduled', try_number = try_number - 1, queued_when = NULL, queued_by = NULL
-                 WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ? AND state = 'queued' AND try_number = ?`,
-                a.key.dagId, a.key.runId, a.key.taskId, a.key.mapIndex ?? -1, a.tryNumber,
-              );
-              return n === 1 ? [a.key] : [];
-            });
-            if (jobs.length) {
-              sql.get(
-                `SELECT count(*) AS n FROM graphile_worker.permanently_fail_jobs(CAST(? AS bigint[]), ?)`,
-                `{${jobs.map((j) => j.id).join(',')}}`,
-                `dagctl worker ${worker.id} (pid ${worker.pid} on ${worker.hostname}) stopped heartbeating`,
-              );
+            // Its jobs go back to the queue as they were, for a live worker to run: an attempt in them that is
+            // still queued starts there (same try, fenced as ever), one that had started is refused there and
+            // left to its heartbeat (a zombie), and one that ended is refused.
+            const ids = sql.all<{ id: number }>('SELECT id FROM graphile_worker.jobs WHERE locked_by = ?', worker.id).map((j) => j.id);
+            if (ids.length) {
+              sql.get('SELECT 1 AS done FROM graphile_worker.force_unlock_workers(ARRAY[CAST(? AS text)])', worker.id);
+              sql.get('SELECT count(*) AS n FROM graphile_worker.reschedule_jobs(CAST(? AS bigint[]), attempts => 0)', `{${ids.join(',')}}`);
             }
             workers.remove(worker.id);
-            return { worker, reset };
+            return { worker, requeued: ids.length };
           }),
       );
     },

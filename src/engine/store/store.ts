@@ -258,8 +258,8 @@ export interface Store {
   claimDag(dagId: string): boolean;
   /** The right to queue task instances until the transaction ends; false while another scheduler queues. */
   claimQueueing(): boolean;
-  /** Adds attempt jobs to the job queue, in the caller's transaction (PostgreSQL only). */
-  enqueueAttempts(jobs: ReadonlyArray<{ queue: string; attempt: AttemptRef; payload: Json; priority: number }>): void;
+  /** Adds jobs to the job queue (each payload lists the attempts it runs), in the caller's transaction (PostgreSQL only). */
+  enqueueAttempts(jobs: ReadonlyArray<{ queue: string; payload: Json; priority: number }>): void;
   /** Tells listening schedulers to look at the store now: something they did not record changed (nothing on SQLite). */
   wakeSchedulers(): void;
   /** Tells listening schedulers which attempts ended and how (at commit; nothing on SQLite). */
@@ -273,11 +273,11 @@ export interface Store {
   removeQueueWorker(id: string): void;
   listQueueWorkers(): QueueWorkerRow[];
   /**
-   * Workers whose heartbeat is older than `staleBefore` are dead: the jobs locked by each are failed in the queue
-   * (so they never run), the task instances those jobs had queued and that never started go back to scheduled,
-   * and the worker's row goes. Returns each dead worker with what went back.
+   * Workers whose heartbeat is older than `staleBefore` are dead: the jobs they had locked go back to the queue
+   * for another worker (their attempts' starts are fenced by state and try, so only those that never started
+   * run), and the worker's row goes. Returns each dead worker with how many jobs went back.
    */
-  reclaimDeadQueueWorkers(staleBefore: string): Array<{ worker: QueueWorkerRow; reset: TiKey[] }>;
+  reclaimDeadQueueWorkers(staleBefore: string): Array<{ worker: QueueWorkerRow; requeued: number }>;
 
   // `dagctl scheduler` processes (migration 0008)
   registerScheduler(s: Omit<SchedulerJobRow, 'heartbeat_at'>, now: string): void;

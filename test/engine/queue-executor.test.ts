@@ -9,6 +9,7 @@ import { packAttempts, QueueExecutor } from '../../src/engine/executor/queue.js'
 import { migrateQueue } from '../../src/engine/executor/queue-worker.js';
 import type { AttemptJob } from '../../src/engine/executor/types.js';
 import { openStoreAt } from '../../src/engine/store/open.js';
+import { endedNotice, parseEnded } from '../../src/engine/store/sql-scale-out.js';
 import { cleanup, freshDatabase, silent } from './helpers.js';
 
 const onPostgres = process.env.DAGCTL_TEST_STORE === 'postgres';
@@ -33,6 +34,16 @@ async function setup() {
     QueueExecutor.open({ store, url, logger, perStep: 16, queueOf: (j) => (j as AttemptJob & { queue: string }).queue, servedCheckMs: 0, ...o });
   return { store, lines, open };
 }
+
+describe('the notice an attempt end sends its scheduler', () => {
+  it('names the attempt, its state and skips; one too long for NOTIFY is empty (listeners then read the store)', () => {
+    const end = { key: { dagId: 'd', runId: 'r', taskId: 'branch', mapIndex: -1 }, tryNumber: 2, state: 'success' as const, skip: ['a', 'b'] };
+    expect(parseEnded(endedNotice(end))).toEqual([end]);
+    const wide = { ...end, skip: Array.from({ length: 1000 }, (_, i) => `skipped_task_${i}`) };
+    expect(endedNotice(wide)).toBe('');
+    expect(parseEnded('')).toBeUndefined();
+  });
+});
 
 describe.skipIf(!onPostgres)('queue executor', () => {
   it('warns once when attempts go to a queue no live dagctl worker serves, and again once it is unserved after being served', async () => {

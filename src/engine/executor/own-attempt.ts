@@ -23,8 +23,8 @@ export interface OwnerDeps {
   /** Told once the start is recorded, right before the task's code runs. */
   onStarted?: () => void;
   /**
-   * Runs inside the start's transaction (a worker records its previous attempt's end with it: one write, not
-   * two); what it returns runs once that transaction has committed.
+   * Runs right before the start, inside its transaction on SQLite (a worker records its previous attempt's end
+   * with it: one write, not two); what it returns runs once that is committed.
    */
   withStart?: () => (() => void) | undefined;
 }
@@ -47,18 +47,28 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
   const now = (): string => deps.clock.now().toISOString();
   let refused: string | undefined;
   let committed: (() => void) | undefined;
+  const start = (): void => {
+    try {
+      deps.store.startAttempt({ queuedBy: job.queuedBy, queuedAt: job.queuedAt, ...ref }, { pid: deps.pid, hostname: deps.hostname }, now());
+    } catch (e) {
+      if (!(e instanceof IllegalTransitionError)) throw e;
+      refused = e.message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
+    }
+  };
   try {
-    deps.store.transaction(() => {
-      committed = deps.withStart?.();
-      try {
-        deps.store.startAttempt({ queuedBy: job.queuedBy, queuedAt: job.queuedAt, ...ref }, { pid: deps.pid, hostname: deps.hostname }, now());
-      } catch (e) {
-        if (!(e instanceof IllegalTransitionError)) throw e;
-        refused = e.message; // one guarded UPDATE that changed nothing: the rest of the transaction stands
-      }
-    });
+    // On SQLite what withStart writes and the start are one write transaction (its single writer); on
+    // PostgreSQL they are statements of their own, each atomic, and a transaction would add two round trips.
+    if (deps.store.dialect === 'sqlite') {
+      deps.store.transaction(() => {
+        committed = deps.withStart?.();
+        start();
+      });
+    } else {
+      deps.withStart?.()?.();
+      start();
+    }
   } catch (e) {
-    return { kind: 'refused', why: `could not record its start: ${coerceError(e).message}` }; // nothing was written
+    return { kind: 'refused', why: `could not record its start: ${coerceError(e).message}` }; // its start was not recorded
   }
   committed?.();
   if (refused !== undefined) return { kind: 'refused', why: refused };
@@ -100,12 +110,7 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
  * report) and the tasks it skipped (none when refused).
  */
 export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined; skip: string[] }> {
-  const outcomes = store.transaction(() => {
-    const o = store.endAttempts(ends, now);
-    // The scheduler that queued them hears of them at commit (PostgreSQL; nothing on SQLite).
-    store.notifyAttempts(o.flatMap((x, i) => ('state' in x ? [{ key: ends[i]!.key, tryNumber: ends[i]!.tryNumber, state: x.state, skip: ends[i]!.skip }] : [])));
-    return o;
-  });
+  const outcomes = store.endAttempts(ends, now);
   return outcomes.map((o, i) => {
     const end = ends[i]!;
     return 'state' in o ? { end, state: o.state, skip: end.skip } : { end, state: undefined, skip: [] };

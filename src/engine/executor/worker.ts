@@ -110,10 +110,10 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
 }
 
 /**
- * Ends not committed yet, with their store. An attempt's end is committed with the next attempt's start (one
- * write transaction instead of two) when that one starts in the same event-loop turn, else at the end of the
- * turn: IPC input that arrived meanwhile (new attempts) is read first, so a busy worker writes once per
- * attempt, and a chain's hand-off waits for nothing.
+ * Ends not committed yet, with their store. An attempt's end is committed with the next attempt's start (on
+ * SQLite in one write transaction instead of two) when that one starts in the same event-loop turn, else at the
+ * end of the turn: IPC input that arrived meanwhile (new attempts) is read first, so a busy worker writes once
+ * per attempt, and a chain's hand-off waits for nothing.
  */
 const pending = new Map<Store, AttemptEnd[]>();
 /** Records the store's pending ends in its transaction in progress (the next start's); returns what to do once it commits. */

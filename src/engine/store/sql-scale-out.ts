@@ -15,25 +15,17 @@ import type { EndedAttempt, Store } from './store.js';
 const QUEUEING_LOCK = 7_246_932;
 /** The channel a worker notifies when it records attempts' ends: the scheduler that queued them reacts at once. */
 export const ATTEMPTS_CHANNEL = 'dagctl_attempts';
-/** PostgreSQL's NOTIFY payload limit is 8,000 bytes; a longer list of ends goes in several notifications. */
+/** PostgreSQL's NOTIFY payload limit is 8,000 bytes. */
 const MAX_PAYLOAD = 7_500;
 
-/** One notification's payload: `[[dag, run, task, mapIndex, try, state, skip[]], …]`; decoded by parseEnded. */
-export function encodeEnded(ends: readonly EndedAttempt[]): string[] {
-  const out: string[] = [];
-  let batch: string[] = [];
-  let size = 2;
-  for (const e of ends) {
-    const one = JSON.stringify([e.key.dagId, e.key.runId, e.key.taskId, e.key.mapIndex ?? -1, e.tryNumber, e.state, e.skip]);
-    if (batch.length && size + one.length + 1 > MAX_PAYLOAD) {
-      out.push(`[${batch.join(',')}]`);
-      (batch = []), (size = 2);
-    }
-    batch.push(one);
-    size += one.length + 1;
-  }
-  if (batch.length) out.push(`[${batch.join(',')}]`);
-  return out;
+/**
+ * The notification an attempt's end sends at commit: `[[dag, run, task, mapIndex, try, state, skip[]]]`, decoded
+ * by parseEnded. One too long for NOTIFY (a branch skipping hundreds of tasks) is sent empty: listeners then look
+ * at the store.
+ */
+export function endedNotice(e: EndedAttempt): string {
+  const payload = JSON.stringify([[e.key.dagId, e.key.runId, e.key.taskId, e.key.mapIndex ?? -1, e.tryNumber, e.state, e.skip]]);
+  return payload.length > MAX_PAYLOAD ? '' : payload;
 }
 
 /** The ends a notification names; undefined when it cannot be read (then the listener should look at the store). */
@@ -58,7 +50,7 @@ export class QueueNeedsPostgresError extends EngineError {
 
 export type ScaleOutOps = Pick<
   Store,
-  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'wakeSchedulers' | 'notifyAttempts' | 'lockRun'
+  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'wakeSchedulers' | 'lockRun'
   | 'registerQueueWorker' | 'heartbeatQueueWorker' | 'removeQueueWorker' | 'listQueueWorkers' | 'reclaimDeadQueueWorkers'
   | 'registerScheduler' | 'heartbeatScheduler' | 'removeScheduler' | 'listSchedulers' | 'reclaimDeadSchedulers' | 'hasOrphanedAttempts'
 >;
@@ -125,10 +117,6 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
     wakeSchedulers() {
       // An empty payload names no attempt: a listening scheduler ticks (see parseEnded).
       if (pg) sql.get(`SELECT pg_notify('${ATTEMPTS_CHANNEL}', '') IS NULL AS sent`);
-    },
-    notifyAttempts(ends) {
-      if (!pg) return;
-      for (const payload of encodeEnded(ends)) sql.get(`SELECT pg_notify('${ATTEMPTS_CHANNEL}', ?) IS NULL AS sent`, payload);
     },
     lockRun(k) {
       if (pg) sql.get('SELECT 1 FROM dag_run WHERE dag_id = ? AND run_id = ? FOR UPDATE', k.dagId, k.runId);

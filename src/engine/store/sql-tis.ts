@@ -4,7 +4,8 @@ import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
 import { chunks, padded, parseJson, powerOfTwoChunks, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
-import { perTaskKey, type AttemptEnd, type ClearSpec, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
+import { ATTEMPTS_CHANNEL, endedNotice } from './sql-scale-out.js';
+import { perTaskKey, type AttemptEnd, type ClearSpec, type EndOutcome, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
 const toTi = (r: TiDb): TaskInstanceRow => ({ ...r, dag_run_id: r.run_id });
@@ -44,6 +45,7 @@ export type TiOps = Pick<
 >;
 
 export function tiOps(sql: Sql): TiOps {
+  const pg = sql.dialect === 'postgres';
   const getTi = (k: TiKey): TaskInstanceRow | undefined => {
     const r = sql.get<TiDb>(`SELECT * FROM task_instance WHERE ${KEY}`, kp(k));
     return r && toTi(r);
@@ -274,28 +276,36 @@ export function tiOps(sql: Sql): TiOps {
       return n === 1 ? { owned: true } : { owned: false, state: foundFor(a) };
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
-      return sql.tx(() =>
-        ends.map((e) => {
-          const endedAt = e.endedAt ?? now;
-          // A cleared attempt (restarting) goes back to none now that it is over, to be run again as a new try.
-          const row = sql.get<{ state: TiState }>(
-            `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
-               next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
-             WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting') RETURNING state`,
-            { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt, ...kp(e.key) },
+      const one = (e: AttemptEnd): EndOutcome => {
+        const endedAt = e.endedAt ?? now;
+        // A cleared attempt (restarting) goes back to none now that it is over, to be run again as a new try.
+        // On PostgreSQL the scheduler that queued it hears of it at commit, from the same statement (a cleared
+        // one's notice is empty: listeners look at the store).
+        const row = sql.get<{ state: TiState }>(
+          `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
+             next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
+           WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting')
+           RETURNING state${pg ? `, pg_notify('${ATTEMPTS_CHANNEL}', CASE WHEN state IS NULL THEN '' ELSE @notice END) IS NULL AS sent` : ''}`,
+          pg
+            ? { notice: endedNotice(e), state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt, ...kp(e.key) }
+            : { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt, ...kp(e.key) },
+        );
+        if (!row) return { refused: refused(e, e.state) };
+        if (row.state === null) return { state: null };
+        for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
+        for (const taskId of e.skip) {
+          sql.run(
+            `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${TASK} AND (${STATE} IS NULL OR ${STATE} = 'scheduled')`,
+            { dagId: e.key.dagId, runId: e.key.runId, taskId, now },
           );
-          if (!row) return { refused: refused(e, e.state) };
-          if (row.state === null) return { state: null };
-          for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
-          for (const taskId of e.skip) {
-            sql.run(
-              `UPDATE task_instance SET state = 'skipped', end_date = @now WHERE ${TASK} AND (${STATE} IS NULL OR ${STATE} = 'scheduled')`,
-              { dagId: e.key.dagId, runId: e.key.runId, taskId, now },
-            );
-          }
-          return { state: e.state };
-        }),
-      );
+        }
+        return { state: e.state };
+      };
+      // One end that writes nothing else is one statement, atomic by itself (a worker's usual end: on
+      // PostgreSQL BEGIN and COMMIT would be two more round trips).
+      const [only] = ends;
+      if (ends.length === 1 && only!.xcoms.length === 0 && only!.skip.length === 0) return [one(only!)];
+      return sql.tx(() => ends.map(one));
     },
     scheduleDueRetries(now, scope) {
       return sql

@@ -209,7 +209,8 @@ export interface Store {
   /**
    * running -> success | failed | up_for_retry | skipped, with XComs and skips, fenced by try number; a
    * restarting (cleared) attempt goes to none instead. One outcome per end, in order; never throws for a
-   * refused end (a late or duplicate report).
+   * refused end (a late or duplicate report). On PostgreSQL each recorded end notifies listening schedulers at
+   * commit (`NOTIFY dagctl_attempts`, see parseEnded).
    */
   endAttempts(ends: readonly AttemptEnd[], now: string): EndOutcome[];
   /** up_for_retry whose next_retry_at <= now -> scheduled; returns them. */
@@ -262,8 +263,6 @@ export interface Store {
   enqueueAttempts(jobs: ReadonlyArray<{ queue: string; payload: Json; priority: number }>): void;
   /** Tells listening schedulers to look at the store now: something they did not record changed (nothing on SQLite). */
   wakeSchedulers(): void;
-  /** Tells listening schedulers which attempts ended and how (at commit; nothing on SQLite). */
-  notifyAttempts(ends: readonly EndedAttempt[]): void;
   /** Waits for and locks a run's row until the transaction ends (PostgreSQL), so two schedulers never decide for it at once. */
   lockRun(key: RunKey): void;
   /** Records a `dagctl worker` (or refreshes it: the same id registers again after it was reclaimed). */

@@ -5,6 +5,7 @@
  *   3. one run fanning out to 10,000 tasks, parallelism 4: total time and task instances/s (target >= 2,000/s)
  *   4. CPU used by an idle scheduler (process.cpuUsage over a few seconds)
  *   5. peak RSS of this process (the scheduler side; workers are separate processes)
+ *   6. CPU per task instance over the fan-out, every process on the machine (on PostgreSQL, and the server's share)
  * Each run is driven by `waitForRun` in this process, as `dagctl trigger --wait` does with no scheduler alive.
  * With `--db postgres`, the same measures again on PostgreSQL with the job queue (DAGCTL_EXECUTOR=queue): one
  * scheduler in this process and N `dagctl worker` processes per `--workers` entry (with 4 worker processes in
@@ -12,7 +13,7 @@
  * printed side by side with SQLite. The server is DAGCTL_DATABASE_URL's (a fresh database per column), or a
  * throwaway local cluster when that is unset. Targets on PostgreSQL: >= 1,000 TI/s with 3 workers, handoff p99 < 50 ms.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,9 +136,15 @@ async function measure(c: Column): Promise<Figure[]> {
     figures.push({ name: 'handoff p50 (chain of 1,000)', value: percentile(gaps, 50), unit: 'ms', detail: `max ${gaps.at(-1)} ms; run ${c1000.seconds.toFixed(2)} s` });
     figures.push({ name: 'handoff p99 (chain of 1,000)', value: percentile(gaps, 99), unit: 'ms', detail: 'next start - previous end', reference: 'target < 20 ms (PostgreSQL < 50 ms)' });
 
+    const cpu0 = busyCpuMs();
     const fan = await timedRun(engine, 'bench_fanout_10000');
+    const cpu = busyCpuMs(cpu0);
     figures.push({ name: 'fan-out to 10,000 tasks: total', value: fan.seconds, unit: 's', detail: `${fan.tis.length} task instances, parallelism ${PARALLELISM}` });
     figures.push({ name: 'fan-out to 10,000 tasks: throughput', value: fan.tis.length / fan.seconds, unit: 'TI/s', detail: 'task instances / wall time', reference: 'target >= 2,000 TI/s (PostgreSQL, 3 workers: >= 1,000)' });
+    if (cpu) {
+      figures.push({ name: 'fan-out: CPU per task instance', value: cpu.all / fan.tis.length, unit: 'ms/TI', detail: 'every process on this machine (/proc), over the fan-out' });
+      if (c.databaseUrl) figures.push({ name: '  of which PostgreSQL server', value: cpu.postgres / fan.tis.length, unit: 'ms/TI', detail: 'processes named postgres' });
+    }
 
     if (!c.databaseUrl) {
       const idle = await idleCpu(engine);
@@ -155,6 +162,34 @@ async function measure(c: Column): Promise<Figure[]> {
   }
   figures.push({ name: 'peak RSS (scheduler process)', value: process.resourceUsage().maxRSS / 1024, unit: 'MiB', detail: `engine open + DAG bag load ${openSeconds.toFixed(2)} s` });
   return figures;
+}
+
+/**
+ * CPU time used since `since` (ms, from /proc): by every process on the machine (what the CPUs were busy with),
+ * and by PostgreSQL's server processes. Undefined off Linux.
+ */
+function busyCpuMs(since?: { all: number; postgres: number }): { all: number; postgres: number } | undefined {
+  try {
+    const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    let postgres = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        postgres += Number(f[11]) + Number(f[12]); // utime + stime of the process
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    // Clock ticks are 10 ms on Linux (USER_HZ 100). Exited server processes drop out of the sum: the bench's
+    // connections live for the whole column.
+    const now = { all: (user! + nice! + system! + irq! + softirq!) * 10, postgres: postgres * 10 };
+    return since ? { all: now.all - since.all, postgres: now.postgres - since.postgres } : now;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The CPU counters of /proc/stat (jiffies), or undefined off Linux. */
@@ -199,9 +234,18 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ node: process.version, cpus: os.cpus().length, load: os.loadavg(), cpuStealPercent: steal, columns: columns.map((c, i) => ({ label: c.label, figures: results[i] })) }, null, 2));
     return;
   }
-  const fmt = (f: Figure | undefined): string => (f ? `${f.value.toFixed(f.unit === 'TI/s' ? 0 : f.unit === 's' ? 3 : 1)} ${f.unit}` : '');
+  const fmt = (f: Figure | undefined): string => (f ? `${f.value.toFixed(f.unit === 'TI/s' ? 0 : f.unit === 's' ? 3 : f.unit === 'ms/TI' ? 2 : 1)} ${f.unit}` : '');
   const table = new Table({ head: ['measure', ...columns.map((c) => c.label), 'reference'], style: { head: [], border: [] } });
-  for (const f of results[0]!) table.push([f.name, ...results.map((r) => fmt(r.find((x) => x.name === f.name))), f.reference ?? '']);
+  // Every measure once, a column's own ones after the measure they follow there.
+  const rows: Figure[] = [];
+  for (const r of results) {
+    r.forEach((f, i) => {
+      if (rows.some((x) => x.name === f.name)) return;
+      const after = i > 0 ? rows.findIndex((x) => x.name === r[i - 1]!.name) : -1;
+      rows.splice(after + 1, 0, f);
+    });
+  }
+  for (const f of rows) table.push([f.name, ...results.map((r) => fmt(r.find((x) => x.name === f.name))), f.reference ?? '']);
   console.log(
     `dagctl engine benchmark — node ${process.version}, ${os.cpus().length} CPUs, parallelism ${PARALLELISM}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}` +
       (steal !== undefined ? `, CPU steal ${steal.toFixed(1)} % (taken by the hypervisor during the run)` : ''),

@@ -83,7 +83,15 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   const attempts = (payload: unknown): Promise<void> => {
     // Logs are written under this host's home; the rest is as the scheduler queued it.
     const jobs = (payload as AttemptJob[]).map((q): AttemptJob => ({ ...q, home: o.home, logFile: taskLogPath(o.home, q) }));
-    const ended = jobs.map((job) => new Promise<void>((done) => inPool.set(jobKey(job), { job, begun: false, done })));
+    const ended = jobs.map(
+      (job) =>
+        new Promise<void>((done) => {
+          // The same attempt twice (a job put back while this worker, taken for dead, still held it): the pool
+          // refuses one of them; the first to end settles both jobs.
+          const held = inPool.get(jobKey(job));
+          inPool.set(jobKey(job), { job, begun: false, done: held ? () => (held.done(), done()) : done });
+        }),
+    );
     pool.submit(jobs);
     return Promise.all(ended).then(() => {});
   };

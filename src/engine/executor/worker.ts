@@ -116,7 +116,7 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
  * per attempt, and a chain's hand-off waits for nothing.
  */
 const pending = new Map<Store, AttemptEnd[]>();
-/** Records the store's pending ends in its transaction in progress (the next start's); returns what to do once it commits. */
+/** Records the store's pending ends with the next start (in its transaction, on SQLite); returns what to do once they are committed. */
 function endsWithStart(store: Store): (() => void) | undefined {
   const ends = pending.get(store);
   if (!ends) return undefined;

@@ -73,6 +73,32 @@ describe.skipIf(!onPostgres)('several schedulers and workers on one PostgreSQL d
     }
   }, 300_000);
 
+  it('spread attempts queued at once over the workers: each takes only what it can start now', async () => {
+    const { engine, home, dir, runIds } = await setUp(1, 300);
+    try {
+      const workers = [start(home, 'worker'), start(home, 'worker'), start(home, 'worker')];
+      // All three are registered before the run is queued: the scheduler packs its 20 attempts for three processes.
+      let processes = 0;
+      const store = openStoreAt(process.env.DAGCTL_DATABASE_URL!, new Date().toISOString());
+      try {
+        await waitFor(() => store.listQueueWorkers().length === 3, 'the three workers to register', 60_000, 50);
+        processes = store.listQueueWorkers().reduce((n, w) => n + w.concurrency, 0);
+      } finally {
+        store.close();
+      }
+      start(home, 'scheduler');
+      await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'the run to succeed', 120_000, 100);
+      expectExactlyOnce(dir, runIds);
+      // Every worker process ran some of them (a worker fetching ahead would have taken several processes' share).
+      const pids = new Set(engine.taskInstances('fanout20', runIds[0]!).map((t) => t.pid));
+      expect(processes).toBe(6); // DAGCTL_PARALLELISM 2 each
+      expect(pids.size).toBe(processes);
+      expect(workers.every((w) => w.exitCode === null)).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  }, 300_000);
+
   it('survive kill -9 of one scheduler and one worker mid-run: all runs finish, no try runs twice', async () => {
     const { engine, home, dir, runIds } = await setUp(30, 300);
     try {

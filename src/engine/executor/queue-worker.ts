@@ -20,9 +20,6 @@ import { ProcessPool } from './pool.js';
 import { taskLogPath } from './task-log.js';
 import { jobKey, type AttemptJob } from './types.js';
 
-/** Attempts handed to each worker process at once (the pool's WORKER_DEPTH allows more). */
-const JOBS_PER_PROCESS = 4;
-
 /** graphile-worker's log lines go to our pino logger (debug and info are its chatter). */
 function graphileLogger(log: Logger): GraphileLogger {
   return new GraphileLogger(() => (level, message, meta) => {
@@ -122,15 +119,16 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
   try {
     runner = await run({
       connectionString: o.url,
-      // More jobs than worker processes: each process holds a few (WORKER_DEPTH) and starts the next without waiting.
-      concurrency: o.concurrency * JOBS_PER_PROCESS,
+      // One job per worker process at a time, and none fetched ahead (Airflow's Celery prefetch of 1): a host
+      // takes only what it can start now, so a few long attempts queued at once go to as many hosts. Under load
+      // the scheduler packs several attempts into each job, which keeps every process busy between fetches.
+      concurrency: o.concurrency,
       noHandleSignals: true,
       pollInterval: o.pollIntervalMs ?? 2000,
       logger: graphileLogger(o.logger),
       taskList,
-      // Jobs are fetched and completed in batches (one round trip for several): a fan-out of short attempts
-      // would otherwise spend most of its time asking the database for the next job.
-      preset: { worker: { events, localQueue: { size: o.concurrency * JOBS_PER_PROCESS * 2 }, completeJobBatchDelay: 0 } },
+      // Completions are batched (one round trip for the jobs done in the same turn).
+      preset: { worker: { events, completeJobBatchDelay: 0 } },
     });
     o.logger.info({ pid: process.pid, queues: o.queues, concurrency: o.concurrency }, 'worker started');
     const stopped = new Promise<void>((resolve) => {

@@ -137,7 +137,7 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<void> {
     });
     await Promise.race([stopped, runner.promise]);
   } finally {
-    // stop() waits for the jobs in flight: each is an attempt that its worker process finishes and records.
+    // stop() waits for the jobs in flight: their attempts are finished and recorded by the worker processes.
     await runner?.stop().catch(() => {});
     await pool.close();
     clearInterval(heartbeat);

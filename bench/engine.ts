@@ -170,7 +170,7 @@ async function measure(c: Column): Promise<Figure[]> {
  */
 function busyCpuMs(since?: { all: number; postgres: number }): { all: number; postgres: number } | undefined {
   try {
-    const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    const [user, nice, system, , , irq, softirq] = cpuCounters();
     let postgres = 0;
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
@@ -192,10 +192,15 @@ function busyCpuMs(since?: { all: number; postgres: number }): { all: number; po
   }
 }
 
-/** The CPU counters of /proc/stat (jiffies), or undefined off Linux. */
+/** The machine's CPU counters from /proc/stat, in clock ticks: user, nice, system, idle, iowait, irq, softirq, steal. Throws off Linux. */
+function cpuCounters(): number[] {
+  return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+}
+
+/** Steal and total CPU ticks, or undefined off Linux. */
 function cpuTimes(): { steal: number; total: number } | undefined {
   try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const f = cpuCounters();
     return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
   } catch {
     return undefined;

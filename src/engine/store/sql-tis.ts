@@ -63,6 +63,15 @@ export function tiOps(sql: Sql): TiOps {
   /** A worker's report for a try that is no longer the current one, or no longer in the state it expects. */
   const refused = (a: { key: TiKey; tryNumber: number }, to: TiState): IllegalTransitionError =>
     new IllegalTransitionError(`${what(a.key)} try ${a.tryNumber}`, foundFor(a), to ?? 'none');
+  /**
+   * An attempt's end, fenced by its try. A cleared attempt (restarting) goes back to none now that it is over, to
+   * be run again as a new try. On PostgreSQL the scheduler that queued it hears of it at commit, from the same
+   * statement (a cleared one's notice is empty: listeners look at the store).
+   */
+  const END_ATTEMPT = `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
+       next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
+     WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting')
+     RETURNING state${pg ? `, pg_notify('${ATTEMPTS_CHANNEL}', CASE WHEN state IS NULL THEN '' ELSE @notice END) IS NULL AS sent` : ''}`;
   const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
     sql.run(
       `INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -277,19 +286,8 @@ export function tiOps(sql: Sql): TiOps {
     },
     endAttempts(ends: readonly AttemptEnd[], now) {
       const one = (e: AttemptEnd): EndOutcome => {
-        const endedAt = e.endedAt ?? now;
-        // A cleared attempt (restarting) goes back to none now that it is over, to be run again as a new try.
-        // On PostgreSQL the scheduler that queued it hears of it at commit, from the same statement (a cleared
-        // one's notice is empty: listeners look at the store).
-        const row = sql.get<{ state: TiState }>(
-          `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
-             next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
-           WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting')
-           RETURNING state${pg ? `, pg_notify('${ATTEMPTS_CHANNEL}', CASE WHEN state IS NULL THEN '' ELSE @notice END) IS NULL AS sent` : ''}`,
-          pg
-            ? { notice: endedNotice(e), state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt, ...kp(e.key) }
-            : { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt, ...kp(e.key) },
-        );
+        const params = { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt: e.endedAt ?? now, ...kp(e.key) };
+        const row = sql.get<{ state: TiState }>(END_ATTEMPT, pg ? { notice: endedNotice(e), ...params } : params);
         if (!row) return { refused: refused(e, e.state) };
         if (row.state === null) return { state: null };
         for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);

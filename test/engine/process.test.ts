@@ -1,10 +1,11 @@
 // Real worker processes (ownership.test.ts kills them, and schedulers, with -9). Kept few: each pool start costs ~1 s.
+import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchedulerBusyError } from '../../src/engine/errors.js';
-import { openEngine, type Engine } from '../../src/engine/service.js';
+import { openEngine, type Engine, type TaskInstanceRow } from '../../src/engine/service.js';
 import { isPidAlive } from '../../src/engine/scheduler.js';
 import { openStore } from '../../src/engine/store/open.js';
 import type { SchedulerJobRow } from '../../src/engine/store/rows.js';
@@ -31,7 +32,7 @@ afterAll(async () => {
 
 describe('DAG loading', () => {
   it('loads every exported DAG, records a throwing file as an import error, and skips _files', () => {
-    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_daily', 'proc_die', 'proc_timeout']);
+    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_daily', 'proc_die', 'proc_long', 'proc_timeout']);
     const errs = engine.importErrors();
     expect(errs.map((e) => path.basename(e.filename))).toEqual(['broken.ts']);
     expect(errs[0]!.stack_trace).toContain('this DAG file is broken on purpose');
@@ -72,6 +73,20 @@ describe('worker processes', () => {
     // the pool still works
     const next = engine.triggerDagRun('proc_chain');
     expect((await engine.waitForRun('proc_chain', next.run_id)).state).toBe('success');
+  });
+  it('runs the attempts handed to a worker behind a long one on an idle worker instead', async () => {
+    const release = path.join(home, 'release-long');
+    const run = engine.triggerDagRun('proc_long', { conf: { release } });
+    const driving = engine.waitForRun('proc_long', run.run_id);
+    const quick = (): TaskInstanceRow[] => engine.taskInstances('proc_long', run.run_id).filter((t) => t.task_id.startsWith('quick_'));
+    // Two workers: the long one's worker was handed half the quick ones too; they run elsewhere while it runs.
+    await waitFor(() => quick().every((t) => t.state === 'success'), 'the quick tasks to end while the long one runs', 10_000);
+    const long = engine.taskInstance('proc_long', run.run_id, 'long');
+    expect(long.state).toBe('running');
+    expect(quick().map((t) => t.pid)).not.toContain(long.pid);
+    writeFileSync(release, '');
+    expect((await driving).state).toBe('success');
+    expect(engine.xcom('proc_long', run.run_id, 'long')).toBe('released');
   });
   it('fails an attempt whose worker dies mid-attempt, then retries it on a fresh worker', async () => {
     const run = engine.triggerDagRun('proc_die');

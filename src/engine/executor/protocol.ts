@@ -7,7 +7,7 @@ import type { AttemptJob } from './types.js';
  * so it starts its next one without a round trip and one IPC write carries several). `abort` names the
  * attempt it is for, so an abort that crosses that attempt's result never hits the next one.
  */
-export type ToWorker = { type: 'run'; jobs: AttemptJob[] } | { type: 'abort'; key: string; timeoutS: number };
+export type ToWorker = { type: 'run'; jobs: AttemptJob[] } | { type: 'abort'; key: string; timeoutS: number } | { type: 'return'; keys: string[] };
 
 /**
  * How an attempt handed to a worker goes, in hand-over order. `begun`: its start is recorded and its code runs
@@ -15,13 +15,15 @@ export type ToWorker = { type: 'run'; jobs: AttemptJob[] } | { type: 'abort'; ke
  * when the store refused it). `refused`: it never started, because the task instance was no longer this try
  * of this scheduler's (cleared, marked, reset). `terminated`: its state was set from outside (`state`) while
  * it ran; the worker kills its own process group right after this report, and the pool reports the attempt
- * `lost` once the worker is gone.
+ * `lost` once the worker is gone. `returned` answers `return` (give back attempts waiting behind a long one):
+ * those of `keys` it had not started, now the pool's again (none, if it had started them all).
  */
 export type AttemptReport =
   | { key: string; kind: 'begun'; at: number }
   | { key: string; kind: 'ended'; state?: TiState; skip: string[] }
   | { key: string; kind: 'refused' }
-  | { key: string; kind: 'terminated'; state: string };
+  | { key: string; kind: 'terminated'; state: string }
+  | { kind: 'returned'; keys: string[] };
 
 /**
  * Reports travel in batches: those made in one event-loop turn share one IPC write (a no-op attempt's `begun`

@@ -1,10 +1,11 @@
 /**
- * A worker process: receives attempts over IPC (a few at a time), runs them one after another, imports each
- * DAG file once (cached per worker), and owns each attempt it runs: it records the start, the heartbeats and
- * the end in the store itself (own-attempt.ts), then tells the pool, which only reacts. So the scheduler's
- * death costs nothing: the worker finishes its current attempt, records it, and exits (the attempts still
- * waiting in it stay `queued`; the next scheduler resets them). It runs in its own process group, so that
- * killing the group takes the attempt's subprocesses too.
+ * A worker process: receives attempts over IPC (a few at a time), runs them one after another (giving back
+ * those not started yet when the pool asks), imports each DAG file once (cached per worker), and owns each
+ * attempt it runs: it records the start, the heartbeats and the end in the store itself (own-attempt.ts),
+ * then tells the pool, which only reacts. So the scheduler's death costs nothing: the worker finishes its
+ * current attempt, records it, and exits (the attempts still waiting in it stay `queued`; the next scheduler
+ * resets them). It runs in its own process group, so that killing the group takes the attempt's subprocesses
+ * too.
  */
 import { hostname } from 'node:os';
 import { format } from 'node:util';
@@ -214,6 +215,12 @@ process.on('message', (m: ToWorker) => {
   if (m.type === 'run') {
     waiting.push(...m.jobs);
     void pump();
+  } else if (m.type === 'return') {
+    // Those not started yet go back (an idle worker takes them); the answer goes at once, with what came before it.
+    const back = waiting.filter((j) => m.keys.includes(jobKey(j)));
+    waiting.splice(0, waiting.length, ...waiting.filter((j) => !back.includes(j)));
+    reports.push({ kind: 'returned', keys: back.map(jobKey) });
+    flushReports();
   } else if (m.type === 'abort' && current?.key === m.key) {
     // The pool replaces this worker once the attempt reports: start nothing more (the rest stay `queued`).
     waiting.length = 0;

@@ -2,7 +2,8 @@
  * The local executor: a pool of long-lived worker processes (child_process.fork with the tsx loader).
  * Each runs one attempt at a time and holds up to WORKER_DEPTH (the rest wait in it), so a finishing worker
  * starts its next attempt without a round trip through the scheduler, and one IPC write carries several. An
- * idle worker does not wait while attempts queue behind a long one elsewhere: that worker gives them back.
+ * idle worker does not wait while attempts queue behind a long one elsewhere: that worker gives them back, and
+ * gets more only when every other worker is full.
  * Workers record their attempts themselves; the pool passes their reports on. executionTimeout aborts the
  * attempt, then kills the worker's process group if it has not stopped within the grace period; the attempts
  * a dead worker held are `released` to the scheduler, which settles them from the store; dead workers are
@@ -245,12 +246,13 @@ export class ProcessPool implements Executor {
   }
 
   /**
-   * Hands waiting attempts to the least loaded workers; each worker gets one message per turn. `not`: a worker
-   * that just gave attempts back, taken only when no other has room.
+   * Hands waiting attempts to the least loaded workers; each worker gets one message per turn. A worker busy
+   * with a long attempt counts as full: it gets more only when every other one is.
    */
-  #dispatch(not?: Worker): void {
+  #dispatch(): void {
     if (this.#closing) return;
-    const load = (w: Worker): number => w.jobs.length + (w === not ? WORKER_DEPTH : 0);
+    const now = performance.now();
+    const load = (w: Worker): number => w.jobs.length + (this.#isLong(w, now) ? WORKER_DEPTH : 0);
     while (this.#queue.length > 0) {
       let best: Worker | undefined;
       for (const w of this.#workers) {
@@ -285,8 +287,7 @@ export class ProcessPool implements Executor {
     let next = Infinity;
     for (const w of this.#workers) {
       if (w.jobs.length < 2 || w.returning || w.begunAt === undefined || w.terminated || w.timedOut) continue;
-      const longAt = w.begunAt + LONG_ATTEMPT_MS;
-      if (longAt > now) next = Math.min(next, longAt);
+      if (!this.#isLong(w, now)) next = Math.min(next, w.begunAt + LONG_ATTEMPT_MS);
       else {
         w.returning = true;
         this.#send(w, { type: 'return', keys: w.jobs.slice(1).map(jobKey) });
@@ -304,7 +305,11 @@ export class ProcessPool implements Executor {
     const back = w.jobs.filter((j) => keys.includes(jobKey(j)));
     w.jobs = w.jobs.filter((j) => !back.includes(j));
     this.#queue.unshift(...back);
-    this.#dispatch(w);
+    this.#dispatch();
+  }
+
+  #isLong(w: Worker, now: number): boolean {
+    return w.begunAt !== undefined && now - w.begunAt >= LONG_ATTEMPT_MS;
   }
 
   #timeout(w: Worker, job: AttemptJob): void {

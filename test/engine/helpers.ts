@@ -24,9 +24,9 @@ export function cleanup(): void {
 export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Resolves once `cond` holds; polls, because the state changes in another process. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000, pollMs = 20): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, pollMs = 20): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }

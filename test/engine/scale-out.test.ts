@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEngine, type Engine } from '../../src/engine/service.js';
 import { openStoreAt } from '../../src/engine/store/open.js';
@@ -95,6 +96,31 @@ describe.skipIf(!onPostgres)('several schedulers and workers on one PostgreSQL d
       expect(pids.size).toBe(processes);
       expect(workers.every((w) => w.exitCode === null)).toBe(true);
     } finally {
+      await engine.close();
+    }
+  }, 300_000);
+
+  it('settle both jobs when one attempt arrives twice in a worker (a job put back while that worker still held it)', async () => {
+    const { engine, home, dir, runIds } = await setUp(1, 300);
+    const db = new pg.Client({ connectionString: process.env.DAGCTL_DATABASE_URL });
+    await db.connect();
+    try {
+      await engine.runScheduler({ once: true }); // queues the 20 attempts: one job each (no worker is known yet)
+      // A copy of the first job, fetched first (a lower priority number): the worker takes both at once.
+      await db.query(
+        `SELECT graphile_worker.add_job(t.identifier, j.payload, priority => -1) FROM graphile_worker._private_jobs j
+         JOIN graphile_worker._private_tasks t ON t.id = j.task_id ORDER BY j.id LIMIT 1`,
+      );
+      const worker = start(home, 'worker');
+      start(home, 'scheduler');
+      await waitFor(() => engine.listDagRuns({ dagId: 'fanout20' }).every((r) => r.state === 'success'), 'the run to succeed', 120_000, 100);
+      expectExactlyOnce(dir, runIds);
+      expect(readdirSync(dir).filter((f) => f.startsWith('started.'))).toHaveLength(20);
+      // Both copies are done: none is left locked by the worker, which still serves its queue.
+      await waitFor(async () => (await db.query('SELECT 1 FROM graphile_worker.jobs')).rowCount === 0, 'every job to be done', 30_000, 100);
+      expect(worker.exitCode).toBeNull();
+    } finally {
+      await db.end();
       await engine.close();
     }
   }, 300_000);

@@ -451,7 +451,7 @@ export class Scheduler {
       setTimeout(() => this.onWork(), QUEUEING_RETRY_MS).unref();
       return [];
     }
-    const { tasksPerDag: active, tisPerTask, slotsPerPool: taken } = this.#store.inFlightCounts();
+    const { tasksPerDag: active, tisPerTask, slotsPerPool: taken } = this.#store.inFlightCounts(this.#capped);
     this.#pools ??= this.#store.listPools();
     const open = new Map(this.#pools.map((p) => [p.pool, p.slots - (taken.get(p.pool) ?? 0)]));
     for (const pool of this.#namedPools) {

@@ -44,6 +44,9 @@ export type TiOps = Pick<
   | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom' | 'mappedXcoms'
 >;
 
+/** The states that hold a slot (parallelism, pools, max_active_tasks). */
+const IN_FLIGHT = "state IN ('queued', 'running', 'restarting')";
+
 export function tiOps(sql: Sql): TiOps {
   const pg = sql.dialect === 'postgres';
   const getTi = (k: TiKey): TaskInstanceRow | undefined => {
@@ -230,17 +233,26 @@ export function tiOps(sql: Sql): TiOps {
       if (pools.length === 1 && !(scope.runs && scope.runs.length > 1)) return out;
       return out.sort((a, b) => b.priority_weight - a.priority_weight || a.logical_date.localeCompare(b.logical_date)).slice(0, limit);
     },
-    inFlightCounts() {
+    inFlightCounts(perTask = []) {
       const tasksPerDag = new Map<string, number>();
       const tisPerTask = new Map<string, number>();
       const slotsPerPool = new Map<string, number>();
-      for (const r of sql.all<{ dag_id: string; task_id: string; pool: string; n: number; slots: number }>(
-        "SELECT dag_id, task_id, pool, COUNT(*) AS n, SUM(pool_slots) AS slots FROM task_instance WHERE state IN ('queued', 'running', 'restarting') GROUP BY dag_id, task_id, pool",
+      // A row per DAG and pool, not per task: a wide fan-out has hundreds of tasks in flight at each step.
+      for (const r of sql.all<{ dag_id: string; pool: string; n: number; slots: number }>(
+        `SELECT dag_id, pool, COUNT(*) AS n, SUM(pool_slots) AS slots FROM task_instance WHERE ${IN_FLIGHT} GROUP BY dag_id, pool`,
       )) {
         tasksPerDag.set(r.dag_id, (tasksPerDag.get(r.dag_id) ?? 0) + r.n);
-        const t = perTaskKey(r.dag_id, r.task_id);
-        tisPerTask.set(t, (tisPerTask.get(t) ?? 0) + r.n);
         slotsPerPool.set(r.pool, (slotsPerPool.get(r.pool) ?? 0) + r.slots);
+      }
+      for (const chunk of chunks(perTask)) {
+        const rows = padded(chunk);
+        for (const r of sql.all<{ dag_id: string; task_id: string; n: number }>(
+          `SELECT dag_id, task_id, COUNT(*) AS n FROM task_instance WHERE ${IN_FLIGHT}
+           AND (dag_id, task_id) IN (VALUES ${rows.map(() => '(CAST(? AS TEXT), CAST(? AS TEXT))').join(', ')}) GROUP BY dag_id, task_id`,
+          ...rows.flatMap((t) => [t.dagId, t.taskId]),
+        )) {
+          tisPerTask.set(perTaskKey(r.dag_id, r.task_id), r.n);
+        }
       }
       return { tasksPerDag, tisPerTask, slotsPerPool };
     },

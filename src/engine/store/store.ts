@@ -192,10 +192,10 @@ export interface Store {
   /** scheduled TIs of running runs in these pools, by priority then logical date; none of the `exclude`d tasks (at their max_active_tis_per_dag). */
   queueCandidates(limit: number, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }, pools: readonly string[], exclude?: ReadonlyArray<{ dagId: string; taskId: string }>): QueueCandidate[];
   /**
-   * Task instances in flight (queued, running, restarting): how many per DAG, per task across the DAG's runs
-   * (keyed by perTaskKey, for max_active_tis_per_dag), and how many pool slots per pool.
+   * Task instances in flight (queued, running, restarting): how many per DAG, how many pool slots per pool, and
+   * for the `perTask` tasks (those with a max_active_tis_per_dag) how many across the DAG's runs, keyed by perTaskKey.
    */
-  inFlightCounts(): { tasksPerDag: Map<string, number>; tisPerTask: Map<string, number>; slotsPerPool: Map<string, number> };
+  inFlightCounts(perTask?: ReadonlyArray<{ dagId: string; taskId: string }>): { tasksPerDag: Map<string, number>; tisPerTask: Map<string, number>; slotsPerPool: Map<string, number> };
   /** scheduled -> queued, try_number + 1, queued by this scheduler; returns the new try numbers in order. */
   queueTis(keys: readonly TiKey[], now: string, queuedBy: string): number[];
   /**

@@ -37,9 +37,9 @@ export interface PoolOptions {
  * Attempts a worker holds at once: one running, the rest waiting in it (see protocol.ts). Deep enough that
  * workers of quick tasks rarely run dry between scheduler steps (32 over 16: 15 % more fan-out throughput).
  */
-export const WORKER_DEPTH = 32;
+const WORKER_DEPTH = 32;
 /** An attempt running this long makes its worker give back those waiting behind it when another worker is idle. */
-export const LONG_ATTEMPT_MS = 100;
+const LONG_ATTEMPT_MS = 100;
 
 interface Worker {
   child: ChildProcess;

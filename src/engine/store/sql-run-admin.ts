@@ -4,7 +4,7 @@
  */
 import { IllegalTransitionError } from '../errors.js';
 import { assertRunTransition } from '../states.js';
-import { parseJson, type Sql } from './sql.js';
+import { IN_FLIGHT, parseJson, type Sql } from './sql.js';
 import { DAG_RUN_ORDER_COLUMNS, type Store } from './store.js';
 import { toRun } from './sql-runs.js';
 import type { TaskInstanceRow, XComRow } from './rows.js';
@@ -34,7 +34,7 @@ export function runAdminOps(sql: Sql): RunAdminOps {
           const end = `end_date = @now, start_date = COALESCE(start_date, @now), duration = (julianday(@now) - julianday(COALESCE(start_date, @now))) * 86400.0`;
           if (to === 'success') sql.run(`UPDATE task_instance SET state = 'success', ${end} WHERE ${RUN} AND ${UNFINISHED}`, p);
           else {
-            sql.run(`UPDATE task_instance SET state = 'failed', ${end} WHERE ${RUN} AND state IN ('queued', 'running', 'restarting')`, p);
+            sql.run(`UPDATE task_instance SET state = 'failed', ${end} WHERE ${RUN} AND ${IN_FLIGHT}`, p);
             sql.run(`UPDATE task_instance SET state = 'skipped', ${end} WHERE ${RUN} AND ${UNFINISHED}`, p);
           }
           sql.run(`UPDATE dag_run SET state = @to, end_date = @now, last_scheduling_decision = @now WHERE ${RUN}`, { ...p, to });

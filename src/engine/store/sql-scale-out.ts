@@ -8,7 +8,7 @@
  */
 import { EngineError } from '../errors.js';
 import type { QueueWorkerRow, RunKey, SchedulerJobRow } from './rows.js';
-import type { Sql } from './sql.js';
+import { IN_FLIGHT, type Sql } from './sql.js';
 import type { EndedAttempt, Store } from './store.js';
 
 /** The key of the advisory lock held while one scheduler queues (Airflow's pool-row lock). */
@@ -163,7 +163,7 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
     },
     hasOrphanedAttempts() {
       return !!sql.get(
-        `SELECT 1 FROM task_instance WHERE state IN ('queued', 'running', 'restarting') AND queued_by IS NOT NULL
+        `SELECT 1 FROM task_instance WHERE ${IN_FLIGHT} AND queued_by IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM scheduler_job s WHERE s.id = task_instance.queued_by) LIMIT 1`,
       );
     },

@@ -3,7 +3,7 @@ import { IllegalTransitionError } from '../errors.js';
 import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
-import { chunks, padded, parseJson, powerOfTwoChunks, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
+import { chunks, IN_FLIGHT, padded, parseJson, powerOfTwoChunks, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
 import { ATTEMPTS_CHANNEL, endedNotice } from './sql-scale-out.js';
 import { perTaskKey, type AttemptEnd, type ClearSpec, type EndOutcome, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
@@ -43,9 +43,6 @@ export type TiOps = Pick<
   | 'startAttempt' | 'heartbeatAttempt' | 'endAttempts' | 'scheduleDueRetries' | 'nextRetryDue' | 'resetQueued' | 'liveAttempts'
   | 'clearTis' | 'markTi' | 'getXcom' | 'putXcom' | 'mappedXcoms'
 >;
-
-/** The states that hold a slot (parallelism, pools, max_active_tasks). */
-const IN_FLIGHT = "state IN ('queued', 'running', 'restarting')";
 
 export function tiOps(sql: Sql): TiOps {
   const pg = sql.dialect === 'postgres';

@@ -34,7 +34,8 @@ const onPostgres = arg('--db') === 'postgres';
 const workerCounts = (arg('--workers') ?? '1,3').split(',').map(Number).filter((n) => n > 0);
 const PARALLELISM = 4;
 const IDLE_SECONDS = 3;
-const FANOUTS = Math.max(1, Number(arg('--fanouts') ?? 3));
+const FANOUTS = Number(arg('--fanouts') ?? 3);
+if (!Number.isInteger(FANOUTS) || FANOUTS < 1) throw new Error(`--fanouts takes a whole number of runs (1 or more), not '${arg('--fanouts')}'`);
 
 interface Figure {
   name: string;

@@ -149,16 +149,16 @@ async function measure(c: Column): Promise<Figure[]> {
       fans.push({ seconds: fan.seconds, tis: fan.tis.length, cpu: busyCpuMs(cpu0) });
     }
     const mid = [...fans].sort((a, b) => b.tis / b.seconds - a.tis / a.seconds)[Math.floor(fans.length / 2)]!;
-    const each = (f: (x: (typeof fans)[number]) => string): string => fans.map(f).join(' · ');
+    const each = fans.map((x) => (x.tis / x.seconds).toFixed(0)).join(' · ');
     figures.push({ name: 'fan-out to 10,000 tasks: total', value: mid.seconds, unit: 's', detail: `${mid.tis} task instances, parallelism ${PARALLELISM}` });
     figures.push({
       name: `fan-out to 10,000 tasks: throughput${FANOUTS > 1 ? `, median of ${FANOUTS}` : ''}`,
       value: mid.tis / mid.seconds,
       unit: 'TI/s',
-      detail: `task instances / wall time; each run: ${each((x) => (x.tis / x.seconds).toFixed(0))}`,
+      detail: `task instances / wall time; each run: ${each}`,
       reference: 'target >= 2,000 TI/s (PostgreSQL, 3 workers: >= 1,000)',
     });
-    if (FANOUTS > 1) figures.push({ name: '  each run', value: Number.NaN, unit: '', shown: each((x) => (x.tis / x.seconds).toFixed(0)), detail: 'TI/s, in order' });
+    if (FANOUTS > 1) figures.push({ name: '  each run', value: Number.NaN, unit: '', shown: each, detail: 'TI/s, in order' });
     if (mid.cpu) {
       figures.push({ name: 'fan-out: CPU per task instance', value: mid.cpu.all / mid.tis, unit: 'ms/TI', detail: 'every process on this machine (/proc), over the median fan-out' });
       if (c.databaseUrl) figures.push({ name: '  of which PostgreSQL server', value: mid.cpu.postgres / mid.tis, unit: 'ms/TI', detail: 'processes named postgres' });

@@ -27,6 +27,7 @@ const CHUNK = 256;
 
 /** Task instances that hold a slot (parallelism, pools, max_active_tasks): handed to an executor and not over. */
 export const IN_FLIGHT = "state IN ('queued', 'running', 'restarting')";
+
 /** Items in chunks of up to CHUNK, for statements that change many rows. */
 export function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];

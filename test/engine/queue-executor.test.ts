@@ -9,7 +9,7 @@ import { packAttempts, QueueExecutor } from '../../src/engine/executor/queue.js'
 import { migrateQueue } from '../../src/engine/executor/queue-worker.js';
 import type { AttemptJob } from '../../src/engine/executor/types.js';
 import { openStoreAt } from '../../src/engine/store/open.js';
-import { endedNotice, parseEnded } from '../../src/engine/store/sql-scale-out.js';
+import { endedNotice, endedNotices, parseEnded } from '../../src/engine/store/sql-scale-out.js';
 import { cleanup, freshDatabase, silent } from './helpers.js';
 
 const onPostgres = process.env.DAGCTL_TEST_STORE === 'postgres';
@@ -42,6 +42,20 @@ describe('the notice an attempt end sends its scheduler', () => {
     const wide = { ...end, skip: Array.from({ length: 1000 }, (_, i) => `skipped_task_${i}`) };
     expect(endedNotice(wide)).toBe('');
     expect(parseEnded('')).toBeUndefined();
+  });
+
+  it("packs a worker's ends into as few notices as fit, in order; a cleared or too wide one makes a single empty notice", () => {
+    const end = (i: number) => ({ key: { dagId: 'fan_out', runId: 'manual__2026-12-03T18:00:00+00:00', taskId: `t_${i}`, mapIndex: -1 }, tryNumber: 1, state: 'success' as const, skip: [] });
+    const ends = Array.from({ length: 200 }, (_, i) => end(i));
+    const notices = endedNotices(ends);
+    expect(notices.length).toBeGreaterThan(1);
+    expect(notices.every((n) => n.length <= 7_500)).toBe(true);
+    expect(notices.flatMap((n) => parseEnded(n)!)).toEqual(ends);
+
+    const cleared = { ...end(200), state: null };
+    const wide = { ...end(201), skip: Array.from({ length: 1000 }, (_, i) => `skipped_task_${i}`) };
+    expect(endedNotices([end(0), cleared, wide, end(1)])).toEqual([JSON.stringify([[...Object.values(end(0).key), 1, 'success', []], [...Object.values(end(1).key), 1, 'success', []]]), '']);
+    expect(endedNotices([])).toEqual([]);
   });
 });
 
@@ -105,6 +119,25 @@ describe.skipIf(!onPostgres)('queue executor', () => {
       await vi.waitFor(() => expect(lines.map((l) => l.queue)).toEqual(['gpu']), { timeout: 5000, interval: 20 });
     } finally {
       await quiet.close();
+      store.close();
+    }
+  });
+
+  it('hears of ends announced together as of each one, and ignores those of attempts it did not queue', async () => {
+    const { store, open } = await setup();
+    const ex = await open({ unservedGraceMs: 60_000 });
+    const heard: string[] = [];
+    ex.onEvent((e) => e.type === 'ended' && heard.push(`${e.job.taskId}:${e.state}`));
+    try {
+      const jobs = Array.from({ length: 300 }, (_, i) => job(`t_${i}`, 'default')); // more than one notice can hold
+      store.transaction(() => ex.submit(jobs));
+      const ended = (taskId: string, state: 'success' | 'failed', tryNumber = 1) => ({ key: { dagId: 'd', runId: 'r', taskId, mapIndex: -1 }, tryNumber, state, skip: [] });
+      const ends = [...jobs.map((j, i) => ended(j.taskId, i % 2 ? 'failed' : 'success')), ended('not_mine', 'success'), ended('t_0', 'success', 2)];
+      store.announceEnds(ends);
+      const want = jobs.map((j, i) => `${j.taskId}:${i % 2 ? 'failed' : 'success'}`);
+      await vi.waitFor(() => expect(heard).toEqual(want), { timeout: 5000, interval: 10 });
+    } finally {
+      await ex.close();
       store.close();
     }
   });

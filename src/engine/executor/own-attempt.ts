@@ -107,10 +107,10 @@ export async function ownAttempt(job: AttemptJob, deps: OwnerDeps, run: (signal:
 
 /**
  * Records attempts' ends in one transaction; for each, the state now stored (undefined: refused, a stale
- * report) and the tasks it skipped (none when refused).
+ * report) and the tasks it skipped (none when refused). `announce: false`: see Store.endAttempts.
  */
-export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string): Array<{ end: AttemptEnd; state: TiState | undefined; skip: string[] }> {
-  const outcomes = store.endAttempts(ends, now);
+export function recordEnds(store: Store, ends: readonly AttemptEnd[], now: string, o?: { announce?: boolean }): Array<{ end: AttemptEnd; state: TiState | undefined; skip: string[] }> {
+  const outcomes = store.endAttempts(ends, now, o);
   return outcomes.map((o, i) => {
     const end = ends[i]!;
     return 'state' in o ? { end, state: o.state, skip: end.skip } : { end, state: undefined, skip: [] };

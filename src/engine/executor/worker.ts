@@ -15,7 +15,7 @@ import { importDagFile } from '../dagbag.js';
 import { coerceError, DagNotFoundError, TaskTimeoutError, WorkerStoppingError } from '../errors.js';
 import type { Json } from '../json.js';
 import { openStoreAt } from '../store/open.js';
-import type { AttemptEnd, Store } from '../store/store.js';
+import type { AttemptEnd, EndedAttempt, Store } from '../store/store.js';
 import { runAttempt, xcomReaders } from './attempt.js';
 import { ownAttempt, recordEnds } from './own-attempt.js';
 import type { AttemptReport, FromWorker, ToWorker } from './protocol.js';
@@ -117,18 +117,39 @@ async function execute(job: AttemptJob, signal: AbortSignal): Promise<AttemptRes
  * per attempt, and a chain's hand-off waits for nothing.
  */
 const pending = new Map<Store, AttemptEnd[]>();
+/**
+ * Ends recorded with a start whose schedulers have not been told yet (PostgreSQL): they hear of all of a turn's
+ * ends in one notification, not one each (every NOTIFY wakes every listening backend, each worker's job-queue
+ * connection included). A worker killed before telling them loses only the wake-up: the ends are in the store,
+ * and a scheduler's next tick reads them.
+ */
+const unannounced = new Map<Store, EndedAttempt[]>();
 /** Records the store's pending ends with the next start (in its transaction, on SQLite); returns what to do once they are committed. */
 function endsWithStart(store: Store): (() => void) | undefined {
   const ends = pending.get(store);
   if (!ends) return undefined;
-  const recorded = recordEnds(store, ends, new Date().toISOString());
+  const recorded = recordEnds(store, ends, new Date().toISOString(), { announce: false });
   return () => {
     if (pending.get(store) === ends) pending.delete(store);
+    const told = unannounced.get(store) ?? [];
+    for (const { end, state, skip } of recorded) if (state !== undefined) told.push({ key: end.key, tryNumber: end.tryNumber, state, skip });
+    unannounced.set(store, told);
     reportEnds(recorded);
   };
 }
-/** Records the pending ends on their own. A failure (a database busy past its timeout) keeps them for a retry. */
+/**
+ * Tells schedulers of the ends recorded with starts, then records the pending ends on their own (each notifies in
+ * its own statement). A failure to record (a database busy past its timeout) keeps them for a retry.
+ */
 function commitEnds(): void {
+  for (const [store, ends] of unannounced) {
+    unannounced.delete(store);
+    try {
+      store.announceEnds(ends);
+    } catch (e) {
+      process.stderr.write(`worker ${process.pid}: could not tell schedulers of ${ends.length} recorded attempt end(s) (their next tick finds them): ${coerceError(e).message}\n`);
+    }
+  }
   for (const [store, ends] of pending) {
     try {
       const recorded = recordEnds(store, ends, new Date().toISOString());
@@ -184,6 +205,7 @@ async function run(job: AttemptJob): Promise<void> {
   // Ended from outside: whatever the attempt started (a shell's children) dies with this worker's group; the
   // pool reports the attempt once the worker is gone, so its end is recorded only after nothing of it runs.
   waiting.length = 0; // still `queued`; the pool hands them to another worker
+  commitEnds(); // those recorded with this attempt's start are announced
   reports.push({ key, kind: 'terminated', state: owned.state });
   flushReports(killGroup);
 }

@@ -18,14 +18,46 @@ export const ATTEMPTS_CHANNEL = 'dagctl_attempts';
 /** PostgreSQL's NOTIFY payload limit is 8,000 bytes. */
 const MAX_PAYLOAD = 7_500;
 
+/** An end as a notification's row: `[dag, run, task, mapIndex, try, state, skip[]]`, decoded by parseEnded. */
+const noticeRow = (e: EndedAttempt): string => JSON.stringify([e.key.dagId, e.key.runId, e.key.taskId, e.key.mapIndex ?? -1, e.tryNumber, e.state, e.skip]);
+
 /**
  * The notification an attempt's end sends at commit: `[[dag, run, task, mapIndex, try, state, skip[]]]`, decoded
  * by parseEnded. One too long for NOTIFY (a branch skipping hundreds of tasks) is sent empty: listeners then look
  * at the store.
  */
 export function endedNotice(e: EndedAttempt): string {
-  const payload = JSON.stringify([[e.key.dagId, e.key.runId, e.key.taskId, e.key.mapIndex ?? -1, e.tryNumber, e.state, e.skip]]);
+  const payload = `[${noticeRow(e)}]`;
   return payload.length > MAX_PAYLOAD ? '' : payload;
+}
+
+/**
+ * Several ends as few notifications as NOTIFY's payload limit allows, in order. An end too long for one, or a
+ * cleared attempt's (state none: it is to be scheduled again), makes an empty one instead (listeners look at the
+ * store), sent once.
+ */
+export function endedNotices(ends: readonly EndedAttempt[]): string[] {
+  const notices: string[] = [];
+  let rows: string[] = [];
+  let size = 2;
+  let lookAtStore = false;
+  for (const e of ends) {
+    const row = noticeRow(e);
+    if (e.state === null || row.length + 2 > MAX_PAYLOAD) {
+      lookAtStore = true;
+      continue;
+    }
+    if (size + row.length + 1 > MAX_PAYLOAD) {
+      notices.push(`[${rows.join(',')}]`);
+      rows = [];
+      size = 2;
+    }
+    rows.push(row);
+    size += row.length + 1;
+  }
+  if (rows.length > 0) notices.push(`[${rows.join(',')}]`);
+  if (lookAtStore) notices.push('');
+  return notices;
 }
 
 /** The ends a notification names; undefined when it cannot be read (then the listener should look at the store). */
@@ -50,7 +82,7 @@ export class QueueNeedsPostgresError extends EngineError {
 
 export type ScaleOutOps = Pick<
   Store,
-  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'wakeSchedulers' | 'lockRun'
+  | 'claimRunningRuns' | 'claimDag' | 'claimQueueing' | 'enqueueAttempts' | 'wakeSchedulers' | 'announceEnds' | 'lockRun'
   | 'registerQueueWorker' | 'heartbeatQueueWorker' | 'removeQueueWorker' | 'listQueueWorkers' | 'reclaimDeadQueueWorkers'
   | 'registerScheduler' | 'heartbeatScheduler' | 'removeScheduler' | 'listSchedulers' | 'reclaimDeadSchedulers' | 'hasOrphanedAttempts'
 >;
@@ -117,6 +149,13 @@ export function scaleOutOps(sql: Sql): ScaleOutOps {
     wakeSchedulers() {
       // An empty payload names no attempt: a listening scheduler ticks (see parseEnded).
       if (pg) sql.get(`SELECT pg_notify('${ATTEMPTS_CHANNEL}', '') IS NULL AS sent`);
+    },
+    announceEnds(ends) {
+      if (!pg || ends.length === 0) return;
+      sql.get(
+        `SELECT count(pg_notify('${ATTEMPTS_CHANNEL}', n)) AS sent FROM json_array_elements_text(CAST(? AS json)) AS n`,
+        JSON.stringify(endedNotices(ends)),
+      );
     },
     lockRun(k) {
       if (pg) sql.get('SELECT 1 FROM dag_run WHERE dag_id = ? AND run_id = ? FOR UPDATE', k.dagId, k.runId);

@@ -68,10 +68,11 @@ export function tiOps(sql: Sql): TiOps {
    * be run again as a new try. On PostgreSQL the scheduler that queued it hears of it at commit, from the same
    * statement (a cleared one's notice is empty: listeners look at the store).
    */
-  const END_ATTEMPT = `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
+  const END_QUIET = `UPDATE task_instance SET state = CASE state WHEN 'restarting' THEN NULL ELSE @state END, end_date = @endedAt,
        next_retry_at = CASE state WHEN 'restarting' THEN NULL ELSE @nextRetryAt END, duration = ${durationUntil('@endedAt')}
      WHERE ${KEY} AND try_number = @tryNumber AND ${STATE} IN ('running', 'restarting')
-     RETURNING state${pg ? `, pg_notify('${ATTEMPTS_CHANNEL}', CASE WHEN state IS NULL THEN '' ELSE @notice END) IS NULL AS sent` : ''}`;
+     RETURNING state`;
+  const END_ATTEMPT = pg ? `${END_QUIET}, pg_notify('${ATTEMPTS_CHANNEL}', CASE WHEN state IS NULL THEN '' ELSE @notice END) IS NULL AS sent` : END_QUIET;
   const putXcom = (k: TiKey, key: string, value: Json, now: string): void => {
     sql.run(
       `INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -293,10 +294,11 @@ export function tiOps(sql: Sql): TiOps {
       const n = sql.run(`UPDATE task_instance SET heartbeat_at = @now WHERE ${KEY} AND ${STATE} = 'running' AND try_number = @tryNumber`, { tryNumber: a.tryNumber, now, ...kp(a.key) });
       return n === 1 ? { owned: true } : { owned: false, state: foundFor(a) };
     },
-    endAttempts(ends: readonly AttemptEnd[], now) {
+    endAttempts(ends: readonly AttemptEnd[], now, o = {}) {
+      const announce = pg && o.announce !== false;
       const one = (e: AttemptEnd): EndOutcome => {
         const params = { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt: e.endedAt ?? now, ...kp(e.key) };
-        const row = sql.get<{ state: TiState }>(END_ATTEMPT, pg ? { notice: endedNotice(e), ...params } : params);
+        const row = sql.get<{ state: TiState }>(announce ? END_ATTEMPT : END_QUIET, announce ? { notice: endedNotice(e), ...params } : params);
         if (!row) return { refused: refused(e, e.state) };
         if (row.state === null) return { state: null };
         for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);

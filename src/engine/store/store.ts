@@ -210,9 +210,10 @@ export interface Store {
    * running -> success | failed | up_for_retry | skipped, with XComs and skips, fenced by try number; a
    * restarting (cleared) attempt goes to none instead. One outcome per end, in order; never throws for a
    * refused end (a late or duplicate report). On PostgreSQL each recorded end notifies listening schedulers at
-   * commit (`NOTIFY dagctl_attempts`, see parseEnded).
+   * commit (`NOTIFY dagctl_attempts`, see parseEnded), unless `announce` is false: the caller then tells them
+   * with announceEnds (one notification for many ends).
    */
-  endAttempts(ends: readonly AttemptEnd[], now: string): EndOutcome[];
+  endAttempts(ends: readonly AttemptEnd[], now: string, o?: { announce?: boolean }): EndOutcome[];
   /** up_for_retry whose next_retry_at <= now -> scheduled; returns them. */
   scheduleDueRetries(now: string, scope: { runs?: readonly RunKey[]; excludeBackfill: boolean }): TiKey[];
   /** Earliest next_retry_at of up_for_retry TIs in scope. */
@@ -263,6 +264,8 @@ export interface Store {
   enqueueAttempts(jobs: ReadonlyArray<{ queue: string; payload: Json; priority: number }>): void;
   /** Tells listening schedulers to look at the store now: something they did not record changed (nothing on SQLite). */
   wakeSchedulers(): void;
+  /** Tells listening schedulers of ends recorded with `announce: false`, in as few notifications as fit (nothing on SQLite). */
+  announceEnds(ends: readonly EndedAttempt[]): void;
   /** Waits for and locks a run's row until the transaction ends (PostgreSQL), so two schedulers never decide for it at once. */
   lockRun(key: RunKey): void;
   /** Records a `dagctl worker` (or refreshes it: the same id registers again after it was reclaimed). */

@@ -3,16 +3,19 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchedulerBusyError } from '../../src/engine/errors.js';
 import { openEngine, type Engine, type TaskInstanceRow } from '../../src/engine/service.js';
 import { isPidAlive } from '../../src/engine/scheduler.js';
 import { openStore } from '../../src/engine/store/open.js';
 import type { SchedulerJobRow } from '../../src/engine/store/rows.js';
+import { ATTEMPTS_CHANNEL, parseEnded } from '../../src/engine/store/sql-scale-out.js';
 import { cleanup, freshDatabase, silent, tempDir, waitFor } from './helpers.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'engine');
 const DAGS = path.join(FIXTURES, 'dags');
+const onPostgres = process.env.DAGCTL_TEST_STORE === 'postgres';
 
 let home: string;
 let engine: Engine;
@@ -32,7 +35,7 @@ afterAll(async () => {
 
 describe('DAG loading', () => {
   it('loads every exported DAG, records a throwing file as an import error, and skips _files', () => {
-    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_daily', 'proc_die', 'proc_long', 'proc_timeout']);
+    expect(engine.listDags().map((d) => d.dag_id)).toEqual(['proc_chain', 'proc_daily', 'proc_die', 'proc_fan', 'proc_long', 'proc_timeout']);
     const errs = engine.importErrors();
     expect(errs.map((e) => path.basename(e.filename))).toEqual(['broken.ts']);
     expect(errs[0]!.stack_trace).toContain('this DAG file is broken on purpose');
@@ -87,6 +90,24 @@ describe('worker processes', () => {
     writeFileSync(release, '');
     expect((await driving).state).toBe('success');
     expect(engine.xcom('proc_long', run.run_id, 'long')).toBe('released');
+  });
+  it.skipIf(!onPostgres)('tells listening schedulers of every end a worker records, in fewer notifications than ends', async () => {
+    const listener = new pg.Client({ connectionString: process.env.DAGCTL_DATABASE_URL });
+    await listener.connect();
+    const notices: string[] = [];
+    listener.on('notification', (n) => notices.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${ATTEMPTS_CHANNEL}`);
+    try {
+      const run = engine.triggerDagRun('proc_fan');
+      expect((await engine.waitForRun('proc_fan', run.run_id)).state).toBe('success');
+      const ends = () => notices.flatMap((n) => parseEnded(n) ?? []).filter((e) => e.key.runId === run.run_id);
+      await waitFor(() => ends().length === 16, 'a notification for each of the 16 ends', 5000);
+      expect(ends().map((e) => `${e.key.taskId}:${e.state}`).sort()).toEqual(Array.from({ length: 16 }, (_, i) => `t_${i}:success`).sort());
+      // Ends recorded with the next start go out together at the end of the worker's turn.
+      expect(notices.filter((n) => n !== '').length).toBeLessThan(16);
+    } finally {
+      await listener.end();
+    }
   });
   it('fails an attempt whose worker dies mid-attempt, then retries it on a fresh worker', async () => {
     const run = engine.triggerDagRun('proc_die');

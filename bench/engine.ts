@@ -55,12 +55,16 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] ?? Number.NaN;
 }
 
-/** Triggers a run and follows it to the end; returns the wall time and its task instances. */
+/**
+ * Triggers a run and follows it to the end; returns the time from the trigger to the run's recorded end, and its
+ * task instances. The recorded end, not when waitForRun returns: watching a run the queue executor's scheduler
+ * drives reads the store every 100 ms, which would round the PostgreSQL figures up to that.
+ */
 async function timedRun(engine: Engine, dagId: string): Promise<{ seconds: number; tis: TaskInstanceRow[]; state: string }> {
-  const t0 = performance.now();
+  const t0 = Date.now();
   const run = engine.triggerDagRun(dagId);
   const done = await engine.waitForRun(dagId, run.dag_run_id);
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (ms(done.end_date) - t0) / 1000;
   if (done.state !== 'success') throw new Error(`${dagId}: run ended ${done.state}`);
   return { seconds, tis: engine.taskInstances(dagId, run.dag_run_id), state: done.state };
 }

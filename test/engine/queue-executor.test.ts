@@ -123,7 +123,7 @@ describe.skipIf(!onPostgres)('queue executor', () => {
     }
   });
 
-  it('hears of ends announced together as of each one, and ignores those of attempts it did not queue', async () => {
+  it('hears of each end announced together with others, and ignores those of attempts it did not queue', async () => {
     const { store, open } = await setup();
     const ex = await open({ unservedGraceMs: 60_000 });
     const heard: string[] = [];

@@ -9,7 +9,7 @@ import { packAttempts, QueueExecutor } from '../../src/engine/executor/queue.js'
 import { migrateQueue } from '../../src/engine/executor/queue-worker.js';
 import type { AttemptJob } from '../../src/engine/executor/types.js';
 import { openStoreAt } from '../../src/engine/store/open.js';
-import { endedNotice, endedNotices, parseEnded } from '../../src/engine/store/sql-scale-out.js';
+import { endedNotices, parseEnded } from '../../src/engine/store/sql-scale-out.js';
 import { cleanup, freshDatabase, silent } from './helpers.js';
 
 const onPostgres = process.env.DAGCTL_TEST_STORE === 'postgres';
@@ -38,9 +38,9 @@ async function setup() {
 describe('the notice an attempt end sends its scheduler', () => {
   it('names the attempt, its state and skips; one too long for NOTIFY is empty (listeners then read the store)', () => {
     const end = { key: { dagId: 'd', runId: 'r', taskId: 'branch', mapIndex: -1 }, tryNumber: 2, state: 'success' as const, skip: ['a', 'b'] };
-    expect(parseEnded(endedNotice(end))).toEqual([end]);
+    expect(endedNotices([end]).map(parseEnded)).toEqual([[end]]);
     const wide = { ...end, skip: Array.from({ length: 1000 }, (_, i) => `skipped_task_${i}`) };
-    expect(endedNotice(wide)).toBe('');
+    expect(endedNotices([wide])).toEqual(['']);
     expect(parseEnded('')).toBeUndefined();
   });
 

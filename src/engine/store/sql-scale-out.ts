@@ -22,19 +22,10 @@ const MAX_PAYLOAD = 7_500;
 const noticeRow = (e: EndedAttempt): string => JSON.stringify([e.key.dagId, e.key.runId, e.key.taskId, e.key.mapIndex ?? -1, e.tryNumber, e.state, e.skip]);
 
 /**
- * The notification an attempt's end sends at commit: `[[dag, run, task, mapIndex, try, state, skip[]]]`, decoded
- * by parseEnded. One too long for NOTIFY (a branch skipping hundreds of tasks) is sent empty: listeners then look
- * at the store.
- */
-export function endedNotice(e: EndedAttempt): string {
-  const payload = `[${noticeRow(e)}]`;
-  return payload.length > MAX_PAYLOAD ? '' : payload;
-}
-
-/**
- * Several ends as few notifications as NOTIFY's payload limit allows, in order. An end too long for one, or a
- * cleared attempt's (state none: it is to be scheduled again), makes an empty one instead (listeners look at the
- * store), sent once.
+ * What listening schedulers are told of recorded ends (one end's UPDATE sends its own; a worker announces a turn's
+ * together): as few notifications as NOTIFY's payload limit allows, in order. An end too long for one (a branch
+ * skipping hundreds of tasks), or a cleared attempt's (state none: it is to be scheduled again), makes an empty
+ * one instead, sent once: listeners then look at the store.
  */
 export function endedNotices(ends: readonly EndedAttempt[]): string[] {
   const notices: string[] = [];

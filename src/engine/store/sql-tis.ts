@@ -4,7 +4,7 @@ import type { Json } from '../json.js';
 import { assertTransition, type TiState } from '../states.js';
 import type { RunKey, TaskInstanceRow, TiKey } from './rows.js';
 import { chunks, IN_FLIGHT, padded, parseJson, powerOfTwoChunks, refreshPlannerStats, scopeParams, scopeWhere, type Scope, type Sql } from './sql.js';
-import { ATTEMPTS_CHANNEL, endedNotice } from './sql-scale-out.js';
+import { ATTEMPTS_CHANNEL, endedNotices } from './sql-scale-out.js';
 import { perTaskKey, type AttemptEnd, type ClearSpec, type EndOutcome, type QueueCandidate, type Store, type TiDecided, type TiDecision } from './store.js';
 
 type TiDb = Omit<TaskInstanceRow, 'dag_run_id'>;
@@ -298,7 +298,9 @@ export function tiOps(sql: Sql): TiOps {
       const announce = pg && o.announce !== false;
       const one = (e: AttemptEnd): EndOutcome => {
         const params = { state: e.state, nextRetryAt: e.nextRetryAt, tryNumber: e.tryNumber, endedAt: e.endedAt ?? now, ...kp(e.key) };
-        const row = sql.get<{ state: TiState }>(announce ? END_ATTEMPT : END_QUIET, announce ? { notice: endedNotice(e), ...params } : params);
+        const row = announce
+          ? sql.get<{ state: TiState }>(END_ATTEMPT, { notice: endedNotices([e])[0], ...params })
+          : sql.get<{ state: TiState }>(END_QUIET, params);
         if (!row) return { refused: refused(e, e.state) };
         if (row.state === null) return { state: null };
         for (const x of e.xcoms) putXcom(e.key, x.key, x.value, now);
